@@ -1,0 +1,150 @@
+//! Static descriptions of operations and of an API, emitted by the generator.
+
+/// HTTP verb of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Verb {
+    /// The verb as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+
+    /// True for verbs that may change server state.
+    pub fn is_action(self) -> bool {
+        !matches!(self, Verb::Get)
+    }
+}
+
+/// One operation of a representation: which link to follow and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Op {
+    /// Spec type that offers the operation.
+    pub owner: &'static str,
+    /// Relation of the link to follow.
+    pub rel: &'static str,
+    /// Link type narrowing the lookup, where the relation alone is ambiguous.
+    pub link_type: Option<&'static str>,
+    /// Link name narrowing the lookup.
+    pub link_name: Option<&'static str>,
+    /// Generated Rust method name (for messages).
+    pub method: &'static str,
+    /// HTTP verb.
+    pub verb: Verb,
+    /// `?action=` value, added when the link's Href does not carry it.
+    pub action: Option<&'static str>,
+    /// Extra query (`format=Entity`) added when the link's Href does not carry it.
+    pub query: Option<&'static str>,
+    /// Documented URL form (`/jobs/{ID}?action=start`).
+    pub path: &'static str,
+    /// Request body type, if any.
+    pub request: Option<&'static str>,
+    /// Response type, if any.
+    pub response: Option<&'static str>,
+    /// Success status codes.
+    pub status: &'static [u16],
+    /// True when the answer is an asynchronous task.
+    pub task: bool,
+}
+
+/// What the runtime needs to know about an API; every name comes from the spec's `[api]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiInfo {
+    /// Human name of the API.
+    pub title: &'static str,
+    /// XML namespace written on every root element.
+    pub namespace: &'static str,
+    /// Header that carries the session token.
+    pub session_header: &'static str,
+    /// Versions this client speaks, oldest first.
+    pub versions: &'static [&'static str],
+    /// Relation of the logon link on the entry point.
+    pub logon_rel: &'static str,
+    /// Type of the logon link and root of the logon answer.
+    pub logon_type: &'static str,
+    /// Element of the entry point that lists one supported version (with its own links).
+    pub version_element: &'static str,
+    /// Attribute of `version_element` that names the version.
+    pub version_attr: &'static str,
+    /// Relation of the logon session's own delete link.
+    pub logoff_rel: &'static str,
+    /// Task representation.
+    pub task: TaskInfo,
+    /// Query service.
+    pub query: QueryInfo,
+    /// Error representation.
+    pub error: ErrorInfo,
+}
+
+/// How asynchronous tasks are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskInfo {
+    /// Root element of a task.
+    pub root: &'static str,
+    /// Element holding the state.
+    pub state: &'static str,
+    /// State values that mean the task is done.
+    pub done_states: &'static [&'static str],
+    /// Element holding the result.
+    pub result: &'static str,
+    /// Attribute of the result that tells success.
+    pub success: &'static str,
+    /// Element of the result holding the message.
+    pub message: &'static str,
+    /// Element naming the operation.
+    pub operation: &'static str,
+    /// Relation of the link to the object the task affected.
+    pub related_rel: &'static str,
+}
+
+/// How the query service is called and answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryInfo {
+    /// Path of the query endpoint relative to the base URL (`query`).
+    pub path: &'static str,
+    /// Root of a query result.
+    pub result_root: &'static str,
+    /// Element holding references.
+    pub refs: &'static str,
+    /// Element of one reference.
+    pub ref_item: &'static str,
+    /// Element holding entity lists.
+    pub entities: &'static str,
+    /// Element holding paging information.
+    pub paging: &'static str,
+    /// Default page size of the server.
+    pub default_page_size: u32,
+}
+
+/// How error bodies are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// Root element.
+    pub root: &'static str,
+    /// Attribute or element with the message.
+    pub message: &'static str,
+    /// Attribute or element with the status code.
+    pub status: &'static str,
+    /// Element with the inner exception message.
+    pub detail: &'static str,
+}
+
+/// A generated API: the marker type that ties a client to its spec.
+pub trait Api: Send + Sync + 'static {
+    /// The API description.
+    const INFO: &'static ApiInfo;
+}
