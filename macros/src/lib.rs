@@ -1,1 +1,265 @@
-//! placeholder
+//! Procedural macros of emrest, a thin layer over `emrest-codegen`.
+//!
+//! - [`generate_client!`] generates the whole client of a spec file.
+//! - [`derive(Resource)`](derive_resource) adds the typed action methods a spec gives one type
+//!   to a user's own struct.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use emrest_codegen::{Diagnostics, EmitOptions, Ir};
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{quote, quote_spanned};
+use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
+
+/// The flagship spec, embedded: the default of `#[derive(Resource)]`.
+const EM_SPEC: &str = include_str!("../../spec/em.toml");
+
+/// Generates the typed client of a spec: `generate_client!("spec/em.toml");`
+///
+/// The path is relative to the invoking crate's `CARGO_MANIFEST_DIR`; cargo rebuilds when the
+/// file changes. Invoke it once, at a crate or module root: it emits the representation
+/// types, enums, action methods, `Api`, `Client`, `Session` and the `SessionOps` trait.
+///
+/// Every spec error becomes a `compile_error!` on the path literal, with the TOML location
+/// (`PATH:LINE:COL`) in the message; stub items are still emitted so that code using the
+/// client does not drown in follow-on errors.
+#[proc_macro]
+pub fn generate_client(input: TokenStream) -> TokenStream {
+    let lit = parse_macro_input!(input as LitStr);
+    let rel = lit.value();
+    let path = manifest_dir().join(&rel);
+    let src = match std::fs::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            let msg = format!("cannot read spec file `{}`: {e}", path.display());
+            return quote_spanned!(lit.span()=> compile_error!(#msg);).into();
+        }
+    };
+    let abs = path.display().to_string();
+    // Makes cargo rebuild the invoking crate when the spec changes.
+    let track = quote!(
+        const _: &str = include_str!(#abs);
+    );
+    match emrest_codegen::load_str(&src, &rel) {
+        Ok(ir) => {
+            let code = emrest_codegen::generate(&ir, &EmitOptions::default());
+            quote!(#track #code).into()
+        }
+        Err(diags) => {
+            let errors = errors_at(&diags, lit.span());
+            let stubs = stubs(&src);
+            quote!(#track #errors #stubs).into()
+        }
+    }
+}
+
+/// Adds the action methods that the spec gives a type to a user's own struct.
+///
+/// ```ignore
+/// #[derive(emrest::Resource)]
+/// #[resource(type = "Job")]           // optional: spec = "my.toml", client = "crate::api"
+/// struct MyJob {
+///     #[resource(links)]
+///     links: emrest::Links,
+///     name: String,
+/// }
+/// // now: my_job.start(&em).await?
+/// ```
+///
+/// `spec` is relative to `CARGO_MANIFEST_DIR`; without it the EM spec is used and `client`
+/// defaults to `::emrest`. With a custom spec, `client` defaults to `crate` (the module where
+/// `generate_client!` was invoked on the same spec).
+#[proc_macro_derive(Resource, attributes(resource))]
+pub fn derive_resource(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match derive(&input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+fn errors_at(diags: &Diagnostics, span: Span) -> TokenStream2 {
+    let msgs = diags.items.iter().map(|d| diags.render_one(d));
+    quote_spanned!(span=> #(compile_error!(#msgs);)*)
+}
+
+/// Empty items named after the spec's types and enums, plus the API aliases, so that code
+/// using a client whose spec has an error sees one error, not hundreds.
+fn stubs(src: &str) -> TokenStream2 {
+    let Ok(table) = src.parse::<toml::Table>() else {
+        return TokenStream2::new();
+    };
+    let names = |key: &str| -> Vec<proc_macro2::Ident> {
+        table
+            .get(key)
+            .and_then(|v| v.as_table())
+            .map(|t| {
+                t.keys()
+                    .filter(|k| emrest_codegen::names::is_ident(k))
+                    .map(|k| proc_macro2::Ident::new(k, Span::call_site()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let types = names("types");
+    let enums = names("enums");
+    quote! {
+        #(#[allow(dead_code)] #[derive(Debug, Clone, Default)] pub struct #types;)*
+        #(#[allow(dead_code)] #[derive(Debug, Clone, Default)] pub struct #enums;)*
+        #[allow(dead_code)] pub struct Api;
+        #[allow(dead_code)] pub struct Client;
+        #[allow(dead_code)] pub struct Session;
+    }
+}
+
+fn em_ir() -> &'static Result<Ir, Diagnostics> {
+    static IR: OnceLock<Result<Ir, Diagnostics>> = OnceLock::new();
+    IR.get_or_init(|| emrest_codegen::load_str(EM_SPEC, "spec/em.toml"))
+}
+
+struct ResourceArgs {
+    type_: Option<LitStr>,
+    spec: Option<LitStr>,
+    client: Option<syn::Path>,
+}
+
+fn container_args(input: &DeriveInput) -> syn::Result<ResourceArgs> {
+    let mut args = ResourceArgs {
+        type_: None,
+        spec: None,
+        client: None,
+    };
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("resource")) {
+        attr.parse_nested_meta(|m| {
+            if m.path.is_ident("type") {
+                args.type_ = Some(m.value()?.parse()?);
+            } else if m.path.is_ident("spec") {
+                args.spec = Some(m.value()?.parse()?);
+            } else if m.path.is_ident("client") {
+                let lit: LitStr = m.value()?.parse()?;
+                args.client = Some(lit.parse()?);
+            } else {
+                return Err(m.error("expected `type = \"…\"`, `spec = \"…\"` or `client = \"…\"`"));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(args)
+}
+
+fn links_field(input: &DeriveInput) -> syn::Result<Option<syn::Ident>> {
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Resource)] works on structs with named fields only",
+        ));
+    };
+    let Fields::Named(fields) = &data.fields else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "#[derive(Resource)] works on structs with named fields only",
+        ));
+    };
+    let mut found = None;
+    for f in &fields.named {
+        for attr in f.attrs.iter().filter(|a| a.path().is_ident("resource")) {
+            attr.parse_nested_meta(|m| {
+                if m.path.is_ident("links") {
+                    if found.is_some() {
+                        return Err(m.error("only one field can hold the links"));
+                    }
+                    found = f.ident.clone();
+                    Ok(())
+                } else {
+                    Err(m.error("expected `#[resource(links)]` on the field holding the links"))
+                }
+            })?;
+        }
+    }
+    Ok(found)
+}
+
+fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let args = container_args(input)?;
+    let links = links_field(input)?;
+    let Some(type_lit) = args.type_ else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            "missing `#[resource(type = \"…\")]`: name the spec type whose actions this struct gets",
+        ));
+    };
+    let owned;
+    let ir: &Ir = match &args.spec {
+        None => match em_ir() {
+            Ok(ir) => ir,
+            Err(d) => return Err(syn::Error::new(type_lit.span(), d.to_string())),
+        },
+        Some(spec) => {
+            let path = manifest_dir().join(spec.value());
+            let src = std::fs::read_to_string(&path).map_err(|e| {
+                syn::Error::new(
+                    spec.span(),
+                    format!("cannot read spec file `{}`: {e}", path.display()),
+                )
+            })?;
+            owned = emrest_codegen::load_str(&src, &spec.value())
+                .map_err(|d| syn::Error::new(spec.span(), d.to_string()))?;
+            &owned
+        }
+    };
+    let tname = type_lit.value();
+    let Some(t) = ir.type_named(&tname) else {
+        let mut near: Vec<&str> = ir
+            .types
+            .iter()
+            .map(|t| t.name.as_str())
+            .filter(|n| n.to_ascii_lowercase().contains(&tname.to_ascii_lowercase()))
+            .collect();
+        near.truncate(5);
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!("; similar: {}", near.join(", "))
+        };
+        return Err(syn::Error::new(
+            type_lit.span(),
+            format!("the spec has no type `{tname}`{hint}"),
+        ));
+    };
+    let Some(links) = links else {
+        return Err(syn::Error::new(
+            input.ident.span(),
+            format!(
+                "mark the field that holds the links with `#[resource(links)]` (a `Links` or `Option<Links>`): the actions of `{tname}` follow them"
+            ),
+        ));
+    };
+    let client = match (&args.client, &args.spec) {
+        (Some(p), _) => quote!(#p),
+        (None, None) => quote!(::emrest),
+        (None, Some(_)) => quote!(crate),
+    };
+    let name = &input.ident;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let prefix = quote!(#client::);
+    let methods =
+        emrest_codegen::type_methods(t, &quote!(self.#links), &prefix, &quote!(#client::Session));
+    let span = input.ident.span();
+    Ok(quote_spanned! {span=>
+        const _: () = {
+            use #client::__rt;
+            #[automatically_derived]
+            impl #impl_g #name #ty_g #where_g {
+                #methods
+            }
+        };
+    })
+}

@@ -1,0 +1,519 @@
+//! Validation: every rule of the spec format, errors accumulated, and lowering into the IR.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use toml::Spanned;
+
+use crate::diag::Diagnostic;
+use crate::ir::{ApiIr, EnumIr, FieldIr, Ir, OpIr, QueryIr, Returns, Shape, Ty, TypeIr, Verb};
+use crate::names;
+use crate::spec::{FieldSpec, LinkSpec, SpecFile, TypeSpec};
+
+/// Method names every generated type of the task kind already has.
+const TASK_METHODS: &[&str] = &["wait"];
+
+struct Checker<'a> {
+    spec: &'a SpecFile,
+    diags: Vec<Diagnostic>,
+}
+
+/// Checks a parsed spec and lowers it into the IR; every problem found is returned.
+pub fn check(spec: &SpecFile) -> Result<Ir, Vec<Diagnostic>> {
+    let mut c = Checker {
+        spec,
+        diags: Vec::new(),
+    };
+    let relations = c.relations();
+    let enums = c.enums();
+    let api = c.api();
+    let types: Vec<TypeIr> = spec
+        .types
+        .iter()
+        .map(|(name, t)| c.type_(name, t, &relations))
+        .collect();
+    c.cross_checks(&api, &types);
+    if c.diags.is_empty() {
+        Ok(Ir { api, enums, types })
+    } else {
+        let mut d = c.diags;
+        d.sort_by_key(|d| d.span.start);
+        d.dedup();
+        Err(d)
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn err<T>(&mut self, at: &Spanned<T>, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(at.span(), msg));
+    }
+
+    fn relations(&mut self) -> BTreeMap<String, Verb> {
+        let mut out = BTreeMap::new();
+        for (name, r) in &self.spec.relations {
+            match Verb::parse(r.get_ref().verb.get_ref()) {
+                Some(v) => {
+                    out.insert(name.clone(), v);
+                }
+                None => self.err(
+                    &r.get_ref().verb,
+                    format!(
+                        "relation `{name}` has verb `{}`; expected one of GET, POST, PUT, DELETE",
+                        r.get_ref().verb.get_ref()
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
+    fn enums(&mut self) -> Vec<EnumIr> {
+        let mut out = Vec::new();
+        for (name, e) in &self.spec.enums {
+            let e_ref = e.get_ref();
+            if !names::is_ident(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                self.err(
+                    e,
+                    format!("enum name `{name}` is not an UpperCamelCase identifier"),
+                );
+            }
+            if self.spec.types.contains_key(name) {
+                self.err(e, format!("`{name}` is both an enum and a type"));
+            }
+            if e_ref.values.is_empty() {
+                self.err(e, format!("enum `{name}` has no values"));
+            }
+            let mut seen: HashMap<String, ()> = HashMap::new();
+            let mut values = Vec::new();
+            for v in &e_ref.values {
+                let variant = names::variant(v.get_ref());
+                if seen.insert(variant.to_ascii_lowercase(), ()).is_some() {
+                    self.err(
+                        v,
+                        format!(
+                            "enum `{name}` value `{}` repeats another value (values compare ASCII case-insensitively)",
+                            v.get_ref()
+                        ),
+                    );
+                }
+                values.push((v.get_ref().clone(), variant));
+            }
+            out.push(EnumIr {
+                name: name.clone(),
+                doc: e_ref.doc.clone(),
+                values,
+            });
+        }
+        out
+    }
+
+    fn known_type(&self, name: &str) -> bool {
+        self.spec.types.contains_key(name)
+    }
+
+    fn need_type(&mut self, at: &Spanned<String>, what: &str) {
+        if !self.known_type(at.get_ref()) {
+            self.err(
+                at,
+                format!("{what} `{}` is not a type of this spec", at.get_ref()),
+            );
+        }
+    }
+
+    fn api(&mut self) -> ApiIr {
+        let a = self.spec.api.get_ref();
+        self.need_type(&a.entry, "api.entry");
+        self.need_type(&a.session, "api.session");
+        self.need_type(&a.task.type_, "api.task.type");
+        self.need_type(&a.query.result, "api.query.result");
+        self.need_type(&a.query.reference, "api.query.reference");
+        self.need_type(&a.error.type_, "api.error.type");
+        ApiIr {
+            title: a.title.clone(),
+            namespace: a.namespace.clone(),
+            session_header: a.session_header.clone(),
+            versions: a.versions.clone(),
+            entry: a.entry.get_ref().clone(),
+            session: a.session.get_ref().clone(),
+            logon_rel: a.logon.rel.clone(),
+            logon_type: a.logon.type_.clone(),
+            version_element: a.logon.version_element.clone(),
+            version_attr: a.logon.version_attr.clone(),
+            logoff_rel: a.logoff_rel.clone(),
+            task_type: a.task.type_.get_ref().clone(),
+            task_state: a.task.state.clone(),
+            task_done: a.task.done.clone(),
+            task_result: a.task.result.clone(),
+            task_success: a.task.success.clone(),
+            task_message: a.task.message.clone(),
+            task_operation: a.task.operation.clone(),
+            task_related: a.task.related.clone(),
+            query_path: a.query.path.clone(),
+            query_result: a.query.result.get_ref().clone(),
+            query_reference: a.query.reference.get_ref().clone(),
+            query_refs: a.query.refs.clone(),
+            query_ref_item: a.query.ref_item.clone(),
+            query_entities: a.query.entities.clone(),
+            query_paging: a.query.paging.clone(),
+            query_page_size: a.query.page_size,
+            error_type: a.error.type_.get_ref().clone(),
+            error_message: a.error.message.clone(),
+            error_status: a.error.status.clone(),
+            error_detail: a.error.detail.clone(),
+        }
+    }
+
+    fn resolve_ty(&mut self, at: &Spanned<String>) -> Option<Ty> {
+        let name = at.get_ref().as_str();
+        let ty = match name {
+            "string" => Ty::String,
+            "bool" => Ty::Bool,
+            "int" => Ty::Int,
+            "long" => Ty::Long,
+            "double" => Ty::Double,
+            "datetime" => Ty::DateTime,
+            "Links" => Ty::Links,
+            "Link" => Ty::Link,
+            n if self.spec.enums.contains_key(n) => Ty::Enum(n.to_string()),
+            n if self.spec.types.contains_key(n) => Ty::Type(n.to_string()),
+            n => {
+                self.err(
+                    at,
+                    format!(
+                        "unknown field type `{n}`; expected string, bool, int, long, double, datetime, Links, Link, or an enum or type of this spec"
+                    ),
+                );
+                return None;
+            }
+        };
+        Some(ty)
+    }
+
+    fn type_(
+        &mut self,
+        name: &str,
+        t: &Spanned<TypeSpec>,
+        rels: &BTreeMap<String, Verb>,
+    ) -> TypeIr {
+        let ts = t.get_ref();
+        if !names::is_ident(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            self.err(
+                t,
+                format!("type name `{name}` is not an UpperCamelCase identifier"),
+            );
+        }
+        let fields = self.fields(name, ts);
+        let ops = self.links(name, ts, rels);
+        if !ops.is_empty()
+            && !fields
+                .iter()
+                .any(|f| f.ty == Ty::Links && f.shape == Shape::Single)
+        {
+            self.err(
+                t,
+                format!("type `{name}` declares links but has no field of type `Links` to read them from"),
+            );
+        }
+        let query = match (&ts.query, &ts.query_plural) {
+            (Some(q), plural) => {
+                let mut qf = Vec::new();
+                let mut seen = BTreeSet::new();
+                for f in &ts.query_fields {
+                    let fs = f.get_ref();
+                    if !seen.insert(names::screaming(fs.name.get_ref())) {
+                        self.err(
+                            &fs.name,
+                            format!("query field `{}` is declared twice", fs.name.get_ref()),
+                        );
+                    }
+                    if let Some(ty) = self.resolve_ty(&fs.type_) {
+                        if !ty.is_scalar() {
+                            self.err(&fs.type_, "a query field must have a scalar type (string, bool, int, long, double, datetime or an enum)");
+                        }
+                        qf.push((fs.name.get_ref().clone(), ty));
+                    }
+                }
+                Some(QueryIr {
+                    name: q.clone(),
+                    plural: plural.clone().unwrap_or_else(|| format!("{name}s")),
+                    fields: qf,
+                })
+            }
+            (None, _) => {
+                if let Some(f) = ts.query_fields.first() {
+                    self.err(
+                        f,
+                        format!("type `{name}` has query_fields but no `query` name"),
+                    );
+                }
+                None
+            }
+        };
+        TypeIr {
+            name: name.to_string(),
+            root: ts.root.clone().unwrap_or_else(|| name.to_string()),
+            doc: ts.doc.clone(),
+            path: ts.path.clone(),
+            fields,
+            ops,
+            query,
+        }
+    }
+
+    fn fields(&mut self, tname: &str, ts: &TypeSpec) -> Vec<FieldIr> {
+        let mut out = Vec::new();
+        let mut elems: HashMap<String, ()> = HashMap::new();
+        let mut attrs: HashMap<String, ()> = HashMap::new();
+        let mut rusts: HashMap<String, ()> = HashMap::new();
+        let mut has_text = false;
+        for f in &ts.fields {
+            let fs: &FieldSpec = f.get_ref();
+            let xml = fs.name.get_ref().clone();
+            let Some(ty) = self.resolve_ty(&fs.type_) else {
+                continue;
+            };
+            let flags = [fs.attr, fs.repeated, fs.item.is_some(), fs.text]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            if flags > 1 {
+                self.err(
+                    f,
+                    format!(
+                        "field `{xml}`: `attr`, `repeated`, `item` and `text` exclude each other"
+                    ),
+                );
+                continue;
+            }
+            if (fs.attr || fs.text) && !ty.is_scalar() {
+                self.err(
+                    &fs.type_,
+                    format!(
+                        "field `{xml}`: an attribute or text must have a scalar type, not `{}`",
+                        fs.type_.get_ref()
+                    ),
+                );
+            }
+            if fs.json.is_some() && !fs.repeated {
+                self.err(
+                    f,
+                    format!(
+                        "field `{xml}`: `json` names the JSON array of a `repeated` field only"
+                    ),
+                );
+            }
+            let shape = if fs.attr {
+                Shape::Attr
+            } else if fs.text {
+                if has_text {
+                    self.err(f, format!("type `{tname}` has two `text` fields"));
+                }
+                has_text = true;
+                Shape::Text
+            } else if fs.repeated {
+                Shape::List {
+                    json: fs.json.clone(),
+                }
+            } else if let Some(item) = &fs.item {
+                if item.get_ref().is_empty() {
+                    self.err(item, "`item` must name the element of each list item");
+                }
+                Shape::Wrapped {
+                    item: item.get_ref().clone(),
+                }
+            } else {
+                Shape::Single
+            };
+            if shape == Shape::Attr {
+                if attrs.insert(xml.to_ascii_lowercase(), ()).is_some() {
+                    self.err(
+                        &fs.name,
+                        format!("type `{tname}` has attribute `{xml}` twice"),
+                    );
+                }
+            } else if shape != Shape::Text {
+                if elems.insert(xml.to_ascii_lowercase(), ()).is_some() {
+                    self.err(
+                        &fs.name,
+                        format!("duplicate XML element `{xml}` in type `{tname}`"),
+                    );
+                }
+            }
+            let rust = match &fs.rust {
+                Some(r) => {
+                    if !names::is_ident(r.get_ref()) {
+                        self.err(
+                            r,
+                            format!("`{}` is not a usable Rust field name", r.get_ref()),
+                        );
+                    }
+                    r.get_ref().clone()
+                }
+                None => names::snake(&xml),
+            };
+            if rusts.insert(rust.clone(), ()).is_some() {
+                self.err(&fs.name, format!("two fields of type `{tname}` map to the Rust name `{rust}`; set `rust = \"…\"` on one"));
+            }
+            out.push(FieldIr {
+                xml,
+                rust,
+                ty,
+                shape,
+                optional: fs.optional,
+                doc: fs.doc.clone(),
+            });
+        }
+        out
+    }
+
+    fn links(&mut self, tname: &str, ts: &TypeSpec, rels: &BTreeMap<String, Verb>) -> Vec<OpIr> {
+        let mut out: Vec<OpIr> = Vec::new();
+        let mut methods: HashMap<String, ()> = HashMap::new();
+        let is_task = self.spec.api.get_ref().task.type_.get_ref() == tname;
+        for l in &ts.links {
+            let ls: &LinkSpec = l.get_ref();
+            let rel = ls.rel.get_ref();
+            let rel_verb = match rels.get(rel) {
+                Some(v) => Some(*v),
+                None => {
+                    if !self.spec.relations.contains_key(rel) {
+                        self.err(
+                            &ls.rel,
+                            format!(
+                                "unknown relation `{rel}`; add it to [relations] or fix the name"
+                            ),
+                        );
+                    }
+                    None
+                }
+            };
+            let verb = match &ls.verb {
+                Some(v) => match Verb::parse(v.get_ref()) {
+                    Some(v) => Some(v),
+                    None => {
+                        self.err(
+                            v,
+                            format!(
+                                "verb `{}` is not one of GET, POST, PUT, DELETE",
+                                v.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                },
+                None => rel_verb,
+            };
+            let method = match &ls.method {
+                Some(m) => {
+                    if !names::is_ident(m.get_ref()) {
+                        self.err(
+                            m,
+                            format!("`{}` is not a usable Rust method name", m.get_ref()),
+                        );
+                    }
+                    m.get_ref().clone()
+                }
+                None => names::snake(rel),
+            };
+            if methods.insert(method.clone(), ()).is_some() {
+                let at = ls.method.as_ref().map_or(ls.rel.span(), |m| m.span());
+                self.diags.push(Diagnostic::new(
+                    at,
+                    format!("type `{tname}` has two methods named `{method}`; give one a `method = \"…\"`"),
+                ));
+            }
+            if is_task && TASK_METHODS.contains(&method.as_str()) {
+                self.err(
+                    l,
+                    format!("method `{method}` is reserved on the task type `{tname}`"),
+                );
+            }
+            if let Some(b) = &ls.body {
+                self.need_type(b, "request body type");
+                if matches!(verb, Some(Verb::Get | Verb::Delete)) {
+                    self.err(
+                        b,
+                        format!(
+                            "a {} request cannot carry a body (`{}`)",
+                            verb.map_or("", |v| v.as_str()),
+                            b.get_ref()
+                        ),
+                    );
+                }
+            }
+            let returns = match &ls.returns {
+                None => Returns::Nothing,
+                Some(r) if r.get_ref() == "bytes" => Returns::Bytes,
+                Some(r) => {
+                    self.need_type(r, "response type");
+                    Returns::Type(r.get_ref().clone())
+                }
+            };
+            if ls.task {
+                let task = self.spec.api.get_ref().task.type_.get_ref();
+                if returns != Returns::Type(task.clone()) {
+                    self.err(
+                        l,
+                        format!("a `task = true` link must return the task type `{task}`"),
+                    );
+                }
+            }
+            for s in &ls.status {
+                if !(100..=599).contains(s) {
+                    self.err(l, format!("status {s} is not an HTTP status code"));
+                }
+            }
+            let path = ls.path.clone().unwrap_or_else(|| {
+                let base = ts
+                    .path
+                    .as_deref()
+                    .map(|p| p.split('?').next().unwrap_or(p).to_string())
+                    .unwrap_or_default();
+                match &ls.action {
+                    Some(a) => format!("{base}?action={a}"),
+                    None => base,
+                }
+            });
+            let verb = verb.unwrap_or(Verb::Get);
+            let status = if ls.status.is_empty() {
+                match (ls.task, verb) {
+                    (true, _) => vec![202],
+                    (false, Verb::Get) => vec![200],
+                    (false, _) => Vec::new(),
+                }
+            } else {
+                ls.status.clone()
+            };
+            out.push(OpIr {
+                rel: rel.clone(),
+                link_type: ls.type_.clone(),
+                link_name: ls.name.clone(),
+                method,
+                verb,
+                action: ls.action.clone(),
+                query: ls.query.clone(),
+                path,
+                body: ls.body.as_ref().map(|b| b.get_ref().clone()),
+                returns,
+                status,
+                task: ls.task,
+                doc: ls.doc.clone(),
+            });
+        }
+        out
+    }
+
+    fn cross_checks(&mut self, api: &ApiIr, types: &[TypeIr]) {
+        if let Some(t) = types.iter().find(|t| t.name == api.task_type) {
+            if t.href_field().is_none() {
+                let at = &self.spec.api.get_ref().task.type_;
+                self.err(
+                    at,
+                    format!(
+                        "the task type `{}` needs an `Href` attribute field (string) to be polled",
+                        t.name
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The intermediate representation: a checked spec, resolved into what to generate.
+
+/// A checked spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ir {
+    /// Generic conventions of the API.
+    pub api: ApiIr,
+    /// Enumerations, by name.
+    pub enums: Vec<EnumIr>,
+    /// Representations, by name.
+    pub types: Vec<TypeIr>,
+}
+
+/// `[api]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiIr {
+    /// Human name.
+    pub title: String,
+    /// XML namespace.
+    pub namespace: String,
+    /// Session token header.
+    pub session_header: String,
+    /// Versions, oldest first.
+    pub versions: Vec<String>,
+    /// Entry-point type.
+    pub entry: String,
+    /// Logon-session type.
+    pub session: String,
+    /// Logon relation.
+    pub logon_rel: String,
+    /// Logon link type.
+    pub logon_type: String,
+    /// Version element of the entry point.
+    pub version_element: String,
+    /// Version name attribute.
+    pub version_attr: String,
+    /// Relation of the session's delete link.
+    pub logoff_rel: String,
+    /// Task type.
+    pub task_type: String,
+    /// Task state element.
+    pub task_state: String,
+    /// Done states.
+    pub task_done: Vec<String>,
+    /// Task result element.
+    pub task_result: String,
+    /// Success attribute.
+    pub task_success: String,
+    /// Message element.
+    pub task_message: String,
+    /// Operation element.
+    pub task_operation: String,
+    /// Related relation.
+    pub task_related: String,
+    /// Query path.
+    pub query_path: String,
+    /// Query result type.
+    pub query_result: String,
+    /// Query reference type.
+    pub query_reference: String,
+    /// Refs element.
+    pub query_refs: String,
+    /// Ref item element.
+    pub query_ref_item: String,
+    /// Entities element.
+    pub query_entities: String,
+    /// Paging element.
+    pub query_paging: String,
+    /// Default page size.
+    pub query_page_size: u32,
+    /// Error type.
+    pub error_type: String,
+    /// Error message name.
+    pub error_message: String,
+    /// Error status name.
+    pub error_status: String,
+    /// Error detail name.
+    pub error_detail: String,
+}
+
+/// An enumeration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumIr {
+    /// Spec and Rust name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// `(wire value, Rust variant)` in declaration order.
+    pub values: Vec<(String, String)>,
+}
+
+/// A representation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeIr {
+    /// Spec and Rust name.
+    pub name: String,
+    /// XML root element.
+    pub root: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// Documented URL form.
+    pub path: Option<String>,
+    /// Fields in schema order.
+    pub fields: Vec<FieldIr>,
+    /// Operations offered through links.
+    pub ops: Vec<OpIr>,
+    /// Query-service facts, when the type is queryable.
+    pub query: Option<QueryIr>,
+}
+
+impl TypeIr {
+    /// The Rust name of the field holding links, if any.
+    pub fn links_field(&self) -> Option<&FieldIr> {
+        self.fields
+            .iter()
+            .find(|f| matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single))
+    }
+
+    /// The Rust name of the `Href` attribute field, if any.
+    pub fn href_field(&self) -> Option<&FieldIr> {
+        self.fields.iter().find(|f| {
+            f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
+        })
+    }
+}
+
+/// Query-service facts of a type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryIr {
+    /// `type=` value.
+    pub name: String,
+    /// Element listing entities of this type.
+    pub plural: String,
+    /// Filterable fields: `(name, value type)`.
+    pub fields: Vec<(String, Ty)>,
+}
+
+/// A field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldIr {
+    /// XML name.
+    pub xml: String,
+    /// Rust name.
+    pub rust: String,
+    /// Value type.
+    pub ty: Ty,
+    /// How it is written.
+    pub shape: Shape,
+    /// May be absent.
+    pub optional: bool,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+/// How a field is written in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// One child element.
+    Single,
+    /// An attribute.
+    Attr,
+    /// The element's character data.
+    Text,
+    /// Repeated child elements; in JSON an array under `json` (or the element name).
+    List {
+        /// JSON member name.
+        json: Option<String>,
+    },
+    /// Items inside a wrapper element named after the field.
+    Wrapped {
+        /// Item element name.
+        item: String,
+    },
+}
+
+/// A value type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// Text.
+    String,
+    /// Boolean.
+    Bool,
+    /// 32-bit integer.
+    Int,
+    /// 64-bit integer.
+    Long,
+    /// Floating point.
+    Double,
+    /// Date-time.
+    DateTime,
+    /// A link list.
+    Links,
+    /// One link.
+    Link,
+    /// A spec enum.
+    Enum(String),
+    /// A spec type.
+    Type(String),
+}
+
+impl Ty {
+    /// True for values written as text (usable as attributes and query values).
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self, Ty::Links | Ty::Link | Ty::Type(_))
+    }
+
+    /// The spec name of a builtin, or the type's name.
+    pub fn spec_name(&self) -> &str {
+        match self {
+            Ty::String => "string",
+            Ty::Bool => "bool",
+            Ty::Int => "int",
+            Ty::Long => "long",
+            Ty::Double => "double",
+            Ty::DateTime => "datetime",
+            Ty::Links => "Links",
+            Ty::Link => "Link",
+            Ty::Enum(n) | Ty::Type(n) => n,
+        }
+    }
+}
+
+/// The HTTP verbs a spec may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Verb {
+    /// Parses an upper-case verb.
+    pub fn parse(s: &str) -> Option<Verb> {
+        match s {
+            "GET" => Some(Verb::Get),
+            "POST" => Some(Verb::Post),
+            "PUT" => Some(Verb::Put),
+            "DELETE" => Some(Verb::Delete),
+            _ => None,
+        }
+    }
+
+    /// The verb as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// What an operation answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Returns {
+    /// No body.
+    Nothing,
+    /// A representation.
+    Type(String),
+    /// Raw bytes (downloads).
+    Bytes,
+}
+
+/// An operation offered through a link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpIr {
+    /// Relation.
+    pub rel: String,
+    /// Link type to match.
+    pub link_type: Option<String>,
+    /// Link name to match.
+    pub link_name: Option<String>,
+    /// Rust method name.
+    pub method: String,
+    /// Verb.
+    pub verb: Verb,
+    /// `?action=` value.
+    pub action: Option<String>,
+    /// Extra query.
+    pub query: Option<String>,
+    /// Documented URL form.
+    pub path: String,
+    /// Request body type.
+    pub body: Option<String>,
+    /// Response.
+    pub returns: Returns,
+    /// Success status codes.
+    pub status: Vec<u16>,
+    /// Answer is a task.
+    pub task: bool,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+impl Ir {
+    /// The type named `name`.
+    pub fn type_named(&self, name: &str) -> Option<&TypeIr> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}

@@ -1,0 +1,280 @@
+//! The spec file as written: a serde model of the TOML, with source spans for diagnostics.
+//!
+//! Only shape is checked here (unknown keys, wrong value types); meaning is checked in
+//! [`crate::check`]. The format is documented key by key in `spec/README.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A whole spec file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    /// Generic conventions of the API, named.
+    pub api: Spanned<ApiSpec>,
+    /// The relation table: relation name → verb.
+    #[serde(default)]
+    pub relations: BTreeMap<String, Spanned<RelationSpec>>,
+    /// Enumerations.
+    #[serde(default)]
+    pub enums: BTreeMap<String, Spanned<EnumSpec>>,
+    /// Representations.
+    #[serde(default)]
+    pub types: BTreeMap<String, Spanned<TypeSpec>>,
+}
+
+/// `[api]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSpec {
+    /// Human name of the API.
+    pub title: String,
+    /// XML namespace of every root element.
+    #[serde(default)]
+    pub namespace: String,
+    /// Header carrying the session token.
+    pub session_header: String,
+    /// Versions the client speaks, oldest first.
+    #[serde(default)]
+    pub versions: Vec<String>,
+    /// Type served at the base URL.
+    pub entry: Spanned<String>,
+    /// Type of the logon session, whose links are the session's service document.
+    pub session: Spanned<String>,
+    /// How to log on.
+    pub logon: LogonSpec,
+    /// Relation of the logon session's own delete link.
+    #[serde(default = "default_logoff")]
+    pub logoff_rel: String,
+    /// Asynchronous tasks.
+    pub task: TaskSpec,
+    /// The query service.
+    pub query: QuerySpec,
+    /// Error bodies.
+    pub error: ErrorSpec,
+}
+
+fn default_logoff() -> String {
+    "Delete".into()
+}
+
+/// `[api.logon]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogonSpec {
+    /// Relation of the logon link on the entry point.
+    pub rel: String,
+    /// Link type of the logon link.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Element of the entry point naming one supported version.
+    #[serde(default)]
+    pub version_element: String,
+    /// Attribute of that element holding the version name.
+    #[serde(default)]
+    pub version_attr: String,
+}
+
+/// `[api.task]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Task representation type.
+    #[serde(rename = "type")]
+    pub type_: Spanned<String>,
+    /// Element holding the state.
+    pub state: String,
+    /// States meaning done.
+    pub done: Vec<String>,
+    /// Element holding the result.
+    pub result: String,
+    /// Attribute of the result telling success.
+    pub success: String,
+    /// Element of the result holding the message.
+    pub message: String,
+    /// Element naming the operation.
+    pub operation: String,
+    /// Relation of the link to the affected object.
+    pub related: String,
+}
+
+/// `[api.query]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    /// Query endpoint path relative to the base URL.
+    pub path: String,
+    /// Query result type.
+    pub result: Spanned<String>,
+    /// Reference type returned when entities are not asked for.
+    pub reference: Spanned<String>,
+    /// Element holding references.
+    pub refs: String,
+    /// Element of one reference.
+    pub ref_item: String,
+    /// Element holding entity lists.
+    pub entities: String,
+    /// Element holding paging information.
+    pub paging: String,
+    /// Server default page size.
+    pub page_size: u32,
+}
+
+/// `[api.error]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    /// Error representation type.
+    #[serde(rename = "type")]
+    pub type_: Spanned<String>,
+    /// Attribute or element with the message.
+    pub message: String,
+    /// Attribute or element with the status code.
+    pub status: String,
+    /// Element with the inner exception message.
+    pub detail: String,
+}
+
+/// `[relations.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationSpec {
+    /// HTTP verb.
+    pub verb: Spanned<String>,
+    /// What the relation means.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// `[enums.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumSpec {
+    /// Values in declaration order.
+    pub values: Vec<Spanned<String>>,
+    /// Documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// `[types.NAME]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSpec {
+    /// Documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// XML root element (default: the type name).
+    #[serde(default)]
+    pub root: Option<String>,
+    /// Documented URL form of the representation.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Query-service type name.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Element under the query result's entities listing this type.
+    #[serde(default)]
+    pub query_plural: Option<String>,
+    /// Filterable fields of the query service.
+    #[serde(default)]
+    pub query_fields: Vec<Spanned<QueryFieldSpec>>,
+    /// Fields in schema order.
+    #[serde(default)]
+    pub fields: Vec<Spanned<FieldSpec>>,
+    /// Links the type can offer, as operations.
+    #[serde(default)]
+    pub links: Vec<Spanned<LinkSpec>>,
+}
+
+/// One entry of `query_fields`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryFieldSpec {
+    /// Name in the filter grammar.
+    pub name: Spanned<String>,
+    /// Value type.
+    #[serde(rename = "type")]
+    pub type_: Spanned<String>,
+}
+
+/// One entry of `fields`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// XML name (element or attribute).
+    pub name: Spanned<String>,
+    /// Rust field name (default: snake case of `name`).
+    #[serde(default)]
+    pub rust: Option<Spanned<String>>,
+    /// Value type.
+    #[serde(rename = "type")]
+    pub type_: Spanned<String>,
+    /// An attribute rather than an element.
+    #[serde(default)]
+    pub attr: bool,
+    /// May be absent.
+    #[serde(default)]
+    pub optional: bool,
+    /// Repeated without a wrapper element.
+    #[serde(default)]
+    pub repeated: bool,
+    /// A list inside the wrapper element `name`, one `item` element per value.
+    #[serde(default)]
+    pub item: Option<Spanned<String>>,
+    /// JSON member name of an unwrapped repeated field.
+    #[serde(default)]
+    pub json: Option<String>,
+    /// The element's own character data.
+    #[serde(default)]
+    pub text: bool,
+    /// Documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// One entry of `links`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// Relation.
+    pub rel: Spanned<String>,
+    /// Link `Type` to match (and the type of the target).
+    #[serde(rename = "type", default)]
+    pub type_: Option<String>,
+    /// Link `Name` to match.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Rust method name (default: snake case of `rel`).
+    #[serde(default)]
+    pub method: Option<Spanned<String>>,
+    /// Verb override, where the documentation says so.
+    #[serde(default)]
+    pub verb: Option<Spanned<String>>,
+    /// `?action=` value.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Extra query added when the Href lacks it (`format=Entity`).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Documented URL form.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Request body type.
+    #[serde(default)]
+    pub body: Option<Spanned<String>>,
+    /// Response type (`bytes` for raw content).
+    #[serde(default)]
+    pub returns: Option<Spanned<String>>,
+    /// Success status codes.
+    #[serde(default)]
+    pub status: Vec<u16>,
+    /// The answer is an asynchronous task.
+    #[serde(default)]
+    pub task: bool,
+    /// Documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
