@@ -1,30 +1,48 @@
-//! Client, session and the generic call (placeholder signatures; the runtime issue fills them).
+//! Client, session and the generic call.
+//!
+//! A [`Client`] holds the HTTP connection pool and settings; [`Client::logon`] negotiates the
+//! API version from the entry point and opens a [`Session`], which carries the session token
+//! (only ever as a header), re-logs on once — shared by all concurrent callers — when the server
+//! answers 401, and deletes itself on [`Session::logoff`]. Generated methods go through [`call`].
 
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
-use crate::link::Links;
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use url::Url;
+
+use crate::error::{ApiError, Error, Result, TransportKind};
+use crate::json::{parse_json, write_json, Casing};
+use crate::link::{Link, LinkLookupError, Links};
 use crate::node::Node;
-use crate::op::{Api, Op};
-use crate::repr::Repr;
+use crate::op::{Api, ApiInfo, Op, Verb};
+use crate::repr::{wrapped_items, DecodeError, Repr, Value};
+use crate::secret::SecretString;
+use crate::task::WaitOptions;
+use crate::tls::{self, TlsSettings};
+use crate::xml::{parse_xml, strip_bom, write_xml};
 
-/// Errors of the runtime.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The representation does not offer the link an operation needs.
-    #[error("{type_} does not offer a `{rel}` link")]
-    LinkNotOffered {
-        /// Relation looked for.
-        rel: String,
-        /// Link type looked for, if any.
-        type_: String,
-    },
-    /// Not built yet.
-    #[error("not implemented: {0}")]
-    Unimplemented(&'static str),
+/// Wire format of requests and answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// XML (`Accept: application/xml`), the API's native format.
+    #[default]
+    Xml,
+    /// JSON (`Accept: application/json`); request bodies are sent as JSON too.
+    Json,
 }
 
-/// Result with the runtime's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+impl Format {
+    /// The media type.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Xml => "application/xml",
+            Format::Json => "application/json",
+        }
+    }
+}
 
 /// A request body: any representation.
 pub trait Body: Sync {
@@ -43,45 +61,1047 @@ impl<T: Repr + Sync> Body for T {
     }
 }
 
-/// What a call answers: a representation, nothing (`()`), or raw bytes.
-pub trait Response: Sized + Send {}
-impl<T: Repr + Send> Response for T {}
-impl Response for () {}
+/// A successful HTTP answer before decoding.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    verb: Verb,
+    url: String,
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl RawResponse {
+    /// The request's verb.
+    pub fn verb(&self) -> Verb {
+        self.verb
+    }
+    /// The request URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// A response header (first value, when it is text).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Parses the body as a [`Node`] by its content type (sniffed when absent); a JSON root
+    /// gets the name `root`.
+    pub fn node(&self, root: &str) -> Result<Node> {
+        let ct = self.content_type().map(|c| c.to_ascii_lowercase());
+        let body = strip_bom(&self.body);
+        let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        let is_json = match ct.as_deref() {
+            Some(c) if c.contains("json") => true,
+            Some(c) if c.contains("xml") => false,
+            _ => matches!(first, Some(b'{') | Some(b'[')),
+        };
+        let is_html = ct.as_deref().is_some_and(|c| c.contains("html"));
+        let res = if is_html {
+            Err(DecodeError::new("the server answered with an HTML page"))
+        } else if first.is_none() {
+            Err(DecodeError::new("empty body"))
+        } else if is_json {
+            parse_json(body, root)
+        } else {
+            parse_xml(body)
+        };
+        res.map_err(|e| self.decode_error(e))
+    }
+
+    pub(crate) fn decode_error(&self, source: DecodeError) -> Error {
+        let text = String::from_utf8_lossy(&self.body);
+        let snippet: String = text.chars().take(160).collect();
+        Error::Decode {
+            url: self.url.clone(),
+            content_type: self.content_type().map(str::to_string),
+            snippet,
+            source,
+        }
+    }
+}
+
+/// What a call answers: a representation, nothing (`()`), a [`Node`] tree, or a file
+/// ([`Download`]).
+pub trait Response: Sized + Send {
+    /// Reads the value from a successful answer.
+    fn from_response(resp: RawResponse) -> Result<Self>;
+}
+
+impl<T: Repr + Send> Response for T {
+    fn from_response(resp: RawResponse) -> Result<Self> {
+        let node = resp.node(T::ROOT)?;
+        T::from_node(&node).map_err(|e| resp.decode_error(e.within(&node.name)))
+    }
+}
+
+impl Response for () {
+    fn from_response(_resp: RawResponse) -> Result<Self> {
+        Ok(())
+    }
+}
+
+impl Response for Node {
+    fn from_response(resp: RawResponse) -> Result<Self> {
+        resp.node("")
+    }
+}
+
+/// A downloaded file.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// Content type the server gave.
+    pub content_type: Option<String>,
+    /// File name from `Content-Disposition`, when given.
+    pub file_name: Option<String>,
+    /// The content.
+    pub bytes: Bytes,
+}
+
+impl Response for Download {
+    fn from_response(resp: RawResponse) -> Result<Self> {
+        let file_name = resp.header("content-disposition").and_then(|d| {
+            d.split(';').find_map(|p| {
+                let p = p.trim();
+                let v = p.strip_prefix("filename=")?;
+                Some(v.trim_matches('"').to_string()).filter(|v| !v.is_empty())
+            })
+        });
+        Ok(Download {
+            content_type: resp.content_type().map(str::to_string),
+            file_name,
+            bytes: resp.body,
+        })
+    }
+}
 
 /// Builds a [`Client`].
 pub struct ClientBuilder<A: Api> {
-    _api: PhantomData<A>,
+    base_url: String,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    user_agent: String,
+    format: Format,
+    casing: Casing,
+    tls: TlsSettings,
+    wait: WaitOptions,
+    deferred: Option<Error>,
+    _api: PhantomData<fn() -> A>,
 }
 
-/// An HTTP client for one API server.
+impl<A: Api> std::fmt::Debug for ClientBuilder<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("format", &self.format)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Api> ClientBuilder<A> {
+    fn new(base_url: &str) -> Self {
+        ClientBuilder {
+            base_url: base_url.to_string(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            user_agent: format!("emrest/{}", env!("CARGO_PKG_VERSION")),
+            format: Format::Xml,
+            casing: Casing::Pascal,
+            tls: TlsSettings::default(),
+            wait: WaitOptions::default(),
+            deferred: None,
+            _api: PhantomData,
+        }
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = t;
+        self
+    }
+
+    /// Time allowed for one request, answer included (default 60 s).
+    pub fn request_timeout(mut self, t: Duration) -> Self {
+        self.request_timeout = t;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Wire format (default [`Format::Xml`]).
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Casing of member names in JSON request bodies (default [`Casing::Pascal`]).
+    pub fn json_casing(mut self, casing: Casing) -> Self {
+        self.casing = casing;
+        self
+    }
+
+    /// Default options of task waiting for sessions of this client.
+    pub fn wait_options(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Trusts the CA certificates of a PEM bundle, besides the system roots.
+    pub fn ca_bundle_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        match tls::parse_pem_bundle(pem.as_ref()) {
+            Ok(certs) => self.tls.extra_roots.extend(certs),
+            Err(e) => self.deferred = self.deferred.or(Some(e)),
+        }
+        self
+    }
+
+    /// Does not trust the system's root certificates (only [`Self::ca_bundle_pem`] ones).
+    pub fn no_system_roots(mut self) -> Self {
+        self.tls.no_system_roots = true;
+        self
+    }
+
+    /// Accepts exactly the server certificate whose SHA-256 fingerprint is given, as 32 raw
+    /// bytes or as hex text (colons and spaces allowed). Chain and host name are not checked;
+    /// the handshake still proves that the server holds that certificate's key.
+    pub fn pin_certificate_sha256(mut self, fingerprint: impl AsRef<[u8]>) -> Self {
+        let fp = fingerprint.as_ref();
+        let parsed = match <[u8; 32]>::try_from(fp) {
+            Ok(raw) => Ok(raw),
+            Err(_) => std::str::from_utf8(fp)
+                .map_err(|_| Error::config("certificate fingerprint is neither 32 bytes nor hex"))
+                .and_then(tls::parse_fingerprint),
+        };
+        match parsed {
+            Ok(p) => self.tls.pin = Some(p),
+            Err(e) => self.deferred = self.deferred.or(Some(e)),
+        }
+        self
+    }
+
+    /// Turns certificate verification off. Anyone on the network path can then read the
+    /// password and the session; a warning is logged at every logon.
+    pub fn danger_accept_invalid_certs(mut self) -> Self {
+        self.tls.accept_invalid = true;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client<A>> {
+        if let Some(e) = self.deferred {
+            return Err(e);
+        }
+        let base = normalise_base(&self.base_url)?;
+        let tls = tls::client_config(&self.tls)?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let mut defaults = HeaderMap::new();
+        defaults.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&self.user_agent)
+                .map_err(|_| Error::config("user agent is not a valid header value"))?,
+        );
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                base,
+                format: self.format,
+                casing: self.casing,
+                request_timeout: self.request_timeout,
+                accept_invalid: self.tls.accept_invalid,
+                wait: self.wait,
+                defaults,
+                info: A::INFO,
+                entry_hint: A::ENTRY_URL_HINT,
+            }),
+            _api: PhantomData,
+        })
+    }
+}
+
+fn normalise_base(raw: &str) -> Result<Url> {
+    let mut url = Url::parse(raw.trim())
+        .map_err(|e| Error::config(format!("base URL `{raw}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "base URL `{url}` must start with https:// (or http://)"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "base URL must not carry credentials; pass them to logon",
+        ));
+    }
+    url.set_fragment(None);
+    url.set_query(None);
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url)
+}
+
+/// An HTTP client for one API server. Cheap to clone.
 pub struct Client<A: Api> {
-    _api: PhantomData<A>,
+    inner: Arc<ClientInner>,
+    _api: PhantomData<fn() -> A>,
 }
 
-/// A logged-on session.
-pub struct Session<A: Api> {
+impl<A: Api> Clone for Client<A> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+            _api: PhantomData,
+        }
+    }
+}
+
+impl<A: Api> std::fmt::Debug for Client<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("format", &self.inner.format)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct ClientInner {
+    http: reqwest::Client,
+    pub(crate) base: Url,
+    pub(crate) format: Format,
+    casing: Casing,
+    request_timeout: Duration,
+    accept_invalid: bool,
+    wait: WaitOptions,
+    defaults: HeaderMap,
+    pub(crate) info: &'static ApiInfo,
+    entry_hint: Option<&'static str>,
+}
+
+/// Authentication of one request.
+enum Auth<'a> {
+    None,
+    Basic(&'a str, &'a SecretString),
+    Token(&'a str, &'a SecretString),
+}
+
+impl<A: Api> Client<A> {
+    /// Starts building a client for the API whose entry point is `base_url`
+    /// (a missing trailing slash is added).
+    pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder<A> {
+        ClientBuilder::new(base_url.as_ref())
+    }
+
+    /// The normalised base URL.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// The wire format.
+    pub fn format(&self) -> Format {
+        self.inner.format
+    }
+
+    /// Reads the entry point (no authentication) and checks that it is this API's.
+    pub async fn entry_point(&self) -> Result<Node> {
+        self.inner.entry_point().await
+    }
+
+    /// Logs on as `user` (`user@domain` or `DOMAIN\user`, sent as given) with HTTP Basic,
+    /// choosing the newest API version both sides speak.
+    pub async fn logon(
+        &self,
+        user: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Result<Session<A>> {
+        let user = user.into();
+        let password = password.into();
+        let entry = self.inner.entry_point().await?;
+        let (version, logon_url) = self.inner.pick_version(&entry)?;
+        let logged = self.inner.logon_post(&logon_url, &user, &password).await?;
+        let wait = self.inner.wait;
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                client: self.inner.clone(),
+                user,
+                password,
+                version,
+                logon_url,
+                links: logged.links.clone(),
+                state: RwLock::new(State {
+                    token: logged.token,
+                    generation: 0,
+                    href: logged.href,
+                    own_links: logged.links,
+                    closed: false,
+                }),
+                relogon: tokio::sync::Mutex::new(()),
+                wait: Mutex::new(wait),
+            }),
+            _api: PhantomData,
+        })
+    }
+}
+
+struct Logged {
+    token: SecretString,
+    href: Option<String>,
     links: Links,
-    _api: PhantomData<A>,
+}
+
+impl ClientInner {
+    fn method(verb: Verb) -> reqwest::Method {
+        match verb {
+            Verb::Get => reqwest::Method::GET,
+            Verb::Post => reqwest::Method::POST,
+            Verb::Put => reqwest::Method::PUT,
+            Verb::Delete => reqwest::Method::DELETE,
+        }
+    }
+
+    /// Resolves an Href against the base and keeps the token on the base's origin.
+    pub(crate) fn resolve(&self, href: &str) -> Result<Url> {
+        let mut url = self
+            .base
+            .join(href.trim())
+            .map_err(|e| Error::config(format!("link `{href}` is not a URL: {e}")))?;
+        if url.origin() != self.base.origin() {
+            tracing::debug!(
+                "link {url} points outside {}; sent to the base origin",
+                self.base
+            );
+            // The same server may name itself differently (NAT, alias): stay on the origin
+            // the user configured, so the session token never leaves it.
+            let _ = url.set_scheme(self.base.scheme());
+            let _ = url.set_host(self.base.host_str());
+            let _ = url.set_port(self.base.port());
+        }
+        Ok(url)
+    }
+
+    async fn send_once(
+        &self,
+        verb: Verb,
+        url: &Url,
+        body: Option<&(Bytes, &'static str)>,
+        auth: &Auth<'_>,
+    ) -> Result<RawResponse> {
+        let mut req = self
+            .http
+            .request(Self::method(verb), url.clone())
+            .headers(self.defaults.clone())
+            .header(ACCEPT, self.format.media_type());
+        match body {
+            Some((bytes, ct)) => req = req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
+            // EM's HTTP stack wants a length on bodiless POST/PUT.
+            None if matches!(verb, Verb::Post | Verb::Put) => req = req.body(Bytes::new()),
+            None => {}
+        }
+        match auth {
+            Auth::None => {}
+            Auth::Basic(user, password) => req = req.basic_auth(user, Some(password.expose())),
+            Auth::Token(name, token) => {
+                let mut v = HeaderValue::from_str(token.expose())
+                    .map_err(|_| Error::config("session token is not a valid header value"))?;
+                v.set_sensitive(true);
+                req = req.header(*name, v);
+            }
+        }
+        let resp = req.send().await.map_err(|e| self.transport(verb, url, e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.transport(verb, url, e))?;
+        Ok(RawResponse {
+            verb,
+            url: url.to_string(),
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn transport(&self, verb: Verb, url: &Url, e: reqwest::Error) -> Error {
+        if let Some(message) = tls::find_tls_error(&e) {
+            return Error::Tls { message };
+        }
+        if e.is_timeout() {
+            return Error::Timeout {
+                what: format!("{} {url}", verb.as_str()),
+                after: self.request_timeout,
+            };
+        }
+        let kind = if e.is_connect() {
+            TransportKind::Connect
+        } else if e.is_request() || e.is_body() || e.is_decode() {
+            TransportKind::Reset
+        } else {
+            TransportKind::Other
+        };
+        let mut parts = Vec::new();
+        let mut cur = std::error::Error::source(&e);
+        while let Some(s) = cur {
+            let m = s.to_string();
+            if !parts.contains(&m) {
+                parts.push(m);
+            }
+            cur = s.source();
+        }
+        Error::Transport {
+            method: verb.as_str().to_string(),
+            url: url.to_string(),
+            kind,
+            message: if parts.is_empty() {
+                e.to_string()
+            } else {
+                parts.join(": ")
+            },
+        }
+    }
+
+    /// Sends with the retry policy: connection failures (request never sent) are retried for
+    /// every verb; broken connections and 502/503/504 only for GET. At most 2 retries.
+    async fn send(
+        &self,
+        verb: Verb,
+        url: &Url,
+        body: Option<&(Bytes, &'static str)>,
+        auth: &Auth<'_>,
+    ) -> Result<RawResponse> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 0;
+        loop {
+            let res = self.send_once(verb, url, body, auth).await;
+            let retry = match &res {
+                Err(Error::Transport { kind, .. }) => {
+                    *kind == TransportKind::Connect || verb == Verb::Get
+                }
+                Ok(r) => verb == Verb::Get && matches!(r.status, 502..=504),
+                Err(_) => false,
+            };
+            if !retry || attempt >= 2 {
+                return res;
+            }
+            attempt += 1;
+            tracing::debug!("retrying {} {url} (attempt {attempt})", verb.as_str());
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+
+    /// Reads the API's error body into an [`Error::Http`].
+    pub(crate) fn http_error(&self, resp: &RawResponse) -> Error {
+        let e = &self.info.error;
+        let error = resp.node(e.root).ok().map(|n| {
+            let get = |k: &str| {
+                n.scalar(k)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            };
+            ApiError {
+                message: get(e.message),
+                status_code: get(e.status).and_then(|s| s.parse().ok()),
+                detail: get(e.detail),
+            }
+        });
+        Error::Http {
+            method: resp.verb.as_str().to_string(),
+            url: resp.url.clone(),
+            status: resp.status,
+            error: error.filter(|a| a != &ApiError::default()),
+        }
+    }
+
+    fn wrong_product(&self, seen: impl Into<String>) -> Error {
+        let info = self.info;
+        let host = self.base.host_str().unwrap_or("HOST");
+        let hint = match self.entry_hint {
+            Some(t) => format!("Use {}", t.replace("{host}", host)),
+            None => format!(
+                "Point the client at the {} entry point: the URL whose answer offers a `{}` link of type `{}`",
+                info.title, info.logon_rel, info.logon_type
+            ),
+        };
+        Error::WrongProduct {
+            url: self.base.to_string(),
+            seen: seen.into(),
+            hint,
+        }
+    }
+
+    async fn entry_point(&self) -> Result<Node> {
+        let resp = self.send(Verb::Get, &self.base, None, &Auth::None).await?;
+        let path = self.base.path().to_ascii_lowercase();
+        let openapi = resp.header("x-api-version").is_some()
+            || path.contains("/v1")
+            || path.contains("oauth")
+            || self.base.port() == Some(9419);
+        let ct = resp.content_type().unwrap_or("").to_ascii_lowercase();
+        if !(200..300).contains(&resp.status) {
+            if openapi || resp.status == 404 {
+                return Err(self.wrong_product(format!(
+                    "the entry point answered HTTP {}{}",
+                    resp.status,
+                    if openapi {
+                        " and looks like a versioned OpenAPI/OAuth REST API"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            return Err(self.http_error(&resp));
+        }
+        if ct.contains("html") {
+            return Err(self.wrong_product("an HTML page"));
+        }
+        let node = match resp.node(self.info.version_element) {
+            Ok(n) => n,
+            Err(_) if openapi || ct.contains("json") => {
+                return Err(self.wrong_product("a document of another shape"))
+            }
+            Err(e) => return Err(e),
+        };
+        if self.logon_links(&node).is_empty() {
+            return Err(self.wrong_product(format!(
+                "a document without a `{}` link of type `{}`{}",
+                self.info.logon_rel,
+                self.info.logon_type,
+                if openapi {
+                    " (it looks like a versioned OpenAPI/OAuth REST API)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(node)
+    }
+
+    /// `(version, href)` of every logon link: per-version ones, then the top-level one.
+    fn logon_links(&self, entry: &Node) -> Vec<(Option<String>, String)> {
+        let info = self.info;
+        let pick = |n: &Node| -> Option<String> {
+            let links: Links = wrapped_items::<Link>(n.child("Links")?, "Link")
+                .ok()
+                .map(Links)?;
+            links
+                .find(info.logon_rel, Some(info.logon_type), None)
+                .ok()
+                .map(|l| l.href.clone())
+        };
+        let mut out = Vec::new();
+        for n in entry.descendants() {
+            if n.name.eq_ignore_ascii_case(info.version_element) {
+                if let (Some(v), Some(h)) = (n.scalar(info.version_attr), pick(n)) {
+                    out.push((Some(v.to_string()), h));
+                }
+            }
+        }
+        if let Some(h) = pick(entry) {
+            out.push((None, h));
+        }
+        out
+    }
+
+    fn pick_version(&self, entry: &Node) -> Result<(Option<String>, Url)> {
+        let offered = self.logon_links(entry);
+        let chosen = self
+            .info
+            .versions
+            .iter()
+            .rev()
+            .find_map(|want| {
+                offered
+                    .iter()
+                    .find(|(v, _)| v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(want)))
+            })
+            .or_else(|| {
+                let top = offered.iter().find(|(v, _)| v.is_none());
+                if top.is_some() && offered.iter().any(|(v, _)| v.is_some()) {
+                    tracing::warn!(
+                        "the server offers none of the versions this client speaks ({:?}); using its default",
+                        self.info.versions
+                    );
+                }
+                top
+            })
+            .ok_or_else(|| self.wrong_product("no logon link"))?;
+        Ok((chosen.0.clone(), self.resolve(&chosen.1)?))
+    }
+
+    async fn logon_post(&self, url: &Url, user: &str, password: &SecretString) -> Result<Logged> {
+        if self.accept_invalid {
+            tracing::warn!(
+                "TLS certificate verification is OFF for {}: the password and session can be read by anyone on the path",
+                self.base
+            );
+        }
+        let resp = self
+            .send(Verb::Post, url, None, &Auth::Basic(user, password))
+            .await?;
+        if !matches!(resp.status, 200 | 201) {
+            return Err(self.http_error(&resp));
+        }
+        let header = self.info.session_header;
+        let token = resp
+            .header(header)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(SecretString::new)
+            .ok_or_else(|| {
+                self.wrong_product(format!("the logon answer carries no `{header}` header"))
+            })?;
+        let node = resp.node(self.info.logon_type)?;
+        let links = match node.child("Links") {
+            Some(l) => Links::from_node(l).map_err(|e| resp.decode_error(e.within("Links")))?,
+            None => Links::default(),
+        };
+        let href = node
+            .scalar("Href")
+            .or_else(|| resp.header("location"))
+            .map(str::to_string);
+        Ok(Logged { token, href, links })
+    }
+
+    fn encode(&self, body: &dyn Body) -> (Bytes, &'static str) {
+        let node = body.body_node();
+        match self.format {
+            Format::Xml => (
+                Bytes::from(write_xml(&node, self.info.namespace)),
+                "application/xml",
+            ),
+            Format::Json => (
+                Bytes::from(write_json(&node, self.casing)),
+                "application/json",
+            ),
+        }
+    }
+}
+
+struct State {
+    token: SecretString,
+    generation: u64,
+    href: Option<String>,
+    own_links: Links,
+    closed: bool,
+}
+
+pub(crate) struct SessionInner {
+    pub(crate) client: Arc<ClientInner>,
+    user: String,
+    password: SecretString,
+    version: Option<String>,
+    logon_url: Url,
+    links: Links,
+    state: RwLock<State>,
+    relogon: tokio::sync::Mutex<()>,
+    pub(crate) wait: Mutex<WaitOptions>,
+}
+
+/// A logged-on session. Cheap to clone; clones share the token.
+pub struct Session<A: Api> {
+    pub(crate) inner: Arc<SessionInner>,
+    _api: PhantomData<fn() -> A>,
+}
+
+impl<A: Api> Clone for Session<A> {
+    fn clone(&self) -> Self {
+        Session {
+            inner: self.inner.clone(),
+            _api: PhantomData,
+        }
+    }
+}
+
+impl<A: Api> std::fmt::Debug for Session<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("base_url", &self.inner.client.base.as_str())
+            .field("user", &self.inner.user)
+            .field("version", &self.inner.version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<A: Api> Session<A> {
     /// The links of the logon session (the API's service document).
     pub fn links(&self) -> &Links {
-        &self.links
+        &self.inner.links
     }
+
+    /// The API version negotiated at logon (`None`: the server's default).
+    pub fn version(&self) -> Option<&str> {
+        self.inner.version.as_deref()
+    }
+
+    /// The user name as given to logon.
+    pub fn user(&self) -> &str {
+        &self.inner.user
+    }
+
+    /// The URL of this session's own logon-session resource, if the server told it.
+    pub fn href(&self) -> Option<String> {
+        self.inner.read_state().href.clone()
+    }
+
+    /// The wire format.
+    pub fn format(&self) -> Format {
+        self.inner.client.format
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        self.inner.client.base.as_str()
+    }
+
+    /// Options used by [`crate::wait_task`].
+    pub fn wait_options(&self) -> WaitOptions {
+        *self.inner.wait.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes the options used by [`crate::wait_task`].
+    pub fn set_wait_options(&self, wait: WaitOptions) {
+        *self.inner.wait.lock().unwrap_or_else(|p| p.into_inner()) = wait;
+    }
+
+    /// GETs `href` (resolved against the base URL) and decodes the answer.
+    pub async fn get<R: Response>(&self, href: &str) -> Result<R> {
+        let url = self.inner.client.resolve(href)?;
+        let resp = self.inner.request(Verb::Get, &url, None, &[]).await?;
+        R::from_response(resp)
+    }
+
+    /// Follows `link` with GET.
+    pub async fn follow<R: Response>(&self, link: &Link) -> Result<R> {
+        self.get(&link.href).await
+    }
+
+    /// Deletes this session's own logon session through the logoff link of its own
+    /// representation. Later calls fail with [`Error::Config`].
+    pub async fn logoff(&self) -> Result<()> {
+        self.inner.logoff().await
+    }
+}
+
+impl SessionInner {
+    fn read_state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn current(&self) -> Result<(SecretString, u64)> {
+        let s = self.read_state();
+        if s.closed {
+            return Err(Error::config("the session was logged off"));
+        }
+        Ok((s.token.clone(), s.generation))
+    }
+
+    /// Logs on again unless another caller already did since `seen` (single flight).
+    async fn relogon(&self, seen: u64) -> Result<()> {
+        let _guard = self.relogon.lock().await;
+        if self.read_state().generation != seen {
+            return Ok(());
+        }
+        tracing::info!("session expired; logging on again");
+        let logged = self
+            .client
+            .logon_post(&self.logon_url, &self.user, &self.password)
+            .await?;
+        let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
+        s.token = logged.token;
+        s.generation += 1;
+        s.href = logged.href;
+        s.own_links = logged.links;
+        Ok(())
+    }
+
+    /// Sends an authenticated request; on 401 logs on again once and retries once. Checks
+    /// the status (`expected`, or any 2xx when empty) and turns errors into [`Error::Http`].
+    pub(crate) async fn request(
+        &self,
+        verb: Verb,
+        url: &Url,
+        body: Option<&(Bytes, &'static str)>,
+        expected: &[u16],
+    ) -> Result<RawResponse> {
+        let header = self.client.info.session_header;
+        let (token, generation) = self.current()?;
+        let mut resp = self
+            .client
+            .send(verb, url, body, &Auth::Token(header, &token))
+            .await?;
+        if resp.status == 401 {
+            self.relogon(generation).await?;
+            let (token, _) = self.current()?;
+            resp = self
+                .client
+                .send(verb, url, body, &Auth::Token(header, &token))
+                .await?;
+        }
+        if !(200..300).contains(&resp.status) {
+            return Err(self.client.http_error(&resp));
+        }
+        if !expected.is_empty() && !expected.contains(&resp.status) {
+            tracing::warn!(
+                "{} {} answered {}, documented: {expected:?}",
+                verb.as_str(),
+                resp.url,
+                resp.status
+            );
+        }
+        Ok(resp)
+    }
+
+    async fn logoff(&self) -> Result<()> {
+        let info = self.client.info;
+        let (token, link) = {
+            let s = self.read_state();
+            if s.closed {
+                return Ok(());
+            }
+            let link = s
+                .own_links
+                .find(info.logoff_rel, None, None)
+                .map(|l| l.href.clone());
+            (s.token.clone(), link)
+        };
+        let href = link.map_err(|e| link_error(e, info.logoff_rel, info.logon_type, None))?;
+        let url = self.client.resolve(&href)?;
+        let resp = self
+            .client
+            .send(
+                Verb::Delete,
+                &url,
+                None,
+                &Auth::Token(info.session_header, &token),
+            )
+            .await?;
+        // 401/404: the session had already expired or gone.
+        if !(200..300).contains(&resp.status) && !matches!(resp.status, 401 | 404) {
+            return Err(self.client.http_error(&resp));
+        }
+        self.state.write().unwrap_or_else(|p| p.into_inner()).closed = true;
+        Ok(())
+    }
+}
+
+pub(crate) fn link_error(
+    e: LinkLookupError,
+    rel: &str,
+    owner: &str,
+    link_type: Option<&str>,
+) -> Error {
+    match e {
+        LinkLookupError::NotOffered => Error::LinkNotOffered {
+            rel: rel.to_string(),
+            type_: owner.to_string(),
+            link_type: link_type.map(str::to_string),
+        },
+        LinkLookupError::Ambiguous(links) => Error::AmbiguousLink {
+            rel: rel.to_string(),
+            type_: owner.to_string(),
+            hrefs: links.into_iter().map(|l| l.href).collect(),
+        },
+    }
+}
+
+/// The URL of `op` from the link's Href: `?action=` and the op's extra query are added when
+/// the Href lacks them.
+pub(crate) fn op_url(client: &ClientInner, href: &str, op: &Op) -> Result<Url> {
+    let mut url = client.resolve(href)?;
+    let has = |url: &Url, key: &str| url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    let mut add: Vec<(String, String)> = Vec::new();
+    if let Some(action) = op.action {
+        if !has(&url, "action") {
+            add.push(("action".into(), action.into()));
+        }
+    }
+    if let Some(q) = op.query {
+        for (k, v) in url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes()) {
+            if !has(&url, &k) {
+                add.push((k.into_owned(), v.into_owned()));
+            }
+        }
+    }
+    if !add.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &add {
+            pairs.append_pair(k, v);
+        }
+    }
+    Ok(url)
 }
 
 /// Follows `op`'s link among `links` and decodes the answer.
 pub async fn call<A: Api, R: Response>(
-    _session: &Session<A>,
-    _links: &Links,
-    _op: &'static Op,
-    _body: Option<&dyn Body>,
+    session: &Session<A>,
+    links: &Links,
+    op: &'static Op,
+    body: Option<&dyn Body>,
 ) -> Result<R> {
-    Err(Error::Unimplemented("call"))
+    let resp = call_raw(&session.inner, links, op, body).await?;
+    R::from_response(resp)
 }
 
-/// Polls a task until it is done.
-pub async fn wait_task<A: Api, T: Repr + Send>(_session: &Session<A>, _task: &T) -> Result<T> {
-    Err(Error::Unimplemented("wait_task"))
+async fn call_raw(
+    session: &SessionInner,
+    links: &Links,
+    op: &'static Op,
+    body: Option<&dyn Body>,
+) -> Result<RawResponse> {
+    let link = links
+        .find(op.rel, op.link_type, op.link_name)
+        .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
+    let url = op_url(&session.client, &link.href, op)?;
+    let body = body.map(|b| session.client.encode(b));
+    session
+        .request(op.verb, &url, body.as_ref(), op.status)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            normalise_base("https://em:9398/api").unwrap().as_str(),
+            "https://em:9398/api/"
+        );
+        assert_eq!(
+            normalise_base(" https://em:9398/api/?x#y ")
+                .unwrap()
+                .as_str(),
+            "https://em:9398/api/"
+        );
+        assert!(normalise_base("ftp://em/").is_err());
+        assert!(normalise_base("em:9398").is_err());
+        let e = normalise_base("https://u:secretpw@em/api").unwrap_err();
+        assert!(!e.to_string().contains("secretpw"));
+    }
 }

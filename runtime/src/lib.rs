@@ -3,24 +3,45 @@
 //! It knows only generic hypermedia conventions (links with Rel/Href/Type/Name, `?action=`,
 //! a session token header, asynchronous tasks, paged query results); every API-specific name
 //! reaches it through the [`ApiInfo`] that the generator emits from the spec.
+//!
+//! - [`Client`] / [`ClientBuilder`]: HTTP (reqwest + rustls with the ring provider), TLS
+//!   settings (system roots, CA bundle, certificate pinning), format and timeouts.
+//! - [`Session`]: logon with version negotiation, token header, single-flight re-logon on 401,
+//!   logoff through the session's own link.
+//! - [`call`]: follows an operation's link; [`wait_task`] polls tasks; [`Session::query`]
+//!   builds query-service queries with typed [`Filter`]s and lazily paged streams.
+//! - [`xml`] and [`json`]: the codecs between bytes and the format-neutral [`Node`] tree.
 
 mod client;
+mod error;
+pub mod json;
 mod link;
 mod node;
 mod op;
 mod query;
 mod repr;
+mod secret;
+mod task;
+mod tls;
+pub mod xml;
 
-pub use client::{call, wait_task, Body, Client, ClientBuilder, Error, Response, Result, Session};
+pub use client::{
+    call, Body, Client, ClientBuilder, Download, Format, RawResponse, Response, Session,
+};
+pub use error::{ApiError, Error, Result, TransportKind};
+pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
-pub use query::{DateTime, Field, Queryable};
 pub use op::{Api, ApiInfo, ErrorInfo, Op, QueryInfo, TaskInfo, Verb};
+pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
     enum_index, scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Decoder, Encoder,
     Repr, Scalar, SpecEnum, Value,
 };
-
+pub use secret::SecretString;
+pub use task::{follow_related, wait_task, wait_task_with, WaitOptions};
+pub use tls::{fingerprint_sha256, parse_fingerprint};
+pub use xml::{decode_xml, encode_xml, parse_xml, write_xml};
 
 /// The one path generated code goes through. Not a stable API.
 #[doc(hidden)]

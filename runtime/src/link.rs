@@ -83,10 +83,9 @@ impl Links {
             None => true,
             Some(b) => a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)),
         };
-        let mut found = self
-            .0
-            .iter()
-            .filter(|l| l.rel.eq_ignore_ascii_case(rel) && eq(&l.type_, type_) && eq(&l.name, name));
+        let mut found = self.0.iter().filter(|l| {
+            l.rel.eq_ignore_ascii_case(rel) && eq(&l.type_, type_) && eq(&l.name, name)
+        });
         let first = found.next().ok_or(LinkLookupError::NotOffered)?;
         let rest: Vec<&Link> = found.filter(|l| l.href != first.href).collect();
         if rest.is_empty() {
@@ -100,7 +99,9 @@ impl Links {
 
     /// All links with relation `rel`.
     pub fn all<'a>(&'a self, rel: &'a str) -> impl Iterator<Item = &'a Link> + 'a {
-        self.0.iter().filter(move |l| l.rel.eq_ignore_ascii_case(rel))
+        self.0
+            .iter()
+            .filter(move |l| l.rel.eq_ignore_ascii_case(rel))
     }
 }
 

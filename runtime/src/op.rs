@@ -147,4 +147,8 @@ pub struct ErrorInfo {
 pub trait Api: Send + Sync + 'static {
     /// The API description.
     const INFO: &'static ApiInfo;
+
+    /// The usual entry-point URL, with `{host}` standing for the host the user gave
+    /// (EM: `https://{host}:9398/api/`); used in the hint of [`crate::Error::WrongProduct`].
+    const ENTRY_URL_HINT: Option<&'static str> = None;
 }

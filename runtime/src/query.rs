@@ -1,10 +1,22 @@
-//! Query-service types that generated code refers to (builder and paging: runtime issue).
+//! The query service: queryable types and their fields, filters, query builders, pages and
+//! lazily paged result streams.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::marker::PhantomData;
 
+use futures::{Stream, TryStreamExt};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use url::Url;
+
+use crate::client::{Session, SessionInner};
+use crate::error::{Error, Result};
+use crate::link::Links;
 use crate::node::{JsonKind, Node};
-use crate::repr::{scalar_from_node, scalar_to_node, DecodeError, Repr, Scalar, Value};
+use crate::op::{Api, QueryInfo, Verb};
+use crate::repr::{
+    scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Repr, Scalar, Value,
+};
 
 /// A representation the query service can return.
 pub trait Queryable: Repr {
@@ -64,6 +76,9 @@ impl Scalar for DateTime {
     fn json_kind() -> JsonKind {
         JsonKind::String
     }
+    fn query_text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_utc().0)
+    }
 }
 
 impl Value for DateTime {
@@ -78,5 +93,632 @@ impl Value for DateTime {
 impl std::fmt::Display for DateTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl DateTime {
+    /// A date-time from seconds since the Unix epoch, in UTC (`2025-08-15T06:00:00Z`).
+    pub fn from_unix_seconds(secs: i64) -> Self {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        DateTime(format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        ))
+    }
+
+    /// The current time, in UTC.
+    pub fn now_utc() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Self::from_unix_seconds(secs)
+    }
+
+    /// Seconds since the Unix epoch, when the text is an ISO 8601 date-time (an offset is
+    /// applied; no zone means UTC). Fractions of seconds are dropped.
+    pub fn unix_seconds(&self) -> Option<i64> {
+        parse_iso(&self.0).map(|p| p.0)
+    }
+
+    /// The same instant written in UTC (`…Z`); text that is not ISO 8601 is kept as is.
+    pub fn to_utc(&self) -> DateTime {
+        match parse_iso(&self.0) {
+            Some((secs, frac, had_offset)) if had_offset => {
+                let mut s = Self::from_unix_seconds(secs).0;
+                if !frac.is_empty() {
+                    s.pop();
+                    s.push_str(frac);
+                    s.push('Z');
+                }
+                DateTime(s)
+            }
+            _ => self.clone(),
+        }
+    }
+}
+
+/// `(unix seconds, fraction with its dot, had a ±hh:mm offset)`.
+fn parse_iso(text: &str) -> Option<(i64, &str, bool)> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(|c| c.is_ascii_digit()) {
+            i += 1;
+        }
+    }
+    let frac = &t[19..i];
+    let rest = &t[i..];
+    let offset = match rest {
+        "" | "Z" | "z" => None,
+        r if r.len() == 6 && (r.starts_with('+') || r.starts_with('-')) && &r[3..4] == ":" => {
+            let oh: i64 = r[1..3].parse().ok()?;
+            let om: i64 = r[4..6].parse().ok()?;
+            let sign = if r.starts_with('-') { -1 } else { 1 };
+            Some(sign * (oh * 3600 + om * 60))
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset.unwrap_or(0);
+    Some((secs, frac, offset.is_some()))
+}
+
+// Howard Hinnant's civil-date algorithms.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+/// A query-service filter: comparisons joined with AND (`;`) and OR (`,`), grouped with
+/// parentheses. Values are always double-quoted with embedded quotes doubled, so no value can
+/// change the structure of the filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter(Expr);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expr {
+    Cmp(&'static str, &'static str, String),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Raw(String),
+}
+
+impl Filter {
+    /// A filter written by hand in the server's grammar (for command-line use). It is sent
+    /// as is, and put in parentheses when combined.
+    pub fn raw(text: impl Into<String>) -> Filter {
+        Filter(Expr::Raw(text.into()))
+    }
+
+    /// Both this and `other`.
+    pub fn and(self, other: Filter) -> Filter {
+        Filter(match (self.0, other.0) {
+            (Expr::And(mut a), Expr::And(b)) => {
+                a.extend(b);
+                Expr::And(a)
+            }
+            (Expr::And(mut a), b) => {
+                a.push(b);
+                Expr::And(a)
+            }
+            (a, Expr::And(mut b)) => {
+                b.insert(0, a);
+                Expr::And(b)
+            }
+            (a, b) => Expr::And(vec![a, b]),
+        })
+    }
+
+    /// This or `other`.
+    pub fn or(self, other: Filter) -> Filter {
+        Filter(match (self.0, other.0) {
+            (Expr::Or(mut a), Expr::Or(b)) => {
+                a.extend(b);
+                Expr::Or(a)
+            }
+            (Expr::Or(mut a), b) => {
+                a.push(b);
+                Expr::Or(a)
+            }
+            (a, Expr::Or(mut b)) => {
+                b.insert(0, a);
+                Expr::Or(b)
+            }
+            (a, b) => Expr::Or(vec![a, b]),
+        })
+    }
+
+    /// The filter in the server's grammar.
+    pub fn to_query(&self) -> String {
+        let mut out = String::new();
+        render(&self.0, &mut out);
+        out
+    }
+}
+
+fn render(e: &Expr, out: &mut String) {
+    match e {
+        Expr::Cmp(field, op, value) => {
+            out.push_str(field);
+            out.push_str(op);
+            out.push('"');
+            out.push_str(&value.replace('"', "\"\""));
+            out.push('"');
+        }
+        Expr::Raw(r) => out.push_str(r),
+        Expr::And(items) | Expr::Or(items) => {
+            let sep = if matches!(e, Expr::And(_)) { ';' } else { ',' };
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(sep);
+                }
+                if matches!(item, Expr::Cmp(..)) {
+                    render(item, out);
+                } else {
+                    out.push('(');
+                    render(item, out);
+                    out.push(')');
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_query())
+    }
+}
+
+impl std::ops::BitAnd for Filter {
+    type Output = Filter;
+    fn bitand(self, rhs: Filter) -> Filter {
+        self.and(rhs)
+    }
+}
+
+impl std::ops::BitOr for Filter {
+    type Output = Filter;
+    fn bitor(self, rhs: Filter) -> Filter {
+        self.or(rhs)
+    }
+}
+
+impl<T, V: Scalar> Field<T, V> {
+    fn cmp(&self, op: &'static str, value: V) -> Filter {
+        Filter(Expr::Cmp(self.name, op, value.query_text().into_owned()))
+    }
+    /// `field == value`
+    pub fn eq(&self, value: impl Into<V>) -> Filter {
+        self.cmp("==", value.into())
+    }
+    /// `field != value`
+    pub fn ne(&self, value: impl Into<V>) -> Filter {
+        self.cmp("!=", value.into())
+    }
+    /// `field < value` (enums compare by declaration order on the server)
+    pub fn lt(&self, value: impl Into<V>) -> Filter {
+        self.cmp("<", value.into())
+    }
+    /// `field <= value`
+    pub fn le(&self, value: impl Into<V>) -> Filter {
+        self.cmp("<=", value.into())
+    }
+    /// `field > value`
+    pub fn gt(&self, value: impl Into<V>) -> Filter {
+        self.cmp(">", value.into())
+    }
+    /// `field >= value`
+    pub fn ge(&self, value: impl Into<V>) -> Filter {
+        self.cmp(">=", value.into())
+    }
+}
+
+/// Something that names a sortable field: a [`Field`] or a plain name.
+pub trait FieldName {
+    /// The name in the query grammar.
+    fn field_name(&self) -> String;
+}
+
+impl<T, V> FieldName for Field<T, V> {
+    fn field_name(&self) -> String {
+        self.name.to_string()
+    }
+}
+
+impl FieldName for &str {
+    fn field_name(&self) -> String {
+        (*self).to_string()
+    }
+}
+
+impl FieldName for String {
+    fn field_name(&self) -> String {
+        self.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries and pages
+
+/// Where the items of a query result are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ItemPath {
+    wrapper: &'static str,
+    list: Option<&'static str>,
+    item: &'static str,
+}
+
+/// A query being built; `I` is what it yields (`T::Reference` by default, `T` after
+/// [`Query::entities`]).
+pub struct Query<'s, A: Api, T: Queryable, I> {
+    session: &'s Session<A>,
+    entities: bool,
+    filter: Option<Filter>,
+    sort: Option<(bool, String)>,
+    page_size: Option<u32>,
+    page: Option<u32>,
+    _t: PhantomData<fn() -> (T, I)>,
+}
+
+impl<A: Api> Session<A> {
+    /// Starts a query-service query over `T`, yielding references.
+    pub fn query<T: Queryable>(&self) -> Query<'_, A, T, T::Reference> {
+        Query {
+            session: self,
+            entities: false,
+            filter: None,
+            sort: None,
+            page_size: None,
+            page: None,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
+    /// Yields whole entities (`format=Entities`) instead of references.
+    pub fn entities(self) -> Query<'s, A, T, T> {
+        Query {
+            session: self.session,
+            entities: true,
+            filter: self.filter,
+            sort: self.sort,
+            page_size: self.page_size,
+            page: self.page,
+            _t: PhantomData,
+        }
+    }
+
+    /// Adds a filter (several calls are joined with AND).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(f) => f.and(filter),
+            None => filter,
+        });
+        self
+    }
+
+    /// Sorts ascending by `field`.
+    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
+        self.sort = Some((true, field.field_name()));
+        self
+    }
+
+    /// Sorts descending by `field`.
+    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
+        self.sort = Some((false, field.field_name()));
+        self
+    }
+
+    /// Items per page (the server's default is `INFO.query.default_page_size`).
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = Some(n.max(1));
+        self
+    }
+
+    /// Starts at page `n` (1-based).
+    pub fn page(mut self, n: u32) -> Self {
+        self.page = Some(n.max(1));
+        self
+    }
+
+    fn path(&self) -> ItemPath {
+        let q = &A::INFO.query;
+        if self.entities {
+            ItemPath {
+                wrapper: q.entities,
+                list: Some(T::PLURAL),
+                item: T::ROOT,
+            }
+        } else {
+            ItemPath {
+                wrapper: q.refs,
+                list: None,
+                item: q.ref_item,
+            }
+        }
+    }
+
+    /// The URL of the first page.
+    pub fn url(&self) -> Result<Url> {
+        let q = &A::INFO.query;
+        let client = &self.session.inner.client;
+        let mut url = client
+            .base
+            .join(q.path.trim_start_matches('/'))
+            .map_err(|e| Error::config(format!("query path `{}`: {e}", q.path)))?;
+        let mut pairs: Vec<(&str, String)> = vec![("type", T::QUERY_TYPE.to_string())];
+        if self.entities {
+            pairs.push(("format", "Entities".into()));
+        }
+        if let Some(f) = &self.filter {
+            pairs.push(("filter", f.to_query()));
+        }
+        if let Some((asc, field)) = &self.sort {
+            pairs.push((if *asc { "sortAsc" } else { "sortDesc" }, field.clone()));
+        }
+        if let Some(n) = self.page_size {
+            pairs.push(("pageSize", n.to_string()));
+        }
+        if let Some(n) = self.page {
+            pairs.push(("page", n.to_string()));
+        }
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+            .collect();
+        url.set_query(Some(&query.join("&")));
+        Ok(url)
+    }
+
+    /// Fetches the first page.
+    pub async fn first_page(&self) -> Result<Page<I>> {
+        let url = self.url()?;
+        fetch_page(&self.session.inner, url, self.path()).await
+    }
+
+    /// All items, fetching pages lazily (the next page is asked for only when the items of
+    /// the previous one have been consumed) by following the `Next` paging links.
+    pub fn stream(self) -> impl Stream<Item = Result<I>> + Send + 's {
+        let path = self.path();
+        let session = self.session;
+        let start = self.url();
+        futures::stream::try_unfold(
+            (Some(start), HashSet::new()),
+            move |(next, mut seen): (Option<Result<Url>>, HashSet<String>)| async move {
+                let Some(url) = next else {
+                    return Ok(None);
+                };
+                let url = url?;
+                if !seen.insert(url.to_string()) {
+                    return Err(Error::Decode {
+                        url: url.to_string(),
+                        content_type: None,
+                        snippet: String::new(),
+                        source: DecodeError::new("paging links go round in a circle"),
+                    });
+                }
+                let page: Page<I> = fetch_page(&session.inner, url, path).await?;
+                let next = page.link_url(&session.inner, "Next").transpose();
+                Ok(Some((page.items, (next, seen))))
+            },
+        )
+        .map_ok(|items| futures::stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+    }
+}
+
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// One page of query results.
+#[derive(Debug, Clone)]
+pub struct Page<I> {
+    /// The items of this page.
+    pub items: Vec<I>,
+    /// Number of this page (1-based; 0 when the server did not say).
+    pub page_num: u32,
+    /// Page size the server used.
+    pub page_size: u32,
+    /// Number of pages (0 when the server did not say).
+    pub pages_count: u32,
+    /// The paging links (`First`, `Previous`, `Next`, `Last`).
+    pub links: Links,
+    path: ItemPath,
+}
+
+impl<I: Repr + Send> Page<I> {
+    /// True when the server offers a next page.
+    pub fn has_next(&self) -> bool {
+        self.links.find("Next", None, None).is_ok()
+    }
+
+    fn link_url(&self, session: &SessionInner, rel: &str) -> Result<Option<Url>> {
+        match self.links.find(rel, None, None) {
+            Ok(l) => session.client.resolve(&l.href).map(Some),
+            Err(crate::LinkLookupError::NotOffered) => Ok(None),
+            Err(e) => Err(crate::client::link_error(e, rel, A_PAGING_OWNER, None)),
+        }
+    }
+
+    async fn follow<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Page<I>>> {
+        match self.link_url(&session.inner, rel)? {
+            Some(url) => fetch_page(&session.inner, url, self.path).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next page, if any.
+    pub async fn next<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
+        self.follow(session, "Next").await
+    }
+
+    /// The previous page, if any.
+    pub async fn previous<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
+        self.follow(session, "Previous").await
+    }
+
+    /// The first page, if the server links it.
+    pub async fn first<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
+        self.follow(session, "First").await
+    }
+
+    /// The last page, if the server links it.
+    pub async fn last<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
+        self.follow(session, "Last").await
+    }
+}
+
+const A_PAGING_OWNER: &str = "PagingInfo";
+
+async fn fetch_page<I: Repr + Send>(
+    session: &SessionInner,
+    url: Url,
+    path: ItemPath,
+) -> Result<Page<I>> {
+    let info = &session.client.info.query;
+    let resp = session.request(Verb::Get, &url, None, &[]).await?;
+    let node = resp.node(info.result_root)?;
+    decode_page(&node, info, path).map_err(|e| resp.decode_error(e))
+}
+
+fn decode_page<I: Repr>(
+    node: &Node,
+    info: &QueryInfo,
+    path: ItemPath,
+) -> Result<Page<I>, DecodeError> {
+    let list = node.child(path.wrapper).and_then(|w| match path.list {
+        Some(l) => w.child(l),
+        None => Some(w),
+    });
+    let items = match list {
+        Some(l) => wrapped_items::<I>(l, path.item).map_err(|e| e.within(path.wrapper))?,
+        None => Vec::new(),
+    };
+    let paging = node.child(info.paging);
+    let num = |k: &str| {
+        paging
+            .and_then(|p| p.scalar(k))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let links = match paging.and_then(|p| p.child("Links")) {
+        Some(l) => Links::from_node(l).map_err(|e| e.within(info.paging))?,
+        None => Links::default(),
+    };
+    Ok(Page {
+        items,
+        page_num: num("PageNum"),
+        page_size: num("PageSize"),
+        pages_count: num("PagesCount"),
+        links,
+        path,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Job;
+    const NAME: Field<Job, String> = Field::new("Name");
+    const ENABLED: Field<Job, bool> = Field::new("ScheduleEnabled");
+    const CREATED: Field<Job, DateTime> = Field::new("CreationTime");
+
+    #[test]
+    fn filters_escape_and_group() {
+        let f = NAME.eq(r#"a";b,c)(Name=="x"#);
+        assert_eq!(f.to_query(), r#"Name=="a"";b,c)(Name==""x""#);
+        let f = NAME.eq("A").and(ENABLED.eq(true)).or(NAME.ne("B"));
+        assert_eq!(
+            f.to_query(),
+            r#"(Name=="A";ScheduleEnabled=="true"),Name!="B""#
+        );
+        let f = (NAME.eq("A") | NAME.eq("B")) & Filter::raw("jobtype==backup");
+        assert_eq!(f.to_query(), r#"(Name=="A",Name=="B");(jobtype==backup)"#);
+        assert_eq!(Filter::raw("a==b").to_query(), "a==b");
+        let f = NAME
+            .lt("x")
+            .and(NAME.le("y"))
+            .and(NAME.gt("z").and(NAME.ge("w")));
+        assert_eq!(f.to_query(), r#"Name<"x";Name<="y";Name>"z";Name>="w""#);
+    }
+
+    #[test]
+    fn datetimes_in_utc() {
+        let f = CREATED.ge(DateTime("2025-08-15T08:00:00+02:00".into()));
+        assert_eq!(f.to_query(), r#"CreationTime>="2025-08-15T06:00:00Z""#);
+        let d = DateTime("2025-01-01T00:30:00.125-01:00".into()).to_utc();
+        assert_eq!(d.0, "2025-01-01T01:30:00.125Z");
+        let d = DateTime("2024-03-01T00:30:00+01:00".into()).to_utc();
+        assert_eq!(d.0, "2024-02-29T23:30:00Z");
+        assert_eq!(DateTime("garbage".into()).to_utc().0, "garbage");
+        assert_eq!(DateTime::from_unix_seconds(0).0, "1970-01-01T00:00:00Z");
+        assert_eq!(
+            DateTime("2025-02-19T03:33:17.233Z".into()).unix_seconds(),
+            Some(1_739_935_997)
+        );
+        for bad in [
+            "",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T00:00:00+0200",
+            "ééééééééééééééééééééé",
+        ] {
+            assert_eq!(DateTime(bad.into()).unix_seconds(), None, "{bad}");
+        }
+        let now = DateTime::now_utc();
+        assert_eq!(
+            DateTime::from_unix_seconds(now.unix_seconds().unwrap()),
+            now
+        );
     }
 }

@@ -53,6 +53,10 @@ pub trait Scalar: Sized {
     fn json_kind() -> JsonKind {
         JsonKind::String
     }
+    /// The text written in a query-service filter (date-times are written in UTC).
+    fn query_text(&self) -> Cow<'_, str> {
+        self.to_text()
+    }
 }
 
 /// Anything that can be read from, and written to, one [`Node`].
@@ -204,11 +208,7 @@ impl<'a> Decoder<'a> {
     pub fn opt_attr<T: Scalar>(&self, name: &str) -> Result<Option<T>, DecodeError> {
         let raw = match self.node.attr(name) {
             Some(v) => Some(v),
-            None => self
-                .node
-                .child(name)
-                .filter(|c| !c.array)
-                .map(|c| c.text()),
+            None => self.node.child(name).filter(|c| !c.array).map(|c| c.text()),
         };
         raw.map(|t| T::parse_text(t).map_err(|e| DecodeError::new(e).within(&format!("@{name}"))))
             .transpose()
@@ -264,13 +264,19 @@ impl<'a> Decoder<'a> {
     ) -> Result<Option<Vec<T>>, DecodeError> {
         match self.node.child(wrapper) {
             None => Ok(None),
-            Some(w) => wrapped_items(w, item).map(Some).map_err(|e| e.within(wrapper)),
+            Some(w) => wrapped_items(w, item)
+                .map(Some)
+                .map_err(|e| e.within(wrapper)),
         }
     }
 
     /// The node's own character data (an element with attributes and text).
     pub fn text<T: Scalar>(&self) -> Result<T, DecodeError> {
-        let t = match self.node.child("Value").filter(|_| self.node.text.is_none()) {
+        let t = match self
+            .node
+            .child("Value")
+            .filter(|_| self.node.text.is_none())
+        {
             Some(v) => v.text(),
             None => self.node.text(),
         };

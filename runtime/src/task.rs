@@ -1,0 +1,158 @@
+//! Waiting for asynchronous tasks, and following what they affected.
+
+use std::time::{Duration, Instant};
+
+use crate::client::{link_error, Session};
+use crate::error::{Error, Result};
+use crate::node::Node;
+use crate::op::{Api, TaskInfo};
+use crate::repr::{Repr, Scalar};
+
+/// How [`wait_task`] polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// First delay between polls (default 100 ms); it doubles after each poll.
+    pub initial_interval: Duration,
+    /// Longest delay between polls (default 3 s).
+    pub max_interval: Duration,
+    /// Overall deadline (default 10 minutes).
+    pub deadline: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            initial_interval: Duration::from_millis(100),
+            max_interval: Duration::from_secs(3),
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// These options with another deadline.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+}
+
+/// What a task node says about itself.
+enum TaskState {
+    Running(String),
+    Succeeded,
+    Failed { operation: String, message: String },
+}
+
+fn task_state(info: &TaskInfo, node: &Node) -> TaskState {
+    let state = node.scalar(info.state).unwrap_or("").trim().to_string();
+    if !info
+        .done_states
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&state))
+    {
+        return TaskState::Running(state);
+    }
+    let Some(result) = node.child(info.result) else {
+        return TaskState::Succeeded;
+    };
+    let success = result
+        .scalar(info.success)
+        .map(|s| bool::parse_text(s).unwrap_or(false))
+        .unwrap_or(true);
+    if success {
+        TaskState::Succeeded
+    } else {
+        TaskState::Failed {
+            operation: node.scalar(info.operation).unwrap_or("").to_string(),
+            message: result.scalar(info.message).unwrap_or("").trim().to_string(),
+        }
+    }
+}
+
+/// Polls a task until it is done, with the session's [`WaitOptions`]; returns its final
+/// representation, or [`Error::TaskFailed`] when its result says it failed.
+pub async fn wait_task<A: Api, T: Repr + Send>(session: &Session<A>, task: &T) -> Result<T> {
+    wait_task_with(session, task, session.wait_options()).await
+}
+
+/// [`wait_task`] with explicit options.
+pub async fn wait_task_with<A: Api, T: Repr + Send>(
+    session: &Session<A>,
+    task: &T,
+    options: WaitOptions,
+) -> Result<T> {
+    let info = &A::INFO.task;
+    let node = task.to_node(T::ROOT);
+    let href = task
+        .href()
+        .map(str::to_string)
+        .or_else(|| node.scalar("Href").map(str::to_string))
+        .ok_or_else(|| Error::LinkNotOffered {
+            rel: "Href".into(),
+            type_: T::ROOT.into(),
+            link_type: None,
+        })?;
+    let start = Instant::now();
+    let mut interval = options.initial_interval;
+    let mut current = node;
+    loop {
+        match task_state(info, &current) {
+            TaskState::Succeeded => {
+                return T::from_node(&current).map_err(|e| Error::Decode {
+                    url: href.clone(),
+                    content_type: None,
+                    snippet: String::new(),
+                    source: e.within(T::ROOT),
+                })
+            }
+            TaskState::Failed { operation, message } => {
+                return Err(Error::TaskFailed { operation, message })
+            }
+            TaskState::Running(state) => {
+                let elapsed = start.elapsed();
+                if elapsed >= options.deadline {
+                    let op = current.scalar(info.operation).unwrap_or("");
+                    return Err(Error::Timeout {
+                        what: format!("task {href} ({op}) still `{state}`"),
+                        after: elapsed,
+                    });
+                }
+                let sleep = interval.min(options.deadline - elapsed);
+                tokio::time::sleep(sleep).await;
+                interval = (interval * 2).min(options.max_interval);
+                current = session.get::<Node>(&href).await?;
+            }
+        }
+    }
+}
+
+/// Follows the task's link to the object it affected (relation `INFO.task.related_rel`) and
+/// decodes it as `R`. When the task offers several such links, the one whose type is
+/// `R::ROOT` is taken.
+pub async fn follow_related<A: Api, R: Repr + Send, T: Repr>(
+    session: &Session<A>,
+    task: &T,
+) -> Result<R> {
+    let rel = A::INFO.task.related_rel;
+    let links = match task.links() {
+        Some(l) => l.clone(),
+        None => {
+            let node = task.to_node(T::ROOT);
+            match node.child("Links") {
+                Some(l) => crate::repr::Value::from_node(l).unwrap_or_default(),
+                None => crate::Links::default(),
+            }
+        }
+    };
+    let href = match links.find(rel, None, None) {
+        Ok(l) => l.href.clone(),
+        Err(crate::LinkLookupError::Ambiguous(_)) => links
+            .find(rel, Some(R::ROOT), None)
+            .map_err(|e| link_error(e, rel, T::ROOT, Some(R::ROOT)))?
+            .href
+            .clone(),
+        Err(e) => return Err(link_error(e, rel, T::ROOT, None)),
+    };
+    session.get::<R>(&href).await
+}

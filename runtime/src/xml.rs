@@ -1,0 +1,295 @@
+//! XML codec: bytes → [`Node`] with quick-xml's streaming reader, and [`Node`] → XML text.
+//!
+//! Reading drops namespace prefixes and declarations (EM puts everything in one default
+//! namespace), unescapes entities (Hrefs carry `&amp;`), keeps attribute order, drops
+//! whitespace-only text and tolerates a UTF-8 byte-order mark. Writing emits an XML
+//! declaration, the API's namespace on the root, children in order and escaped text.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use crate::node::Node;
+use crate::repr::{DecodeError, Repr};
+
+/// Deepest element nesting accepted; deeper documents are rejected (stack safety).
+pub const MAX_DEPTH: usize = 256;
+
+/// Strips a UTF-8 byte-order mark.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Parses an XML document into its root [`Node`].
+pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
+    let text = std::str::from_utf8(strip_bom(bytes))
+        .map_err(|e| DecodeError::new(format!("XML is not valid UTF-8: {e}")))?;
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root: Option<Node> = None;
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| DecodeError::new(format!("malformed XML at byte {pos}: {e}")))?;
+        match event {
+            Event::Start(e) => {
+                if root.is_some() {
+                    return Err(DecodeError::new("content after the root element"));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(DecodeError::new(format!(
+                        "XML nested deeper than {MAX_DEPTH} elements"
+                    )));
+                }
+                stack.push(start_node(&e)?);
+            }
+            Event::Empty(e) => {
+                if root.is_some() {
+                    return Err(DecodeError::new("content after the root element"));
+                }
+                let node = start_node(&e)?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::End(_) => {
+                let mut node = stack
+                    .pop()
+                    .ok_or_else(|| DecodeError::new("unbalanced end tag"))?;
+                if node.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                    node.text = None;
+                }
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                let s = t
+                    .unescape()
+                    .map_err(|e| DecodeError::new(format!("bad entity in text: {e}")))?;
+                match stack.last_mut() {
+                    Some(n) => n.text.get_or_insert_with(String::new).push_str(&s),
+                    None if s.trim().is_empty() => {}
+                    None => return Err(DecodeError::new("text outside the root element")),
+                }
+            }
+            Event::CData(t) => {
+                let raw = t.into_inner();
+                let s = std::str::from_utf8(&raw)
+                    .map_err(|e| DecodeError::new(format!("CDATA is not UTF-8: {e}")))?;
+                match stack.last_mut() {
+                    Some(n) => n.text.get_or_insert_with(String::new).push_str(s),
+                    None => return Err(DecodeError::new("CDATA outside the root element")),
+                }
+            }
+            Event::Eof => break,
+            // Declaration, comments, processing instructions, doctype: nothing to keep.
+            _ => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(DecodeError::new("XML ended inside an element"));
+    }
+    root.ok_or_else(|| DecodeError::new("XML has no root element"))
+}
+
+fn start_node(e: &BytesStart<'_>) -> Result<Node, DecodeError> {
+    let name = std::str::from_utf8(e.local_name().into_inner())
+        .map_err(|_| DecodeError::new("element name is not UTF-8"))?;
+    let mut node = Node::new(name);
+    for attr in e.attributes().with_checks(true) {
+        let attr =
+            attr.map_err(|err| DecodeError::new(format!("bad attribute: {err}")).within(name))?;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let key = std::str::from_utf8(attr.key.local_name().into_inner())
+            .map_err(|_| DecodeError::new("attribute name is not UTF-8").within(name))?
+            .to_string();
+        let value = attr
+            .unescape_value()
+            .map_err(|err| DecodeError::new(format!("bad entity in `{key}`: {err}")).within(name))?
+            .into_owned();
+        node.attrs.push((key, value));
+    }
+    Ok(node)
+}
+
+/// Writes `node` as a complete XML document with `namespace` as default namespace of the root
+/// (no namespace attribute when `namespace` is empty).
+pub fn write_xml(node: &Node, namespace: &str) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+    write_node(&mut out, node, Some(namespace).filter(|n| !n.is_empty()));
+    out
+}
+
+fn write_node(out: &mut String, node: &Node, ns: Option<&str>) {
+    out.push('<');
+    out.push_str(&node.name);
+    if let Some(ns) = ns {
+        out.push_str(" xmlns=\"");
+        escape_into(out, ns, true);
+        out.push('"');
+    }
+    for (k, v) in &node.attrs {
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("=\"");
+        escape_into(out, v, true);
+        out.push('"');
+    }
+    let text = node.text.as_deref().filter(|t| !t.is_empty());
+    if text.is_none() && node.children.is_empty() {
+        out.push_str("/>");
+        return;
+    }
+    out.push('>');
+    if let Some(t) = text {
+        escape_into(out, t, false);
+    }
+    for c in &node.children {
+        write_node(out, c, None);
+    }
+    out.push_str("</");
+    out.push_str(&node.name);
+    out.push('>');
+}
+
+/// Escapes markup characters; characters XML 1.0 cannot carry become U+FFFD.
+fn escape_into(out: &mut String, s: &str, attr: bool) {
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\'' if attr => out.push_str("&apos;"),
+            '\n' if attr => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if attr => out.push_str("&#9;"),
+            '\t' | '\n' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Decodes an XML document into `T`.
+pub fn decode_xml<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let node = parse_xml(bytes)?;
+    T::from_node(&node).map_err(|e| e.within(&node.name))
+}
+
+/// Encodes `value` as an XML document whose root is `T::ROOT` in namespace `namespace`.
+pub fn encode_xml<T: Repr>(value: &T, namespace: &str) -> String {
+    write_xml(&value.to_node(T::ROOT), namespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_attrs_and_text() {
+        let xml = br#"<?xml version="1.0" encoding="utf-8"?>
+<Task xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="http://www.veeam.com/ent/v1.0" Type="Task" Href="https://h/api/tasks/task-1">
+  <Links><Link Rel="Delete" Type="Task" Href="https://h/api/tasks/task-1" /></Links>
+  <TaskId>task-1</TaskId>
+  <State>Finished</State>
+</Task>"#;
+        let n = parse_xml(xml).unwrap();
+        assert_eq!(n.name, "Task");
+        assert_eq!(n.attrs.len(), 2);
+        assert_eq!(n.attrs[0], ("Type".into(), "Task".into()));
+        assert_eq!(n.text, None);
+        assert_eq!(n.child("state").unwrap().text(), "Finished");
+        let link = &n.child("Links").unwrap().children[0];
+        assert_eq!(link.attr("Rel"), Some("Delete"));
+    }
+
+    #[test]
+    fn bom_prefixes_and_entities() {
+        let xml = "\u{FEFF}<p:Root xmlns:p=\"urn:x\" p:Href=\"https://h/q?a=1&amp;b=%22x%22&#39;\"><p:V>a &lt; b &amp; &#x2F;c</p:V><W><![CDATA[<raw>]]></W></p:Root>";
+        let n = parse_xml(xml.as_bytes()).unwrap();
+        assert_eq!(n.name, "Root");
+        assert_eq!(n.attr("Href"), Some("https://h/q?a=1&b=%22x%22'"));
+        assert_eq!(n.child("V").unwrap().text(), "a < b & /c");
+        assert_eq!(n.child("W").unwrap().text(), "<raw>");
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic() {
+        for bad in [
+            &b""[..],
+            b"   ",
+            b"not xml",
+            b"<a><b></a>",
+            b"<a>",
+            b"<a x='1' x='2'/>",
+            b"<a>&bogus;</a>",
+            b"<a/><b/>",
+            b"\xff\xfe<a/>",
+            b"<a b=></a>",
+            b"</a>",
+        ] {
+            assert!(
+                parse_xml(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+        let err = parse_xml(deep.as_bytes()).unwrap_err();
+        assert!(err.message.contains("deeper"), "{err}");
+        let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
+        assert!(parse_xml(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn writes_escaped_with_namespace() {
+        let mut n = Node::new("Spec");
+        n.attrs.push(("Name".into(), "a\"b<&>".into()));
+        let mut c = Node::new("Description");
+        c.text = Some("x < y & z".into());
+        n.children.push(c);
+        n.children.push(Node::new("Empty"));
+        let s = write_xml(&n, "urn:ns");
+        assert_eq!(
+            s,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Spec xmlns=\"urn:ns\" Name=\"a&quot;b&lt;&amp;&gt;\"><Description>x &lt; y &amp; z</Description><Empty/></Spec>"
+        );
+        let back = parse_xml(s.as_bytes()).unwrap();
+        assert_eq!(back.attr("Name"), Some("a\"b<&>"));
+        assert_eq!(back.child("Description").unwrap().text(), "x < y & z");
+    }
+
+    #[test]
+    fn round_trips_real_samples() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let node = parse_xml(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let again = parse_xml(write_xml(&node, "urn:x").as_bytes()).unwrap();
+            assert_eq!(node, again, "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 3);
+    }
+}
