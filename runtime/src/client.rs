@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use url::Url;
 
 use crate::error::{ApiError, Error, Result, TransportKind};
@@ -516,7 +516,9 @@ impl ClientInner {
         match body {
             Some((bytes, ct)) => req = req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
             // EM's HTTP stack wants a length on bodiless POST/PUT.
-            None if matches!(verb, Verb::Post | Verb::Put) => req = req.body(Bytes::new()),
+            None if matches!(verb, Verb::Post | Verb::Put) => {
+                req = req.header(CONTENT_LENGTH, "0").body(Bytes::new())
+            }
             None => {}
         }
         match auth {

@@ -1,0 +1,587 @@
+//! Test support: a tiny HTTP/1.1 loopback server (optionally TLS), an EM-like test API and
+//! hand-written representations (no dependency on generated code).
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use emrest_runtime::*;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: String,
+    /// Path and query, raw.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+    /// Decoded query parameter.
+    pub fn param(&self, name: &str) -> Option<String> {
+        let q = self.target.split_once('?')?.1;
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.into_owned())
+    }
+    pub fn body_str(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A reply.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn new(status: u16) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+    pub fn xml(status: u16, body: impl Into<String>) -> Self {
+        Reply::new(status)
+            .header("Content-Type", "application/xml; charset=utf-8")
+            .body(body.into())
+    }
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Reply::new(status)
+            .header("Content-Type", "application/json; charset=utf-8")
+            .body(body.into())
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+    pub fn body(mut self, b: impl Into<Vec<u8>>) -> Self {
+        self.body = b.into();
+        self
+    }
+    pub fn error(status: u16, message: &str) -> Self {
+        Reply::xml(
+            status,
+            format!(
+                r#"<?xml version="1.0" encoding="utf-8"?><Error Message="{message}" StatusCode="{status}" xmlns="http://www.veeam.com/ent/v1.0"><FirstChanceExceptionMessage>inner {message}</FirstChanceExceptionMessage></Error>"#
+            ),
+        )
+    }
+}
+
+pub type Handler = Arc<dyn Fn(&Req) -> Reply + Send + Sync>;
+
+/// A running server; records every request.
+pub struct Server {
+    pub port: u16,
+    pub log: Arc<Mutex<Vec<Req>>>,
+    pub scheme: &'static str,
+}
+
+impl Server {
+    pub async fn start(handler: impl Fn(&Req) -> Reply + Send + Sync + 'static) -> Server {
+        Self::start_inner(Arc::new(handler), None).await
+    }
+
+    pub async fn start_tls(
+        handler: impl Fn(&Req) -> Reply + Send + Sync + 'static,
+        config: rustls::ServerConfig,
+    ) -> Server {
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        Self::start_inner(Arc::new(handler), Some(acceptor)).await
+    }
+
+    async fn start_inner(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let log2 = log.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let handler = handler.clone();
+                let log = log2.clone();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        Some(acc) => {
+                            if let Ok(s) = acc.accept(stream).await {
+                                serve(s, handler, log).await;
+                            }
+                        }
+                        None => serve(stream, handler, log).await,
+                    }
+                });
+            }
+        });
+        Server { port, log, scheme }
+    }
+
+    pub fn base(&self) -> String {
+        format!("{}://127.0.0.1:{}/api/", self.scheme, self.port)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Req> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn count(&self, method: &str, path_prefix: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == method && r.target.starts_with(path_prefix))
+            .count()
+    }
+}
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    handler: Handler,
+    log: Arc<Mutex<Vec<Req>>>,
+) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("").to_string();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let len = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        let req = Req {
+            method,
+            target,
+            headers,
+            body,
+        };
+        log.lock().unwrap().push(req.clone());
+        let reply = handler(&req);
+        if reply.status == 0 {
+            // Drop the connection without answering.
+            return;
+        }
+        let mut out = format!(
+            "HTTP/1.1 {} X\r\nContent-Length: {}\r\n",
+            reply.status,
+            reply.body.len()
+        );
+        for (k, v) in &reply.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        let stream = reader.get_mut();
+        if stream.write_all(out.as_bytes()).await.is_err()
+            || stream.write_all(&reply.body).await.is_err()
+            || stream.flush().await.is_err()
+        {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test API
+
+pub struct Em;
+
+impl Api for Em {
+    const INFO: &'static ApiInfo = &ApiInfo {
+        title: "Test EM",
+        namespace: "http://www.veeam.com/ent/v1.0",
+        session_header: "X-RestSvcSessionId",
+        versions: &["v1_5", "v1_6", "v1_7"],
+        logon_rel: "Create",
+        logon_type: "LogonSession",
+        version_element: "SupportedVersion",
+        version_attr: "Name",
+        logoff_rel: "Delete",
+        task: TaskInfo {
+            root: "Task",
+            state: "State",
+            done_states: &["Finished"],
+            result: "Result",
+            success: "Success",
+            message: "Message",
+            operation: "Operation",
+            related_rel: "Related",
+        },
+        query: QueryInfo {
+            path: "query",
+            result_root: "QueryResult",
+            refs: "Refs",
+            ref_item: "Ref",
+            entities: "Entities",
+            paging: "PagingInfo",
+            default_page_size: 100,
+        },
+        error: ErrorInfo {
+            root: "Error",
+            message: "Message",
+            status: "StatusCode",
+            detail: "FirstChanceExceptionMessage",
+        },
+    };
+    const ENTRY_URL_HINT: Option<&'static str> = Some("https://{host}:9398/api/");
+}
+
+pub type Client = emrest_runtime::Client<Em>;
+pub type Session = emrest_runtime::Session<Em>;
+
+/// `Task`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub href: Option<String>,
+    pub links: Option<Links>,
+    pub task_id: String,
+    pub state: String,
+    pub operation: Option<String>,
+    pub result: Option<TaskResult>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskResult {
+    pub success: bool,
+    pub message: Option<String>,
+}
+
+impl Value for TaskResult {
+    fn from_node(node: &Node) -> Result<Self, DecodeError> {
+        let d = Decoder::new(node);
+        Ok(TaskResult {
+            success: d.attr("Success")?,
+            message: d.opt_elem("Message")?,
+        })
+    }
+    fn to_node(&self, name: &str) -> Node {
+        let mut e = Encoder::new(name);
+        e.attr("Success", &self.success);
+        e.opt_elem("Message", &self.message);
+        e.finish()
+    }
+}
+
+impl Value for Task {
+    fn from_node(node: &Node) -> Result<Self, DecodeError> {
+        let d = Decoder::new(node);
+        Ok(Task {
+            href: d.opt_attr("Href")?,
+            links: d.opt_elem("Links")?,
+            task_id: d.elem("TaskId")?,
+            state: d.elem("State")?,
+            operation: d.opt_elem("Operation")?,
+            result: d.opt_elem("Result")?,
+        })
+    }
+    fn to_node(&self, name: &str) -> Node {
+        let mut e = Encoder::new(name);
+        e.opt_attr("Href", &self.href);
+        e.opt_elem("Links", &self.links);
+        e.elem("TaskId", &self.task_id);
+        e.elem("State", &self.state);
+        e.opt_elem("Operation", &self.operation);
+        e.opt_elem("Result", &self.result);
+        e.finish()
+    }
+}
+
+impl Repr for Task {
+    const ROOT: &'static str = "Task";
+    fn links(&self) -> Option<&Links> {
+        self.links.as_ref()
+    }
+    fn href(&self) -> Option<&str> {
+        self.href.as_deref()
+    }
+}
+
+/// `EntityRef` of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRef {
+    pub href: Option<String>,
+    pub name: Option<String>,
+    pub links: Option<Links>,
+}
+
+impl Value for JobRef {
+    fn from_node(node: &Node) -> Result<Self, DecodeError> {
+        let d = Decoder::new(node);
+        Ok(JobRef {
+            href: d.opt_attr("Href")?,
+            name: d.opt_attr("Name")?,
+            links: d.opt_elem("Links")?,
+        })
+    }
+    fn to_node(&self, name: &str) -> Node {
+        let mut e = Encoder::new(name);
+        e.opt_attr("Href", &self.href);
+        e.opt_attr("Name", &self.name);
+        e.opt_elem("Links", &self.links);
+        e.finish()
+    }
+}
+
+impl Repr for JobRef {
+    const ROOT: &'static str = "EntityRef";
+    fn links(&self) -> Option<&Links> {
+        self.links.as_ref()
+    }
+    fn href(&self) -> Option<&str> {
+        self.href.as_deref()
+    }
+}
+
+/// `Job` entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub href: Option<String>,
+    pub name: Option<String>,
+    pub links: Option<Links>,
+    pub description: Option<String>,
+    pub schedule_enabled: bool,
+}
+
+impl Value for Job {
+    fn from_node(node: &Node) -> Result<Self, DecodeError> {
+        let d = Decoder::new(node);
+        Ok(Job {
+            href: d.opt_attr("Href")?,
+            name: d.opt_attr("Name")?,
+            links: d.opt_elem("Links")?,
+            description: d.opt_elem("Description")?,
+            schedule_enabled: d.elem("ScheduleEnabled")?,
+        })
+    }
+    fn to_node(&self, name: &str) -> Node {
+        let mut e = Encoder::new(name);
+        e.opt_attr("Href", &self.href);
+        e.opt_attr("Name", &self.name);
+        e.opt_elem("Links", &self.links);
+        e.opt_elem("Description", &self.description);
+        e.elem("ScheduleEnabled", &self.schedule_enabled);
+        e.finish()
+    }
+}
+
+impl Repr for Job {
+    const ROOT: &'static str = "Job";
+    fn links(&self) -> Option<&Links> {
+        self.links.as_ref()
+    }
+    fn href(&self) -> Option<&str> {
+        self.href.as_deref()
+    }
+}
+
+impl Queryable for Job {
+    const QUERY_TYPE: &'static str = "Job";
+    const PLURAL: &'static str = "Jobs";
+    type Reference = JobRef;
+}
+
+pub const JOB_NAME: Field<Job, String> = Field::new("Name");
+pub const JOB_ENABLED: Field<Job, bool> = Field::new("ScheduleEnabled");
+
+/// `JobCloneSpec` request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobCloneSpec {
+    pub job_name: String,
+    pub retries: u32,
+}
+
+impl Value for JobCloneSpec {
+    fn from_node(node: &Node) -> Result<Self, DecodeError> {
+        let d = Decoder::new(node);
+        Ok(JobCloneSpec {
+            job_name: d.elem("JobName")?,
+            retries: d.elem("Retries")?,
+        })
+    }
+    fn to_node(&self, name: &str) -> Node {
+        let mut e = Encoder::new(name);
+        e.elem("JobName", &self.job_name);
+        e.elem("Retries", &self.retries);
+        e.finish()
+    }
+}
+
+impl Repr for JobCloneSpec {
+    const ROOT: &'static str = "JobCloneSpec";
+}
+
+pub const fn op(
+    rel: &'static str,
+    verb: Verb,
+    action: Option<&'static str>,
+    status: &'static [u16],
+) -> Op {
+    Op {
+        owner: "Job",
+        rel,
+        link_type: None,
+        link_name: None,
+        method: "m",
+        verb,
+        action,
+        query: None,
+        path: "",
+        request: None,
+        response: None,
+        status,
+        task: false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fake EM: entry point, logon, logoff, tokens; other paths go to `extra`.
+
+pub const NS: &str =
+    r#"xmlns="http://www.veeam.com/ent/v1.0" xmlns:xsd="http://www.w3.org/2001/XMLSchema""#;
+
+#[derive(Default)]
+pub struct EmState {
+    pub tokens: Vec<String>,
+    pub logons: usize,
+    pub deleted: Vec<String>,
+}
+
+pub fn entry_xml(base: &str, versions: &[&str]) -> String {
+    let mut v = String::new();
+    for name in versions {
+        v.push_str(&format!(
+            r#"<SupportedVersion Name="{name}"><Links><Link Href="{base}sessionMngr/?v={name}" Type="LogonSession" Rel="Create"/></Links></SupportedVersion>"#
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><EnterpriseManager {NS}><Links><Link Href="{base}logonSessions" Type="LogonSessionList" Rel="Down"/><Link Href="{base}sessionMngr/?v=latest" Type="LogonSession" Rel="Create"/></Links><SupportedVersions>{v}</SupportedVersions></EnterpriseManager>"#
+    )
+}
+
+pub fn logon_xml(base: &str, id: &str) -> String {
+    format!(
+        r#"<LogonSession {NS} Type="LogonSession" Href="{base}logonSessions/{id}"><Links><Link Rel="Up" Type="EnterpriseManager" Href="{base}"/><Link Rel="Down" Type="JobReferenceList" Href="{base}jobs"/><Link Rel="Down" Type="QueryService" Href="{base}querySvc"/><Link Rel="Delete" Type="LogonSession" Href="{base}logonSessions/{id}"/></Links><UserName>TECH\admin</UserName><SessionId>{id}</SessionId></LogonSession>"#
+    )
+}
+
+/// A fake EM on loopback. `extra` answers every authenticated request it recognises
+/// (return `None` for 404).
+pub async fn fake_em(
+    state: Arc<Mutex<EmState>>,
+    extra: impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static,
+) -> Server {
+    let port_cell: Arc<Mutex<String>> = Arc::new(Mutex::new(String::new()));
+    let pc = port_cell.clone();
+    let server = Server::start(move |req: &Req| {
+        let base = pc.lock().unwrap().clone();
+        if req.method == "GET" && req.target == "/api/" {
+            return Reply::xml(200, entry_xml(&base, &["v1_5", "v1_6", "v1_7", "v1_9"]));
+        }
+        if req.method == "POST" && req.path() == "/api/sessionMngr/" {
+            let ok = req.header("authorization") == Some(&basic(r"TECH\admin", "pw")[..]);
+            if !ok {
+                return Reply::error(401, "Unauthorized")
+                    .header("WWW-Authenticate", "Basic Realm=RestSvc");
+            }
+            let mut st = state.lock().unwrap();
+            st.logons += 1;
+            let token = format!("tok{}", st.logons);
+            st.tokens.push(token.clone());
+            let id = format!("sess{}", st.logons);
+            return Reply::xml(201, logon_xml(&base, &id))
+                .header("X-RestSvcSessionId", &token)
+                .header("Location", &format!("{base}logonSessions/{id}"));
+        }
+        let token = req.header("X-RestSvcSessionId").unwrap_or("").to_string();
+        if !state.lock().unwrap().tokens.contains(&token) {
+            return Reply::error(401, "Authentication required");
+        }
+        if req.method == "DELETE" && req.path().starts_with("/api/logonSessions/") {
+            let mut st = state.lock().unwrap();
+            st.deleted.push(req.path().to_string());
+            st.tokens.retain(|t| t != &token);
+            return Reply::new(204);
+        }
+        extra(req, &base).unwrap_or_else(|| Reply::error(404, "Not found"))
+    })
+    .await;
+    *port_cell.lock().unwrap() = server.base();
+    server
+}
+
+pub fn basic(user: &str, pw: &str) -> String {
+    // Minimal base64 for the test's assertions.
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let input = format!("{user}:{pw}");
+    let b = input.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    format!("Basic {out}")
+}
+
+pub async fn logon(server: &Server) -> Session {
+    Client::builder(server.base())
+        .build()
+        .unwrap()
+        .logon(r"TECH\admin", "pw")
+        .await
+        .unwrap()
+}
