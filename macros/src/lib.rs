@@ -29,11 +29,14 @@ const EM_SPEC: &str = include_str!("../../spec/em.toml");
 pub fn generate_client(input: TokenStream) -> TokenStream {
     let lit = parse_macro_input!(input as LitStr);
     let rel = lit.value();
-    let path = manifest_dir().join(&rel);
+    let path = resolve(&rel, lit.span());
     let src = match std::fs::read_to_string(&path) {
         Ok(s) => s,
         Err(e) => {
-            let msg = format!("cannot read spec file `{}`: {e}", path.display());
+            let msg = format!(
+                "cannot read spec file `{rel}` (looked relative to CARGO_MANIFEST_DIR and to this source file): {}",
+                io_reason(&e)
+            );
             return quote_spanned!(lit.span()=> compile_error!(#msg);).into();
         }
     };
@@ -77,6 +80,29 @@ pub fn derive_resource(input: TokenStream) -> TokenStream {
     match derive(&input) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// A spec path relative to `CARGO_MANIFEST_DIR`; when no file is there, relative to the
+/// directory of the source file that names it (useful for examples and UI tests).
+fn resolve(rel: &str, span: Span) -> PathBuf {
+    let from_manifest = manifest_dir().join(rel);
+    if from_manifest.exists() {
+        return from_manifest;
+    }
+    span.unwrap()
+        .local_file()
+        .and_then(|f| f.parent().map(|d| d.join(rel)))
+        .filter(|p| p.exists())
+        .unwrap_or(from_manifest)
+}
+
+/// The reason of an I/O error without the OS error number (stable across platforms).
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
     }
 }
 
@@ -203,11 +229,15 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Err(d) => return Err(syn::Error::new(type_lit.span(), d.to_string())),
         },
         Some(spec) => {
-            let path = manifest_dir().join(spec.value());
+            let path = resolve(&spec.value(), spec.span());
             let src = std::fs::read_to_string(&path).map_err(|e| {
                 syn::Error::new(
                     spec.span(),
-                    format!("cannot read spec file `{}`: {e}", path.display()),
+                    format!(
+                        "cannot read spec file `{}` (looked relative to CARGO_MANIFEST_DIR and to this source file): {}",
+                        spec.value(),
+                        io_reason(&e)
+                    ),
                 )
             })?;
             owned = emrest_codegen::load_str(&src, &spec.value())
@@ -256,7 +286,6 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
     Ok(quote_spanned! {span=>
         const _: () = {
             use #client::__rt;
-            #[automatically_derived]
             impl #impl_g #name #ty_g #where_g {
                 #methods
             }

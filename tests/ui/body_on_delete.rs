@@ -1,0 +1,4 @@
+// The spec has a mistake: the error points at its TOML line and column.
+emrest_macros::generate_client!("specs/body_on_delete.toml");
+
+fn main() {}
