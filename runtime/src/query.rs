@@ -584,7 +584,18 @@ impl<I: Repr + Send> Page<I> {
 
     fn link_url(&self, session: &SessionInner, rel: &str) -> Result<Option<Url>> {
         match self.links.find(rel, None, None) {
-            Ok(l) => session.client.resolve(&l.href).map(Some),
+            Ok(l) => {
+                let mut url = session.client.resolve(&l.href)?;
+                // Entities were asked for: keep asking even if a paging link forgot it.
+                if self.path.list.is_some()
+                    && !url
+                        .query_pairs()
+                        .any(|(k, _)| k.eq_ignore_ascii_case("format"))
+                {
+                    url.query_pairs_mut().append_pair("format", "Entities");
+                }
+                Ok(Some(url))
+            }
             Err(crate::LinkLookupError::NotOffered) => Ok(None),
             Err(e) => Err(crate::client::link_error(e, rel, A_PAGING_OWNER, None)),
         }
