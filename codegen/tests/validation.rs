@@ -1,0 +1,240 @@
+//! Validation rules and the IR, on small specs built from a valid base.
+
+use emrest_codegen::ir::{Returns, Shape, Ty, Verb};
+use emrest_codegen::{load_str, Diagnostics, Ir};
+
+const BASE: &str = include_str!("../../tests/ui/specs/valid.toml");
+const LIBRARY: &str = include_str!("fixtures/library.toml");
+
+fn errors(src: &str) -> Diagnostics {
+    load_str(src, "t.toml").expect_err("spec should be rejected")
+}
+
+fn ok(src: &str) -> Ir {
+    load_str(src, "t.toml").unwrap_or_else(|d| panic!("spec should be valid:\n{d}"))
+}
+
+fn with_links(links: &str) -> String {
+    BASE.replace(
+        "links = [{ rel = \"Start\", returns = \"Task\", task = true }]",
+        &format!("links = [{links}]"),
+    )
+}
+
+#[test]
+fn base_and_library_are_valid() {
+    ok(BASE);
+    let ir = ok(LIBRARY);
+    assert_eq!(ir.types.len(), 13);
+    assert_eq!(ir.enums.len(), 2);
+}
+
+#[test]
+fn every_error_has_a_location_and_the_line() {
+    let d = errors(&BASE.replace("Start = { verb = \"POST\" }", "Start = { verb = \"GETS\" }"));
+    let text = d.to_string();
+    assert!(
+        text.starts_with("t.toml:14:18: relation `Start` has verb `GETS`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("   14 | Start = { verb = \"GETS\" }"),
+        "{text}"
+    );
+}
+
+#[test]
+fn errors_accumulate_in_source_order() {
+    let src = with_links(
+        "{ rel = \"Nope\" }, { rel = \"Down\", returns = \"Missing\" }, { rel = \"Down\", body = \"Spec\", method = \"d2\" }",
+    )
+    .replace("type = \"string\" }]", "type = \"strng\" }]");
+    let d = errors(&src);
+    let msgs: Vec<&str> = d.items.iter().map(|i| i.message.as_str()).collect();
+    assert_eq!(d.items.len(), 4, "{msgs:#?}");
+    assert!(msgs[0].contains("unknown relation `Nope`"));
+    assert!(msgs[1].contains("`Missing` is not a type"));
+    assert!(msgs[2].contains("GET request cannot carry a body"));
+    assert!(msgs[3].contains("unknown field type `strng`"));
+    let starts: Vec<usize> = d.items.iter().map(|i| i.span.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+}
+
+#[test]
+fn rule_duplicate_method() {
+    let d = errors(&with_links("{ rel = \"Start\", returns = \"Task\", task = true }, { rel = \"Start\", returns = \"Task\", task = true }"));
+    assert!(d.items[0].message.contains("two methods named `start`"));
+}
+
+#[test]
+fn rule_body_on_delete_and_verb_override() {
+    let d = errors(&with_links("{ rel = \"Remove\", body = \"Spec\" }"));
+    assert!(d.items[0]
+        .message
+        .contains("DELETE request cannot carry a body"));
+    // A verb override turns the same link into a valid POST.
+    let ir = ok(&with_links(
+        "{ rel = \"Remove\", verb = \"POST\", body = \"Spec\" }",
+    ));
+    let op = &ir.type_named("Home").unwrap().ops[0];
+    assert_eq!(op.verb, Verb::Post);
+    let d = errors(&with_links("{ rel = \"Remove\", verb = \"PATCH\" }"));
+    assert!(d.items[0].message.contains("verb `PATCH`"));
+}
+
+#[test]
+fn rule_task_links_return_the_task_type() {
+    let d = errors(&with_links(
+        "{ rel = \"Start\", returns = \"Spec\", task = true }",
+    ));
+    assert!(d.items[0]
+        .message
+        .contains("must return the task type `Task`"));
+}
+
+#[test]
+fn rule_links_need_a_links_field() {
+    let src = BASE.replace(
+        "[types.Spec]\nfields",
+        "[types.Spec]\nlinks = [{ rel = \"Down\" }]\nfields",
+    );
+    let d = errors(&src);
+    assert!(d.items[0].message.contains("no field of type `Links`"));
+}
+
+#[test]
+fn rule_field_shapes() {
+    let f =
+        |fields: &str| BASE.replace("fields = [{ name = \"Name\", type = \"string\" }]", fields);
+    let d = errors(&f(
+        "fields = [{ name = \"A\", type = \"Home\", attr = true }]",
+    ));
+    assert!(d.items[0].message.contains("must have a scalar type"));
+    let d = errors(&f(
+        "fields = [{ name = \"A\", type = \"string\", attr = true, repeated = true }]",
+    ));
+    assert!(d.items[0].message.contains("exclude each other"));
+    let d = errors(&f("fields = [{ name = \"A\", type = \"string\", attr = true }, { name = \"a\", type = \"int\", attr = true, rust = \"b\" }]"));
+    assert!(d.items[0].message.contains("attribute `a` twice"));
+    let d = errors(&f("fields = [{ name = \"A\", type = \"string\" }, { name = \"B\", type = \"string\", rust = \"a\" }]"));
+    assert!(d.items[0].message.contains("Rust name `a`"));
+    let d = errors(&f(
+        "fields = [{ name = \"A\", type = \"string\", rust = \"type\" }]",
+    ));
+    assert!(d.items[0].message.contains("not a usable Rust field name"));
+    let d = errors(&f(
+        "fields = [{ name = \"A\", type = \"string\", json = \"As\" }]",
+    ));
+    assert!(d.items[0].message.contains("`json` names the JSON array"));
+}
+
+#[test]
+fn rule_enums() {
+    let src = BASE.replace(
+        "[types.Home]",
+        "[enums.Color]\nvalues = [\"Red\", \"red\"]\n\n[types.Home]",
+    );
+    let d = errors(&src);
+    assert!(d.items[0].message.contains("repeats another value"));
+    let src = BASE.replace(
+        "[types.Home]",
+        "[enums.Spec]\nvalues = [\"A\"]\n\n[types.Home]",
+    );
+    let d = errors(&src);
+    assert!(d.items[0].message.contains("both an enum and a type"));
+}
+
+#[test]
+fn rule_api_types_must_exist() {
+    let d = errors(&BASE.replace("entry = \"Home\"", "entry = \"Start\""));
+    assert!(d.items[0]
+        .message
+        .contains("api.entry `Start` is not a type"));
+}
+
+#[test]
+fn unknown_keys_are_reported_where_they_are() {
+    let d = errors(&BASE.replace("[types.Spec]", "[types.Spec]\nroots = \"X\""));
+    let text = d.to_string();
+    assert!(text.contains("unknown field `roots`"), "{text}");
+    assert!(
+        text.starts_with("t.toml:31:1: unknown field `roots`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ir_resolves_names_shapes_and_defaults() {
+    let ir = ok(LIBRARY);
+    let book = ir.type_named("Book").unwrap();
+    assert_eq!(book.root, "Book");
+    let tags = book.fields.iter().find(|f| f.xml == "Tags").unwrap();
+    assert_eq!(tags.shape, Shape::Wrapped { item: "Tag".into() });
+    assert_eq!(tags.ty, Ty::String);
+    assert!(tags.optional);
+    let isbn = book.fields.iter().find(|f| f.xml == "Isbn").unwrap();
+    assert_eq!(isbn.shape, Shape::Attr);
+    assert_eq!(book.links_field().unwrap().rust, "links");
+    assert_eq!(book.href_field().unwrap().rust, "href");
+
+    let borrow = book.ops.iter().find(|o| o.rel == "Borrow").unwrap();
+    assert_eq!(borrow.method, "borrow");
+    assert_eq!(borrow.verb, Verb::Post);
+    assert_eq!(
+        borrow.path, "/books/{ID}?action=borrow",
+        "default path: type path + action"
+    );
+    assert_eq!(borrow.body.as_deref(), Some("BorrowSpec"));
+    assert_eq!(borrow.returns, Returns::Type("Job".into()));
+    assert_eq!(borrow.status, [202], "tasks default to 202");
+    let up = book.ops.iter().find(|o| o.rel == "Up").unwrap();
+    assert_eq!(up.status, [200], "GET defaults to 200");
+    let edit = book.ops.iter().find(|o| o.rel == "Edit").unwrap();
+    assert_eq!(edit.status, [204]);
+
+    let q = book.query.as_ref().unwrap();
+    assert_eq!((q.name.as_str(), q.plural.as_str()), ("Book", "Books"));
+    assert_eq!(q.fields[1], ("Genre".to_string(), Ty::Enum("Genre".into())));
+
+    let books = ir.type_named("Books").unwrap();
+    assert_eq!(
+        books.fields[0].shape,
+        Shape::List {
+            json: Some("Books".into())
+        }
+    );
+    assert_eq!(ir.api.task_done, ["Done"]);
+    assert_eq!(ir.api.query_page_size, 50);
+}
+
+#[test]
+fn no_panic_on_any_prefix_or_mutation_of_a_spec() {
+    // Bounded: every truncation point of the library spec, and a few byte substitutions.
+    let src = LIBRARY;
+    let mut cut = 0;
+    while cut <= src.len() {
+        if src.is_char_boundary(cut) {
+            let _ = load_str(&src[..cut], "t.toml")
+                .map(|_| ())
+                .map_err(|d| d.to_string());
+        }
+        cut += 7;
+    }
+    for (i, repl) in [
+        (100, "\""),
+        (400, "]"),
+        (800, "="),
+        (1200, "\u{0}"),
+        (1500, "[[x]]\n"),
+    ] {
+        let at = (i * src.len() / 1600).min(src.len());
+        let at = (0..=at)
+            .rev()
+            .find(|&j| src.is_char_boundary(j))
+            .unwrap_or(0);
+        let mutated = format!("{}{}{}", &src[..at], repl, &src[at..]);
+        let _ = load_str(&mutated, "t.toml").map_err(|d| d.to_string());
+    }
+}
