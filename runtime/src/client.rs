@@ -549,7 +549,9 @@ impl ClientInner {
 
     fn transport(&self, verb: Verb, url: &Url, e: reqwest::Error) -> Error {
         if let Some(message) = tls::find_tls_error(&e) {
-            return Error::Tls { message };
+            return Error::Tls {
+                message: format!("{url}: {message}"),
+            };
         }
         if e.is_timeout() {
             return Error::Timeout {

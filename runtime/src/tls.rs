@@ -195,18 +195,23 @@ impl ServerCertVerifier for FixedVerifier {
     }
 }
 
-/// Finds a TLS failure in an error's source chain.
+/// Finds a TLS failure in an error's source chain (looking inside `io::Error`s, whose
+/// `source()` skips the error they wrap).
 pub(crate) fn find_tls_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut depth = 0;
     while let Some(e) = cur {
+        depth += 1;
+        if depth > 32 {
+            break;
+        }
         if let Some(t) = e.downcast_ref::<rustls::Error>() {
             return Some(t.to_string());
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             if let Some(inner) = io.get_ref() {
-                if let Some(t) = inner.downcast_ref::<rustls::Error>() {
-                    return Some(t.to_string());
-                }
+                cur = Some(inner as &(dyn std::error::Error + 'static));
+                continue;
             }
         }
         cur = e.source();
