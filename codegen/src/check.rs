@@ -330,13 +330,11 @@ impl<'a> Checker<'a> {
                         format!("type `{tname}` has attribute `{xml}` twice"),
                     );
                 }
-            } else if shape != Shape::Text {
-                if elems.insert(xml.to_ascii_lowercase(), ()).is_some() {
-                    self.err(
-                        &fs.name,
-                        format!("duplicate XML element `{xml}` in type `{tname}`"),
-                    );
-                }
+            } else if shape != Shape::Text && elems.insert(xml.to_ascii_lowercase(), ()).is_some() {
+                self.err(
+                    &fs.name,
+                    format!("duplicate XML element `{xml}` in type `{tname}`"),
+                );
             }
             let rust = match &fs.rust {
                 Some(r) => {

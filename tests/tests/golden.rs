@@ -100,16 +100,16 @@ fn queryable_types_expose_typed_fields() {
 fn operations_have_the_spec_signatures() {
     // Each line fails to compile if the generated signature drifts from the spec.
     let _borrow = |b: &Book, s: &Session, spec: &BorrowSpec| {
-        let _ = b.borrow(s, spec);
+        drop(b.borrow(s, spec));
     };
     let _give_back = |b: &Book, s: &Session| {
-        let _ = b.give_back(s);
+        drop(b.give_back(s));
     };
     let _wait = |j: &Job, s: &Session| {
-        let _ = j.wait(s);
+        drop(j.wait(s));
     };
     let _books = |s: &Session| {
-        let _ = SessionOps::books(s);
+        drop(SessionOps::books(s));
     };
     assert_eq!(
         <Api as emrest_runtime::Api>::INFO.session_header,
