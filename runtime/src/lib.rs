@@ -12,6 +12,8 @@
 //!   builds query-service queries with typed [`Filter`]s and lazily paged streams.
 //! - [`xml`] and [`json`]: the codecs between bytes and the format-neutral [`Node`] tree.
 
+#![warn(missing_docs)]
+
 mod client;
 mod error;
 pub mod json;

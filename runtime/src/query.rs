@@ -175,7 +175,11 @@ fn parse_iso(text: &str) -> Option<(i64, &str, bool)> {
     let rest = &t[i..];
     let offset = match rest {
         "" | "Z" | "z" => None,
-        r if r.len() == 6 && (r.starts_with('+') || r.starts_with('-')) && &r[3..4] == ":" => {
+        r if r.len() == 6
+            && r.is_ascii()
+            && (r.starts_with('+') || r.starts_with('-'))
+            && &r[3..4] == ":" =>
+        {
             let oh: i64 = r[1..3].parse().ok()?;
             let om: i64 = r[4..6].parse().ok()?;
             let sign = if r.starts_with('-') { -1 } else { 1 };
@@ -731,5 +735,76 @@ mod tests {
             DateTime::from_unix_seconds(now.unix_seconds().unwrap()),
             now
         );
+    }
+
+    #[derive(Debug)]
+    struct R(String);
+    impl Value for R {
+        fn from_node(node: &Node) -> Result<Self, DecodeError> {
+            crate::Decoder::new(node).attr("Name").map(R)
+        }
+        fn to_node(&self, name: &str) -> Node {
+            let mut e = crate::Encoder::new(name);
+            e.attr("Name", &self.0);
+            e.finish()
+        }
+    }
+    impl Repr for R {
+        const ROOT: &'static str = "BackupJobSession";
+    }
+
+    const QI: QueryInfo = QueryInfo {
+        path: "query",
+        result_root: "QueryResult",
+        refs: "Refs",
+        ref_item: "Ref",
+        entities: "Entities",
+        paging: "PagingInfo",
+        default_page_size: 100,
+    };
+
+    #[test]
+    fn json_query_results_v12_and_v13() {
+        let entities = ItemPath {
+            wrapper: "Entities",
+            list: Some("BackupJobSessions"),
+            item: "BackupJobSession",
+        };
+        let v12 = br#"{"Refs":null,"Entities":{"Jobs":null,"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b"}]},"SystemSessions":null},
+            "Resources":null,"Links":null,"PagingInfo":{"Links":[{"Rel":"First","Href":"https://h/api/query?type=BackupJobSession&pageSize=100&page=1","Name":null,"Type":null}],"PageNum":1,"PageSize":100,"PagesCount":1}}"#;
+        let node = crate::json::parse_json(v12, "QueryResult").unwrap();
+        let page: Page<R> = decode_page(&node, &QI, entities).unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(page.items[1].0, "b");
+        assert_eq!(
+            (page.page_num, page.page_size, page.pages_count),
+            (1, 100, 1)
+        );
+        assert_eq!(page.links.iter().count(), 1);
+
+        let v13 = br#"{"entities":{"backupJobSessions":{"backupJobSessions":[{"name":"c"}]}},"pagingInfo":{"links":[],"pageNum":2,"pageSize":1,"pagesCount":3}}"#;
+        let node = crate::json::parse_json(v13, "QueryResult").unwrap();
+        let page: Page<R> = decode_page(&node, &QI, entities).unwrap();
+        assert_eq!(page.items[0].0, "c");
+        assert_eq!(page.page_num, 2);
+
+        let refs = ItemPath {
+            wrapper: "Refs",
+            list: None,
+            item: "Ref",
+        };
+        let xml = br#"<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Refs><Ref Name="x"/><Ref Name="y"/></Refs><PagingInfo PageNum="1" PageSize="2" PagesCount="2"><Links><Link Rel="Next" Href="https://h/api/query?type=x&amp;page=2"/></Links></PagingInfo></QueryResult>"#;
+        let node = crate::xml::parse_xml(xml).unwrap();
+        let page: Page<R> = decode_page(&node, &QI, refs).unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert!(page.has_next());
+        assert_eq!(
+            page.links.find("Next", None, None).unwrap().href,
+            "https://h/api/query?type=x&page=2"
+        );
+        // Empty result: no items, no error.
+        let node = crate::xml::parse_xml(b"<QueryResult/>").unwrap();
+        let page: Page<R> = decode_page(&node, &QI, refs).unwrap();
+        assert!(page.items.is_empty() && !page.has_next());
     }
 }
