@@ -8,7 +8,9 @@ usage:
   emrest-codegen check SPEC FILE         exit 1 when FILE is not what SPEC generates
   emrest-codegen methods SPEC            one tab-separated line per operation:
                                          type rel method verb path request response mode
-  emrest-codegen validate SPEC           only check the spec";
+  emrest-codegen validate SPEC           only check the spec
+  emrest-codegen stats SPEC [RUNS]       counts, generated lines, and the median time of
+                                         parse + check + emit (what the macro does) over RUNS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,6 +78,43 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
             }
             Err(code) => Ok(code),
         },
+        ["stats", spec, rest @ ..] => {
+            let runs: usize = match rest {
+                [] => 20,
+                [n] => n
+                    .parse()
+                    .map_err(|_| format!("RUNS must be a number, not `{n}`"))?,
+                _ => return Err(USAGE.to_string()),
+            };
+            let src =
+                std::fs::read_to_string(spec).map_err(|e| format!("cannot read {spec}: {e}"))?;
+            let ir = match load(spec) {
+                Ok(ir) => ir,
+                Err(code) => return Ok(code),
+            };
+            let mut times = Vec::with_capacity(runs.max(1));
+            for _ in 0..runs.max(1) {
+                let t = std::time::Instant::now();
+                let ir = emrest_codegen::load_str(&src, spec).map_err(|d| d.to_string())?;
+                let tokens = emrest_codegen::generate(&ir, &opts);
+                std::hint::black_box(tokens.to_string().len());
+                times.push(t.elapsed());
+            }
+            times.sort();
+            let median = times[times.len() / 2];
+            let lines = emrest_codegen::generate_file(&ir, &opts).lines().count();
+            let ops: usize = ir.types.iter().map(|t| t.ops.len()).sum();
+            println!("types\t{}", ir.types.len());
+            println!("enums\t{}", ir.enums.len());
+            println!("operations\t{ops}");
+            println!("generated_lines\t{lines}");
+            println!(
+                "expand_median_ms\t{:.2}\t(over {} runs)",
+                median.as_secs_f64() * 1000.0,
+                times.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
