@@ -128,7 +128,7 @@ pub fn node_to_json(node: &Node, casing: Casing) -> Json {
         }
     }
     for (k, v) in &node.attrs {
-        map.insert(casing.apply(k).into_owned(), Json::String(v.clone()));
+        map.insert(casing.apply(k).into_owned(), scalar(v, node.attr_kind(k)));
     }
     if let Some(t) = node.text.as_deref().filter(|t| !t.is_empty()) {
         map.insert(

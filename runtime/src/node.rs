@@ -31,6 +31,9 @@ pub struct Node {
     pub json_group: Option<&'static str>,
     /// For encoding: how `text` is written in JSON.
     pub json_kind: JsonKind,
+    /// For encoding: JSON kinds of the attributes that are not strings (`Success` → bool);
+    /// attributes not listed are written as strings.
+    pub attr_kinds: Vec<(String, JsonKind)>,
 }
 
 /// How a scalar's text is written in JSON.
@@ -85,6 +88,15 @@ impl Node {
         self.child(name)
             .filter(|c| !c.array)
             .map(|c| c.text.as_deref().unwrap_or(""))
+    }
+
+    /// How attribute `name` is written in JSON.
+    pub fn attr_kind(&self, name: &str) -> JsonKind {
+        self.attr_kinds
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, kind)| *kind)
+            .unwrap_or_default()
     }
 
     /// The text of this node, or `""`.

@@ -324,6 +324,11 @@ impl Encoder {
         self.node
             .attrs
             .push((name.to_string(), value.to_text().into_owned()));
+        if T::json_kind() != JsonKind::String {
+            self.node
+                .attr_kinds
+                .push((name.to_string(), T::json_kind()));
+        }
     }
 
     /// Writes an attribute when present.
