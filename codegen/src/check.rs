@@ -132,6 +132,7 @@ impl<'a> Checker<'a> {
             namespace: a.namespace.clone(),
             session_header: a.session_header.clone(),
             versions: a.versions.clone(),
+            entry_url: a.entry_url.clone(),
             entry: a.entry.get_ref().clone(),
             session: a.session.get_ref().clone(),
             logon_rel: a.logon.rel.clone(),

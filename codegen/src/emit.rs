@@ -111,6 +111,10 @@ fn api_items(ir: &Ir) -> TokenStream {
         .type_named(&a.error_type)
         .map_or(a.error_type.as_str(), |t| t.root.as_str());
     let (em, es, ed) = (&a.error_message, &a.error_status, &a.error_detail);
+    let hint = match &a.entry_url {
+        Some(u) => quote!(Some(#u)),
+        None => quote!(None),
+    };
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
     let client_doc = format!(" A client of the {title}.");
     let session_doc = format!(" A logged-on session of the {title}.");
@@ -120,6 +124,7 @@ fn api_items(ir: &Ir) -> TokenStream {
         pub struct Api;
 
         impl __rt::Api for Api {
+            const ENTRY_URL_HINT: Option<&'static str> = #hint;
             const INFO: &'static __rt::ApiInfo = &__rt::ApiInfo {
                 title: #title,
                 namespace: #ns,

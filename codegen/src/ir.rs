@@ -22,6 +22,8 @@ pub struct ApiIr {
     pub session_header: String,
     /// Versions, oldest first.
     pub versions: Vec<String>,
+    /// Usual entry-point URL, `{host}` standing for the server name.
+    pub entry_url: Option<String>,
     /// Entry-point type.
     pub entry: String,
     /// Logon-session type.

@@ -39,6 +39,9 @@ pub struct ApiSpec {
     /// Versions the client speaks, oldest first.
     #[serde(default)]
     pub versions: Vec<String>,
+    /// Usual entry-point URL, `{host}` standing for the server name (used in hints).
+    #[serde(default)]
+    pub entry_url: Option<String>,
     /// Type served at the base URL.
     pub entry: Spanned<String>,
     /// Type of the logon session, whose links are the session's service document.

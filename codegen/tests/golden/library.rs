@@ -6,6 +6,7 @@ pub use ::emrest_runtime::__private as __rt;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Api;
 impl __rt::Api for Api {
+    const ENTRY_URL_HINT: Option<&'static str> = None;
     const INFO: &'static __rt::ApiInfo = &__rt::ApiInfo {
         title: "Library API",
         namespace: "urn:example:library",
