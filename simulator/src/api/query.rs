@@ -1,0 +1,709 @@
+//! The query service: `/querySvc` and `/query?type=...&filter=...&sortAsc=...&pageSize=...`.
+//!
+//! Every queryable type is one row of [`TYPES`]: its fields (validated before evaluation),
+//! how to enumerate its objects, read a field, and render a reference or an entity.
+
+use std::borrow::Cow;
+
+use emrest_runtime::Node;
+
+use super::{get_only, sessions, task_node};
+use crate::build::{as_item, el, link, links_node, plain, NodeExt};
+use crate::data::{
+    JobType, ALGORITHMS, JOB_TYPES, PLATFORMS, POINT_TYPES, RESULTS, SESSION_STATES, S_STOPPED,
+    TASK_STATES,
+};
+use crate::filter::{compare_vals, parse, Expr, Paging, Record, Val};
+use crate::http::Req;
+use crate::render::{ApiError, ApiResult, Reply};
+use crate::sim::Sim;
+use crate::util::{pct_encode, Kind};
+
+/// Default page size (what every captured EM result shows).
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+type FieldFn = for<'a> fn(&'a Sim, u32, &str) -> Option<Val<'a>>;
+type RenderFn = fn(&Sim, &Req, u32) -> Node;
+
+/// One queryable type.
+pub struct QType {
+    /// `type=` name.
+    pub name: &'static str,
+    /// Plural element under `Entities`.
+    pub plural: &'static str,
+    /// Filterable/sortable fields (case-insensitive).
+    pub fields: &'static [&'static str],
+    /// Objects visible to the caller.
+    pub ids: fn(&Sim, &Req) -> Vec<u32>,
+    /// Field accessor (field name in lower case).
+    pub field: FieldFn,
+    /// Reference form.
+    pub reference: RenderFn,
+    /// Entity form.
+    pub entity: RenderFn,
+}
+
+fn s<'a>(v: impl Into<Cow<'a, str>>) -> Val<'a> {
+    Val::Str(v.into())
+}
+
+fn t(secs: i64) -> Val<'static> {
+    Val::Time(if secs == 0 { None } else { Some(secs * 1000) })
+}
+
+fn server_fields(sim: &Sim, server: u32, f: &str) -> Option<Val<'static>> {
+    match f {
+        "backupserveruid" => Some(s(sim.data.uid("BackupServer", Kind::Server, server))),
+        "backupservername" => Some(s(sim.data.servers[server as usize].name.clone())),
+        _ => None,
+    }
+}
+
+fn job_field<'a>(sim: &'a Sim, j: u32, f: &str) -> Option<Val<'a>> {
+    let job = &sim.data.jobs[j as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("Job", Kind::Job, j)),
+        "name" => s(job.name.as_str()),
+        "description" => s(job.description.as_str()),
+        "nextrun" => t(job.next_run.filter(|_| job.schedule_enabled).unwrap_or(0)),
+        "jobtype" => Val::Enum(job.jtype as usize, JOB_TYPES),
+        "platform" => Val::Enum(job.platform as usize, PLATFORMS),
+        "scheduleconfigured" => Val::Bool(job.schedule_configured),
+        "scheduleenabled" => Val::Bool(job.schedule_enabled),
+        _ => return server_fields(sim, job.server, f),
+    })
+}
+
+fn session_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let sess = &sim.data.sessions[i as usize];
+    let job = &sim.data.jobs[sess.job as usize];
+    let ty = if job.jtype == JobType::Replica {
+        "ReplicaJobSession"
+    } else {
+        "BackupJobSession"
+    };
+    Some(match f {
+        "uid" => s(sim.data.uid(ty, Kind::Session, i)),
+        "name" => s(sessions::session_name(sim, i)),
+        "jobtype" => Val::Enum(job.jtype as usize, JOB_TYPES),
+        "jobuid" => s(sim.data.uid("Job", Kind::Job, sess.job)),
+        "jobname" => s(job.name.as_str()),
+        "creationtime" => t(sess.start),
+        "endtime" => t(if sess.state == S_STOPPED { sess.end } else { 0 }),
+        "state" => Val::Enum(sess.state as usize, SESSION_STATES),
+        "result" => Val::Enum(sess.result as usize, RESULTS),
+        "isretry" => Val::Bool(sess.is_retry),
+        "progress" => Val::Int(sess.progress as i64),
+        _ => return server_fields(sim, job.server, f),
+    })
+}
+
+fn task_session_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let sid = sim.data.task_session(i);
+    let sess = &sim.data.sessions[sid as usize];
+    let job = &sim.data.jobs[sess.job as usize];
+    let (start, end) = sim.data.task_times(i);
+    let ty = if job.jtype == JobType::Replica {
+        ("ReplicaTaskSession", "ReplicaJobSession")
+    } else {
+        ("BackupTaskSession", "BackupJobSession")
+    };
+    Some(match f {
+        "uid" => s(sim.data.uid(ty.0, Kind::TaskSession, i)),
+        "name" => s(sessions::task_name(sim, i)),
+        "creationtime" => t(start),
+        "endtime" => t(end),
+        "state" => Val::Enum(if sess.state == S_STOPPED { 2 } else { 0 }, TASK_STATES),
+        "result" => Val::Enum(sim.data.task_result(i) as usize, RESULTS),
+        "reason" => s(""),
+        "totalsize" => Val::Int(sim.data.task_size(i)),
+        "jobsessionuid" => s(sim.data.uid(ty.1, Kind::Session, sid)),
+        "jobuid" => s(sim.data.uid("Job", Kind::Job, sess.job)),
+        "jobname" => s(job.name.as_str()),
+        "vmdisplayname" => s(sim.data.vms[sim.data.task_vm[i as usize] as usize]
+            .name
+            .as_str()),
+        _ => return server_fields(sim, job.server, f),
+    })
+}
+
+fn server_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let srv = &sim.data.servers[i as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("BackupServer", Kind::Server, i)),
+        "name" | "ipordnsname" => s(srv.name.as_str()),
+        "description" => s(srv.description.as_str()),
+        "port" => Val::Int(srv.port as i64),
+        "version" => s(srv.version.as_str()),
+        _ => return None,
+    })
+}
+
+fn repo_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let r = &sim.data.repos[i as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("Repository", Kind::Repo, i)),
+        "name" => s(r.name.as_str()),
+        "capacity" => Val::Int(r.capacity),
+        "freespace" => Val::Int(r.free),
+        "kind" => s(r.kind),
+        _ => return server_fields(sim, r.server, f),
+    })
+}
+
+fn rp_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let rp = &sim.data.restore_points[i as usize];
+    let job = sim.data.backups[rp.backup as usize].job;
+    Some(match f {
+        "uid" => s(sim.data.uid("RestorePoint", Kind::RestorePoint, i)),
+        "name" => s(super::restore::rp_name(sim, i)),
+        "creationtime" | "backupdate" => t(rp.time),
+        "backupuid" => s(sim.data.uid("Backup", Kind::Backup, rp.backup)),
+        "jobname" | "backupname" => s(sim.data.jobs[job as usize].name.as_str()),
+        _ => return server_fields(sim, sim.data.jobs[job as usize].server, f),
+    })
+}
+
+fn vrp_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let p = sim.data.vrp_point(i);
+    let rp = &sim.data.restore_points[p as usize];
+    let vm = &sim.data.vms[sim.data.vrp_vm[i as usize] as usize];
+    let job = sim.data.backups[rp.backup as usize].job;
+    Some(match f {
+        "uid" => s(sim.data.uid("VmRestorePoint", Kind::VmRestorePoint, i)),
+        "name" => s(super::restore::vrp_name(sim, i)),
+        "creationtime" => t(rp.time),
+        "type" | "pointtype" => Val::Enum(usize::from(!rp.full), POINT_TYPES),
+        "algorithm" => Val::Enum(if rp.full { 0 } else { 2 }, ALGORITHMS),
+        "restorepointid" | "restorepointuid" => {
+            s(sim.data.uid("RestorePoint", Kind::RestorePoint, p))
+        }
+        "restorepointname" => s(super::restore::rp_name(sim, p)),
+        "vmdisplayname" | "vmname" => s(vm.name.as_str()),
+        "hierarchyobjref" => s(vm.hier_ref.as_str()),
+        _ => return server_fields(sim, sim.data.jobs[job as usize].server, f),
+    })
+}
+
+fn restore_session_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let r = &sim.data.restore_sessions[i as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("RestoreSession", Kind::RestoreSession, i)),
+        "name" => s(r.name.as_str()),
+        "jobtype" => s(r.kind),
+        "creationtime" => t(r.start),
+        "endtime" => t(r.end),
+        "state" => Val::Enum(r.state as usize, SESSION_STATES),
+        "result" => Val::Enum(r.result as usize, RESULTS),
+        _ => return None,
+    })
+}
+
+fn replica_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let job = sim.data.replicas[i as usize].job;
+    let j = &sim.data.jobs[job as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("Replica", Kind::Replica, i)),
+        "name" => s(j.name.as_str()),
+        "platform" => Val::Enum(j.platform as usize, PLATFORMS),
+        _ => return server_fields(sim, j.server, f),
+    })
+}
+
+fn replica_point_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let p = &sim.data.replica_points[i as usize];
+    let vm = &sim.data.vms[p.vm as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("VmReplicaPoint", Kind::VmReplicaPoint, i)),
+        "name" => s(super::replicas::point_name(sim, i)),
+        "creationtime" => t(p.time),
+        "vmdisplayname" | "vmname" => s(vm.name.as_str()),
+        "hierarchyobjref" => s(vm.hier_ref.as_str()),
+        _ => return server_fields(sim, vm.server, f),
+    })
+}
+
+fn task_field<'a>(sim: &'a Sim, n: u32, f: &str) -> Option<Val<'a>> {
+    const STATES: &[&str] = &["Running", "OperationFinished", "Finished"];
+    let task = sim.tasks.get(&(n as u64))?;
+    Some(match f {
+        "taskid" => s(format!("task-{n}")),
+        "state" => Val::Enum(if task.finished() { 2 } else { 0 }, STATES),
+        "operation" => s(task.operation),
+        _ => return None,
+    })
+}
+
+fn all(n: usize) -> Vec<u32> {
+    (0..n as u32).collect()
+}
+
+fn task_entity(sim: &Sim, req: &Req, n: u32) -> Node {
+    task_node(sim, req, n as u64).unwrap_or_else(|| el("Task"))
+}
+
+/// The queryable types.
+pub static TYPES: &[QType] = &[
+    QType {
+        name: "Job",
+        plural: "Jobs",
+        fields: &[
+            "UID",
+            "Name",
+            "Description",
+            "NextRun",
+            "JobType",
+            "Platform",
+            "ScheduleConfigured",
+            "ScheduleEnabled",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| super::jobs::live(sim, None),
+        field: job_field,
+        reference: super::jobs::reference,
+        entity: super::jobs::entity,
+    },
+    QType {
+        name: "BackupJobSession",
+        plural: "BackupJobSessions",
+        fields: &[
+            "UID",
+            "Name",
+            "JobType",
+            "JobUid",
+            "JobName",
+            "CreationTime",
+            "EndTime",
+            "State",
+            "Result",
+            "IsRetry",
+            "Progress",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| sessions::sessions_of(sim, false),
+        field: session_field,
+        reference: sessions::session_ref,
+        entity: sessions::session_entity,
+    },
+    QType {
+        name: "ReplicaJobSession",
+        plural: "ReplicaJobSessions",
+        fields: &[
+            "UID",
+            "Name",
+            "JobType",
+            "JobUid",
+            "JobName",
+            "CreationTime",
+            "EndTime",
+            "State",
+            "Result",
+            "IsRetry",
+            "Progress",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| sessions::sessions_of(sim, true),
+        field: session_field,
+        reference: sessions::session_ref,
+        entity: sessions::session_entity,
+    },
+    QType {
+        name: "BackupTaskSession",
+        plural: "BackupTaskSessions",
+        fields: &[
+            "UID",
+            "Name",
+            "CreationTime",
+            "EndTime",
+            "State",
+            "Result",
+            "Reason",
+            "TotalSize",
+            "JobSessionUid",
+            "JobUid",
+            "JobName",
+            "BackupServerUid",
+            "BackupServerName",
+            "VmDisplayName",
+        ],
+        ids: |sim, _| sessions::tasks_of(sim, false),
+        field: task_session_field,
+        reference: sessions::task_ref,
+        entity: sessions::task_entity,
+    },
+    QType {
+        name: "ReplicaTaskSession",
+        plural: "ReplicaTaskSessions",
+        fields: &[
+            "UID",
+            "Name",
+            "CreationTime",
+            "EndTime",
+            "State",
+            "Result",
+            "Reason",
+            "TotalSize",
+            "JobSessionUid",
+            "JobUid",
+            "JobName",
+            "BackupServerUid",
+            "BackupServerName",
+            "VmDisplayName",
+        ],
+        ids: |sim, _| sessions::tasks_of(sim, true),
+        field: task_session_field,
+        reference: sessions::task_ref,
+        entity: sessions::task_entity,
+    },
+    QType {
+        name: "BackupServer",
+        plural: "BackupServers",
+        fields: &[
+            "UID",
+            "Name",
+            "Description",
+            "IpOrDnsName",
+            "Port",
+            "Version",
+        ],
+        ids: |sim, _| super::servers::live(sim),
+        field: server_field,
+        reference: super::servers::reference,
+        entity: super::servers::entity,
+    },
+    QType {
+        name: "Repository",
+        plural: "Repositories",
+        fields: &[
+            "UID",
+            "Name",
+            "FreeSpace",
+            "Capacity",
+            "Kind",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.repos.len()),
+        field: repo_field,
+        reference: super::restore::repo_ref,
+        entity: super::restore::repo_entity,
+    },
+    QType {
+        name: "RestorePoint",
+        plural: "RestorePoints",
+        fields: &[
+            "UID",
+            "Name",
+            "CreationTime",
+            "BackupDate",
+            "BackupUid",
+            "BackupName",
+            "JobName",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.restore_points.len()),
+        field: rp_field,
+        reference: super::restore::rp_ref,
+        entity: super::restore::rp_entity,
+    },
+    QType {
+        name: "VmRestorePoint",
+        plural: "VmRestorePoints",
+        fields: &[
+            "UID",
+            "Name",
+            "CreationTime",
+            "Type",
+            "PointType",
+            "Algorithm",
+            "RestorePointId",
+            "RestorePointUid",
+            "RestorePointName",
+            "VmDisplayName",
+            "VmName",
+            "HierarchyObjRef",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.vrp_vm.len()),
+        field: vrp_field,
+        reference: super::restore::vrp_ref,
+        entity: super::restore::vrp_entity,
+    },
+    QType {
+        name: "RestoreSession",
+        plural: "RestoreSessions",
+        fields: &[
+            "UID",
+            "Name",
+            "JobType",
+            "CreationTime",
+            "EndTime",
+            "State",
+            "Result",
+        ],
+        ids: |sim, _| all(sim.data.restore_sessions.len()),
+        field: restore_session_field,
+        reference: super::restore::rs_ref,
+        entity: super::restore::rs_entity,
+    },
+    QType {
+        name: "Replica",
+        plural: "Replicas",
+        fields: &[
+            "UID",
+            "Name",
+            "Platform",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| {
+            (0..sim.data.replicas.len() as u32)
+                .filter(|r| sim.data.job_alive(sim.data.replicas[*r as usize].job))
+                .collect()
+        },
+        field: replica_field,
+        reference: super::replicas::replica_ref,
+        entity: super::replicas::replica_entity,
+    },
+    QType {
+        name: "VmReplicaPoint",
+        plural: "VmReplicaPoints",
+        fields: &[
+            "UID",
+            "Name",
+            "CreationTime",
+            "VmDisplayName",
+            "VmName",
+            "HierarchyObjRef",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.replica_points.len()),
+        field: replica_point_field,
+        reference: super::replicas::point_ref,
+        entity: super::replicas::point_entity,
+    },
+    QType {
+        name: "Task",
+        plural: "Tasks",
+        fields: &["TaskId", "State", "Operation"],
+        ids: |sim, req| {
+            sim.tasks
+                .values()
+                .filter(|t| t.logon == req.logon_id())
+                .map(|t| t.n as u32)
+                .collect()
+        },
+        field: task_field,
+        reference: task_entity,
+        entity: task_entity,
+    },
+];
+
+/// Finds a type by name (case-insensitive).
+pub fn qtype(name: &str) -> Option<&'static QType> {
+    TYPES.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// `GET /querySvc`.
+pub fn query_svc(req: &Req) -> ApiResult {
+    get_only(req)?;
+    let href = req.url("/querySvc");
+    let mut ls = vec![link(
+        "Up",
+        &req.url(&format!("/logonSessions/{}", req.logon_id())),
+        Some("LogonSession"),
+        None,
+    )];
+    for t in TYPES {
+        ls.push(link(
+            "Down",
+            &req.url(&format!(
+                "/query?type={}&format=Entities&sortAsc=name&pageSize={DEFAULT_PAGE_SIZE}&page=1",
+                t.name
+            )),
+            Some("QueryResult"),
+            Some(t.name),
+        ));
+    }
+    Ok(Reply::ok(plain(
+        "QuerySvc",
+        "QueryService",
+        &href,
+        links_node(ls),
+    )))
+}
+
+struct Rec<'a> {
+    sim: &'a Sim,
+    i: u32,
+    f: FieldFn,
+}
+
+impl Record for Rec<'_> {
+    fn field(&self, field: &str) -> Option<Val<'_>> {
+        (self.f)(self.sim, self.i, field)
+    }
+}
+
+fn check_field(t: &QType, f: &str) -> Result<(), ApiError> {
+    if t.fields.iter().any(|x| x.eq_ignore_ascii_case(f)) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Unknown field [{f}] for type [{}]. Known fields: {}.",
+            t.name,
+            t.fields.join(", ")
+        )))
+    }
+}
+
+fn positive(req: &Req, name: &str, default: usize) -> Result<usize, ApiError> {
+    match req.param(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("Parameter [{name}] must be a positive integer."))
+            }),
+    }
+}
+
+/// The paging link of page `page`: the original parameters in order, `pageSize`/`page`
+/// replaced (or appended).
+fn page_href(req: &Req, size: usize, page: usize) -> String {
+    let mut parts = Vec::new();
+    let (mut has_size, mut has_page) = (false, false);
+    for (k, v) in &req.query {
+        if k.eq_ignore_ascii_case("pageSize") {
+            has_size = true;
+            parts.push(format!("{k}={size}"));
+        } else if k.eq_ignore_ascii_case("page") {
+            has_page = true;
+            parts.push(format!("{k}={page}"));
+        } else {
+            parts.push(format!("{}={}", pct_encode(k), pct_encode(v)));
+        }
+    }
+    if !has_size {
+        parts.push(format!("pageSize={size}"));
+    }
+    if !has_page {
+        parts.push(format!("page={page}"));
+    }
+    req.url(&format!("/query?{}", parts.join("&")))
+}
+
+/// `GET /query?type=...`.
+pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
+    get_only(req)?;
+    let tname = req
+        .param("type")
+        .ok_or_else(|| ApiError::bad_request("The [type] parameter is required."))?;
+    let t = qtype(tname)
+        .ok_or_else(|| ApiError::bad_request(format!("Query type [{tname}] is not supported.")))?;
+    let filter: Option<Expr> = match req.param("filter").filter(|f| !f.trim().is_empty()) {
+        Some(f) => {
+            let e = parse(f).map_err(ApiError::bad_request)?;
+            for field in e.fields() {
+                check_field(t, field)?;
+            }
+            Some(e)
+        }
+        None => None,
+    };
+    let sort = match (req.param("sortAsc"), req.param("sortDesc")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "Only one of [sortAsc] and [sortDesc] can be given.",
+            ))
+        }
+        (Some(f), None) => Some((f.to_ascii_lowercase(), false)),
+        (None, Some(f)) => Some((f.to_ascii_lowercase(), true)),
+        (None, None) => None,
+    };
+    if let Some((f, _)) = &sort {
+        check_field(t, f)?;
+    }
+    let size = positive(req, "pageSize", DEFAULT_PAGE_SIZE)?;
+    let page = positive(req, "page", 1)?;
+    let sim: &Sim = sim;
+    let mut ids = (t.ids)(sim, req);
+    if let Some(e) = &filter {
+        let mut kept = Vec::with_capacity(ids.len().min(4096));
+        for i in ids {
+            let rec = Rec { sim, i, f: t.field };
+            if e.eval(&rec).map_err(ApiError::bad_request)? {
+                kept.push(i);
+            }
+        }
+        ids = kept;
+    }
+    if let Some((f, desc)) = &sort {
+        let mut keyed: Vec<(Val<'_>, u32)> = ids
+            .iter()
+            .map(|i| ((t.field)(sim, *i, f).unwrap_or(Val::Int(0)), *i))
+            .collect();
+        keyed.sort_by(|a, b| {
+            let o = compare_vals(&a.0, &b.0);
+            if *desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        ids = keyed.into_iter().map(|(_, i)| i).collect();
+    }
+    let p = Paging::new(ids.len(), size, page);
+    let slice = &ids[p.start..p.end];
+    let mut result = el("QueryResult");
+    if req.entity() {
+        let mut list = el(t.plural);
+        for i in slice {
+            let mut n = (t.entity)(sim, req, *i);
+            n.json_group = Some(t.plural);
+            list.children.push(n);
+        }
+        result = result.ch(el("Entities").ch(list));
+    } else {
+        let mut refs = el("Refs");
+        refs.array = true;
+        refs.children = slice
+            .iter()
+            .map(|i| as_item((t.reference)(sim, req, *i), "Refs", "Ref"))
+            .collect();
+        result = result.ch(refs);
+    }
+    let mut pl = vec![link("First", &page_href(req, p.size, 1), None, None)];
+    if p.page > 1 {
+        pl.push(link(
+            "Previous",
+            &page_href(req, p.size, (p.page - 1).min(p.pages)),
+            None,
+            None,
+        ));
+    }
+    if p.page < p.pages {
+        pl.push(link(
+            "Next",
+            &page_href(req, p.size, p.page + 1),
+            None,
+            None,
+        ));
+    }
+    pl.push(link("Last", &page_href(req, p.size, p.pages), None, None));
+    let paging = el("PagingInfo")
+        .a("PageNum", p.page.to_string())
+        .a("PageSize", p.size.to_string())
+        .a("PagesCount", p.pages.to_string())
+        .ch(links_node(pl));
+    Ok(Reply::ok(result.ch(paging)))
+}
