@@ -285,7 +285,21 @@ const KNOWN_LOSSY: &[(&str, &str, &str)] = &[
 ];
 
 /// Documentation examples without a file in `samples/`.
-const DOCS: &[(&str, RoundTrip)] = &[];
+const DOCS: &[(&str, RoundTrip)] = &[
+    ("credentials_list.xml", rt::<CredentialsInfoList>),
+    ("entry_point.xml", rt::<EnterpriseManager>),
+    ("error.xml", rt::<ErrorBody>),
+    ("job_reference.xml", rt::<JobReference>),
+    ("query_result_refs.xml", rt::<QueryResult>),
+    ("query_result_task_sessions.xml", rt::<QueryResult>),
+    ("vm_replica_point.xml", rt::<VmReplicaPoint>),
+    ("vm_restore_point.xml", rt::<VmRestorePoint>),
+    ("vm_restore_point_mount.xml", rt::<VmRestorePointMount>),
+    (
+        "vm_restore_point_reference.xml",
+        rt::<VmRestorePointReference>,
+    ),
+];
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/em-docs")
