@@ -333,6 +333,29 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
     let decls = t.fields.iter().map(field_decl);
     let decodes = t.fields.iter().map(field_decode);
     let encodes = t.fields.iter().map(field_encode);
+    let value_body = if t.fields.is_empty() {
+        // An element with no content (`<ForDirectDownload/>`): nothing to read or write.
+        quote! {
+            fn from_node(_: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
+                Ok(Self {})
+            }
+            fn to_node(&self, name: &str) -> __rt::Node {
+                __rt::Encoder::new(name).finish()
+            }
+        }
+    } else {
+        quote! {
+            fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
+                let d = __rt::Decoder::new(node);
+                Ok(Self { #(#decodes)* })
+            }
+            fn to_node(&self, name: &str) -> __rt::Node {
+                let mut e = __rt::Encoder::new(name);
+                #(#encodes)*
+                e.finish()
+            }
+        }
+    };
     let links = t.links_field().map(|f| {
         let n = ident(&f.rust);
         if f.optional {
@@ -399,15 +422,7 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
         }
 
         impl __rt::Value for #name {
-            fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-                let d = __rt::Decoder::new(node);
-                Ok(Self { #(#decodes)* })
-            }
-            fn to_node(&self, name: &str) -> __rt::Node {
-                let mut e = __rt::Encoder::new(name);
-                #(#encodes)*
-                e.finish()
-            }
+            #value_body
         }
 
         impl __rt::Repr for #name {

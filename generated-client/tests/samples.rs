@@ -271,18 +271,7 @@ const SAMPLES: &[(&str, RoundTrip)] = &[
 /// Samples that do not round-trip for a reason outside the spec, with the reason. The test
 /// checks that each still fails with a message containing the given text, so a fix upstream
 /// shows up here.
-const KNOWN_LOSSY: &[(&str, &str, &str)] = &[
-    (
-        "post_cloudgatewaypools.4.xml",
-        "(\"Name\", \"\")",
-        "the runtime's `Link` reads an empty `Name=\"\"` as absent (runtime/src/link.rs)",
-    ),
-    (
-        "post_gateways.4.xml",
-        "(\"Name\", \"\")",
-        "the runtime's `Link` reads an empty `Name=\"\"` as absent (runtime/src/link.rs)",
-    ),
-];
+const KNOWN_LOSSY: &[(&str, &str, &str)] = &[];
 
 /// Documentation examples without a file in `samples/`.
 const DOCS: &[(&str, RoundTrip)] = &[

@@ -6,10 +6,11 @@
 //! answers 401, and deletes itself on [`Session::logoff`]. Generated methods go through [`call`].
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use url::Url;
 
@@ -192,6 +193,9 @@ pub struct ClientBuilder<A: Api> {
     base_url: String,
     connect_timeout: Duration,
     request_timeout: Duration,
+    call_timeout: Duration,
+    retry: RetryPolicy,
+    max_body_bytes: u64,
     user_agent: String,
     format: Format,
     casing: Casing,
@@ -199,6 +203,78 @@ pub struct ClientBuilder<A: Api> {
     wait: WaitOptions,
     deferred: Option<Error>,
     _api: PhantomData<fn() -> A>,
+}
+
+/// Default of [`ClientBuilder::max_body_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How requests are retried.
+///
+/// The policy is fixed by what a retry could do to the server:
+///
+/// - **Reads** (`GET`) are retried after a broken connection, a timeout, or a 429/502/503/504
+///   answer, with exponential backoff and jitter, at most [`Self::max_attempts`] attempts in
+///   all and never past the call's deadline ([`ClientBuilder::call_timeout`]).
+/// - **Actions** (`POST`, `PUT`, `DELETE`) are sent again only when they provably never left
+///   the client: the connection could not be opened (refused, unreachable, DNS, connect
+///   timeout), so no byte of the request was written. A connection that breaks after the
+///   request went out, a timeout while waiting for the answer, or any 5xx may mean the server
+///   acted, so the error is returned and nothing is re-sent: repeating a `Start` or a
+///   `Delete` is worse than reporting a failure.
+/// - **401** is not handled here but by the session: it logs on again once (shared by every
+///   concurrent caller) and sends the request once more. That is safe for actions too: a 401
+///   means the server refused the request before executing it.
+/// - TLS failures and answers larger than [`ClientBuilder::max_body_bytes`] are never retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Most attempts of one request, the first included (default 3); `1` turns retries off.
+    pub max_attempts: u32,
+    /// Nominal delay before the first retry (default 200 ms). It doubles for each further
+    /// retry; the actual delay is drawn between half of it and all of it (jitter), so
+    /// clients that failed together do not come back together.
+    pub initial_backoff: Duration,
+    /// Longest nominal delay between attempts (default 5 s).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all (not even of requests that were never sent).
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The delay before retry number `retry` (1 for the first retry), jitter included.
+    fn backoff(&self, retry: u32) -> Duration {
+        let shift = retry.saturating_sub(1).min(20);
+        let nominal = self
+            .initial_backoff
+            .saturating_mul(1u32 << shift)
+            .min(self.max_backoff);
+        let half = nominal / 2;
+        half + half.mul_f64(random_fraction())
+    }
+}
+
+/// A number in `[0, 1)` from the standard library's randomly keyed hasher (no RNG crate).
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl<A: Api> std::fmt::Debug for ClientBuilder<A> {
@@ -217,6 +293,9 @@ impl<A: Api> ClientBuilder<A> {
             base_url: base_url.to_string(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            call_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: format!("emrest/{}", env!("CARGO_PKG_VERSION")),
             format: Format::Xml,
             casing: Casing::Pascal,
@@ -233,9 +312,32 @@ impl<A: Api> ClientBuilder<A> {
         self
     }
 
-    /// Time allowed for one request, answer included (default 60 s).
+    /// Time allowed for one attempt of a request, answer included (default 60 s).
     pub fn request_timeout(mut self, t: Duration) -> Self {
         self.request_timeout = t;
+        self
+    }
+
+    /// Deadline of one call, all its attempts, backoff delays and a re-logon included
+    /// (default 120 s). No call runs longer: when it passes, the call fails with
+    /// [`Error::Timeout`].
+    pub fn call_timeout(mut self, t: Duration) -> Self {
+        self.call_timeout = t;
+        self
+    }
+
+    /// How requests are retried (see [`RetryPolicy`] for what is never retried).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Largest answer body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`], 64 MiB).
+    /// It is checked against `Content-Length` before reading and counted while the body
+    /// streams in, so a larger answer fails with [`Error::BodyTooLarge`] after at most this
+    /// many bytes were buffered. File downloads count too.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -330,6 +432,9 @@ impl<A: Api> ClientBuilder<A> {
                 format: self.format,
                 casing: self.casing,
                 request_timeout: self.request_timeout,
+                call_timeout: self.call_timeout,
+                retry: self.retry,
+                max_body_bytes: self.max_body_bytes,
                 accept_invalid: self.tls.accept_invalid,
                 wait: self.wait,
                 defaults,
@@ -393,11 +498,35 @@ pub(crate) struct ClientInner {
     pub(crate) format: Format,
     casing: Casing,
     request_timeout: Duration,
+    call_timeout: Duration,
+    retry: RetryPolicy,
+    max_body_bytes: u64,
     accept_invalid: bool,
     wait: WaitOptions,
     defaults: HeaderMap,
     pub(crate) info: &'static ApiInfo,
     entry_hint: Option<&'static str>,
+}
+
+/// A failed attempt, and whether it provably never reached the server.
+struct Failure {
+    error: Error,
+    not_sent: bool,
+}
+
+impl Failure {
+    fn sent(error: Error) -> Self {
+        Failure {
+            error,
+            not_sent: false,
+        }
+    }
+    fn not_sent(error: Error) -> Self {
+        Failure {
+            error,
+            not_sent: true,
+        }
+    }
 }
 
 /// Authentication of one request.
@@ -457,7 +586,8 @@ impl<A: Api> Client<A> {
                     own_links: logged.links,
                     closed: false,
                 }),
-                relogon: tokio::sync::Mutex::new(()),
+                relogon: tokio::sync::Mutex::new(None),
+                relogon_failures: AtomicU64::new(0),
                 wait: Mutex::new(wait),
             }),
             _api: PhantomData,
@@ -498,21 +628,32 @@ impl ClientInner {
             let _ = url.set_host(self.base.host_str());
             let _ = url.set_port(self.base.port());
         }
+        // Credentials in a link would be sent as Basic authentication: drop them.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
         Ok(url)
     }
 
+    /// One attempt. A failure says whether the request provably never left the client.
     async fn send_once(
         &self,
         verb: Verb,
         url: &Url,
         body: Option<&(Bytes, &'static str)>,
         auth: &Auth<'_>,
-    ) -> Result<RawResponse> {
+        deadline: Instant,
+    ) -> Result<RawResponse, Failure> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(Failure::sent(self.deadline_error(verb, url)));
+        }
+        let timeout = self.request_timeout.min(remaining);
         let mut req = self
             .http
             .request(Self::method(verb), url.clone())
             .headers(self.defaults.clone())
-            .header(ACCEPT, self.format.media_type());
+            .header(ACCEPT, self.format.media_type())
+            .timeout(timeout);
         match body {
             Some((bytes, ct)) => req = req.header(CONTENT_TYPE, *ct).body(bytes.clone()),
             // EM's HTTP stack wants a length on bodiless POST/PUT.
@@ -525,19 +666,62 @@ impl ClientInner {
             Auth::None => {}
             Auth::Basic(user, password) => req = req.basic_auth(user, Some(password.expose())),
             Auth::Token(name, token) => {
-                let mut v = HeaderValue::from_str(token.expose())
-                    .map_err(|_| Error::config("session token is not a valid header value"))?;
+                let mut v = HeaderValue::from_str(token.expose()).map_err(|_| {
+                    Failure::not_sent(Error::config("session token is not a valid header value"))
+                })?;
                 v.set_sensitive(true);
                 req = req.header(*name, v);
             }
         }
-        let resp = req.send().await.map_err(|e| self.transport(verb, url, e))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| self.transport(verb, url, e, timeout))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
+        let too_large = |declared| {
+            Failure::sent(Error::BodyTooLarge {
+                method: verb.as_str().to_string(),
+                url: url.to_string(),
+                limit: self.max_body_bytes,
+                declared,
+            })
+        };
+        let declared = resp.content_length();
+        if let Some(len) = declared.filter(|&l| l > self.max_body_bytes) {
+            // Dropping `resp` closes the connection without reading the body.
+            return Err(too_large(Some(len)));
+        }
+        // Stream the body, counting: never more than the limit is held.
+        let mut first: Option<Bytes> = None;
+        let mut rest: Option<BytesMut> = None;
+        let mut total: u64 = 0;
+        while let Some(chunk) = resp
+            .chunk()
             .await
-            .map_err(|e| self.transport(verb, url, e))?;
+            .map_err(|e| self.transport(verb, url, e, timeout))?
+        {
+            total += chunk.len() as u64;
+            if total > self.max_body_bytes {
+                return Err(too_large(declared));
+            }
+            match (&mut first, &mut rest) {
+                (None, _) => first = Some(chunk),
+                (Some(f), None) => {
+                    let cap = declared.unwrap_or(0).min(1 << 20) as usize;
+                    let mut b = BytesMut::with_capacity(cap.max(f.len() + chunk.len()));
+                    b.extend_from_slice(f);
+                    b.extend_from_slice(&chunk);
+                    rest = Some(b);
+                }
+                (Some(_), Some(b)) => b.extend_from_slice(&chunk),
+            }
+        }
+        let body = match (first, rest) {
+            (_, Some(b)) => b.freeze(),
+            (Some(f), None) => f,
+            (None, None) => Bytes::new(),
+        };
         Ok(RawResponse {
             verb,
             url: url.to_string(),
@@ -547,16 +731,56 @@ impl ClientInner {
         })
     }
 
-    fn transport(&self, verb: Verb, url: &Url, e: reqwest::Error) -> Error {
+    fn deadline_error(&self, verb: Verb, url: &Url) -> Error {
+        Error::Timeout {
+            what: format!("{} {url} (deadline of the call)", verb.as_str()),
+            after: self.call_timeout,
+        }
+    }
+
+    /// The deadline of a call that starts now.
+    pub(crate) fn deadline(&self) -> Instant {
+        Instant::now() + self.call_timeout
+    }
+
+    /// Runs `fut`, failing with [`Error::Timeout`] when `deadline` passes first. Dropping
+    /// the future cancels the request; nothing of the session is left half-changed.
+    pub(crate) async fn within<T>(
+        &self,
+        deadline: Instant,
+        verb: Verb,
+        url: &Url,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout_at(deadline.into(), fut).await {
+            Ok(r) => r,
+            Err(_) => Err(self.deadline_error(verb, url)),
+        }
+    }
+
+    fn transport(&self, verb: Verb, url: &Url, e: reqwest::Error, after: Duration) -> Failure {
+        // Errors of the connector (TCP connect, DNS, connect timeout, TLS handshake) happen
+        // before any byte of the request is written.
+        let not_sent = e.is_connect();
         if let Some(message) = tls::find_tls_error(&e) {
-            return Error::Tls {
-                message: format!("{url}: {message}"),
+            return Failure {
+                error: Error::Tls {
+                    message: format!("{url}: {message}"),
+                },
+                not_sent,
             };
         }
         if e.is_timeout() {
-            return Error::Timeout {
-                what: format!("{} {url}", verb.as_str()),
-                after: self.request_timeout,
+            return Failure {
+                error: Error::Timeout {
+                    what: format!(
+                        "{} {url}{}",
+                        verb.as_str(),
+                        if not_sent { " (connecting)" } else { "" }
+                    ),
+                    after,
+                },
+                not_sent,
             };
         }
         let kind = if e.is_connect() {
@@ -575,45 +799,63 @@ impl ClientInner {
             }
             cur = s.source();
         }
-        Error::Transport {
-            method: verb.as_str().to_string(),
-            url: url.to_string(),
-            kind,
-            message: if parts.is_empty() {
-                e.to_string()
-            } else {
-                parts.join(": ")
+        Failure {
+            error: Error::Transport {
+                method: verb.as_str().to_string(),
+                url: url.to_string(),
+                kind,
+                message: if parts.is_empty() {
+                    e.to_string()
+                } else {
+                    parts.join(": ")
+                },
             },
+            not_sent,
         }
     }
 
-    /// Sends with the retry policy: connection failures (request never sent) are retried for
-    /// every verb; broken connections and 502/503/504 only for GET. At most 2 retries.
+    /// Sends with the [`RetryPolicy`]: a request that provably never left the client is
+    /// retried whatever its verb; a GET also after a broken connection, a timeout or a
+    /// 429/502/503/504. Never more than `max_attempts` attempts, never past `deadline`.
     async fn send(
         &self,
         verb: Verb,
         url: &Url,
         body: Option<&(Bytes, &'static str)>,
         auth: &Auth<'_>,
+        deadline: Instant,
     ) -> Result<RawResponse> {
-        let mut delay = Duration::from_millis(200);
-        let mut attempt = 0;
+        let policy = self.retry;
+        let mut attempt: u32 = 1;
         loop {
-            let res = self.send_once(verb, url, body, auth).await;
+            let res = self.send_once(verb, url, body, auth, deadline).await;
             let retry = match &res {
-                Err(Error::Transport { kind, .. }) => {
-                    *kind == TransportKind::Connect || verb == Verb::Get
-                }
-                Ok(r) => verb == Verb::Get && matches!(r.status, 502..=504),
-                Err(_) => false,
+                Ok(r) => verb == Verb::Get && matches!(r.status, 429 | 502..=504),
+                Err(f) => match f.error {
+                    Error::Transport { .. } | Error::Timeout { .. } => {
+                        f.not_sent || verb == Verb::Get
+                    }
+                    _ => false,
+                },
             };
-            if !retry || attempt >= 2 {
-                return res;
+            if !retry || attempt >= policy.max_attempts.max(1) {
+                return res.map_err(|f| f.error);
+            }
+            let delay = policy.backoff(attempt);
+            if Instant::now() + delay >= deadline {
+                tracing::debug!(
+                    "not retrying {} {url}: the call's deadline is near",
+                    verb.as_str()
+                );
+                return res.map_err(|f| f.error);
             }
             attempt += 1;
-            tracing::debug!("retrying {} {url} (attempt {attempt})", verb.as_str());
+            tracing::debug!(
+                "retrying {} {url} in {delay:?} (attempt {attempt} of {})",
+                verb.as_str(),
+                policy.max_attempts
+            );
             tokio::time::sleep(delay).await;
-            delay *= 2;
         }
     }
 
@@ -659,7 +901,15 @@ impl ClientInner {
     }
 
     async fn entry_point(&self) -> Result<Node> {
-        let resp = self.send(Verb::Get, &self.base, None, &Auth::None).await?;
+        let deadline = self.deadline();
+        let resp = self
+            .within(
+                deadline,
+                Verb::Get,
+                &self.base,
+                self.send(Verb::Get, &self.base, None, &Auth::None, deadline),
+            )
+            .await?;
         let path = self.base.path().to_ascii_lowercase();
         let openapi = resp.header("x-api-version").is_some()
             || path.contains("/v1")
@@ -764,8 +1014,20 @@ impl ClientInner {
                 self.base
             );
         }
+        let deadline = self.deadline();
         let resp = self
-            .send(Verb::Post, url, None, &Auth::Basic(user, password))
+            .within(
+                deadline,
+                Verb::Post,
+                url,
+                self.send(
+                    Verb::Post,
+                    url,
+                    None,
+                    &Auth::Basic(user, password),
+                    deadline,
+                ),
+            )
             .await?;
         if !matches!(resp.status, 200 | 201) {
             return Err(self.http_error(&resp));
@@ -806,6 +1068,13 @@ impl ClientInner {
     }
 }
 
+/// What a caller saw before sending: the token generation and the failed re-logons.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    generation: u64,
+    failures: u64,
+}
+
 struct State {
     token: SecretString,
     generation: u64,
@@ -822,7 +1091,11 @@ pub(crate) struct SessionInner {
     logon_url: Url,
     links: Links,
     state: RwLock<State>,
-    relogon: tokio::sync::Mutex<()>,
+    /// Held while logging on again; keeps the last failed re-logon so that the callers who
+    /// waited for it share its error instead of each trying (and locking the account out).
+    relogon: tokio::sync::Mutex<Option<Error>>,
+    /// Failed re-logons so far.
+    relogon_failures: AtomicU64,
     pub(crate) wait: Mutex<WaitOptions>,
 }
 
@@ -916,35 +1189,67 @@ impl SessionInner {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn current(&self) -> Result<(SecretString, u64)> {
+    /// Token, its generation and the count of failed re-logons, read before a request.
+    fn current(&self) -> Result<(SecretString, Seen)> {
         let s = self.read_state();
         if s.closed {
             return Err(Error::config("the session was logged off"));
         }
-        Ok((s.token.clone(), s.generation))
+        let seen = Seen {
+            generation: s.generation,
+            failures: self.relogon_failures.load(Ordering::SeqCst),
+        };
+        Ok((s.token.clone(), seen))
     }
 
-    /// Logs on again unless another caller already did since `seen` (single flight).
-    async fn relogon(&self, seen: u64) -> Result<()> {
-        let _guard = self.relogon.lock().await;
-        if self.read_state().generation != seen {
+    /// Logs on again, once for all callers whose request was refused with the token of
+    /// `seen`: whoever comes second finds the new token (or the failure of the attempt made
+    /// while it waited) and does not log on itself.
+    ///
+    /// Cancellation: if the caller doing the logon is dropped, the lock is released with the
+    /// state unchanged and the next waiter logs on instead. (The server may then hold an
+    /// orphan logon session that expires on its own.)
+    async fn relogon(&self, seen: Seen) -> Result<()> {
+        let mut last_failure = self.relogon.lock().await;
+        if self.read_state().generation != seen.generation {
             return Ok(());
         }
+        if self.relogon_failures.load(Ordering::SeqCst) != seen.failures {
+            if let Some(e) = last_failure.as_ref() {
+                return Err(e.clone());
+            }
+        }
         tracing::info!("session expired; logging on again");
-        let logged = self
+        match self
             .client
             .logon_post(&self.logon_url, &self.user, &self.password)
-            .await?;
-        let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
-        s.token = logged.token;
-        s.generation += 1;
-        s.href = logged.href;
-        s.own_links = logged.links;
-        Ok(())
+            .await
+        {
+            Ok(logged) => {
+                let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
+                s.token = logged.token;
+                s.generation += 1;
+                s.href = logged.href;
+                s.own_links = logged.links;
+                *last_failure = None;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("logging on again failed: {e}");
+                *last_failure = Some(e.clone());
+                self.relogon_failures.fetch_add(1, Ordering::SeqCst);
+                Err(e)
+            }
+        }
     }
 
-    /// Sends an authenticated request; on 401 logs on again once and retries once. Checks
-    /// the status (`expected`, or any 2xx when empty) and turns errors into [`Error::Http`].
+    /// Sends an authenticated request under the client's [`RetryPolicy`], within the call's
+    /// deadline. On 401 it logs on again once (shared with concurrent callers) and sends the
+    /// request once more. That retry is safe for actions too: a 401 means the server refused
+    /// the request before executing it. Checks the status (`expected`, or any 2xx when empty)
+    /// and turns errors into [`Error::Http`].
+    ///
+    /// Dropping the returned future at any point leaves the session usable.
     pub(crate) async fn request(
         &self,
         verb: Verb,
@@ -952,18 +1257,37 @@ impl SessionInner {
         body: Option<&(Bytes, &'static str)>,
         expected: &[u16],
     ) -> Result<RawResponse> {
+        let deadline = self.client.deadline();
+        self.client
+            .within(
+                deadline,
+                verb,
+                url,
+                self.request_inner(verb, url, body, expected, deadline),
+            )
+            .await
+    }
+
+    async fn request_inner(
+        &self,
+        verb: Verb,
+        url: &Url,
+        body: Option<&(Bytes, &'static str)>,
+        expected: &[u16],
+        deadline: Instant,
+    ) -> Result<RawResponse> {
         let header = self.client.info.session_header;
-        let (token, generation) = self.current()?;
+        let (token, seen) = self.current()?;
         let mut resp = self
             .client
-            .send(verb, url, body, &Auth::Token(header, &token))
+            .send(verb, url, body, &Auth::Token(header, &token), deadline)
             .await?;
         if resp.status == 401 {
-            self.relogon(generation).await?;
+            self.relogon(seen).await?;
             let (token, _) = self.current()?;
             resp = self
                 .client
-                .send(verb, url, body, &Auth::Token(header, &token))
+                .send(verb, url, body, &Auth::Token(header, &token), deadline)
                 .await?;
         }
         if !(200..300).contains(&resp.status) {
@@ -995,13 +1319,15 @@ impl SessionInner {
         };
         let href = link.map_err(|e| link_error(e, info.logoff_rel, info.logon_type, None))?;
         let url = self.client.resolve(&href)?;
+        let deadline = self.client.deadline();
+        let auth = Auth::Token(info.session_header, &token);
         let resp = self
             .client
-            .send(
+            .within(
+                deadline,
                 Verb::Delete,
                 &url,
-                None,
-                &Auth::Token(info.session_header, &token),
+                self.client.send(Verb::Delete, &url, None, &auth, deadline),
             )
             .await?;
         // 401/404: the session had already expired or gone.
@@ -1078,7 +1404,7 @@ async fn call_raw(
     body: Option<&dyn Body>,
 ) -> Result<RawResponse> {
     let link = links
-        .find(op.rel, op.link_type, op.link_name)
+        .find_for_op(op)
         .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
     let url = op_url(&session.client, &link.href, op)?;
     let body = body.map(|b| session.client.encode(b));

@@ -411,6 +411,8 @@ pub struct BorrowSpec {
     pub member: ::std::string::String,
     /// Element `Days`.
     pub days: ::std::option::Option<i32>,
+    /// Element `Express`.
+    pub express: ::std::option::Option<Express>,
 }
 impl __rt::Value for BorrowSpec {
     fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
@@ -418,17 +420,33 @@ impl __rt::Value for BorrowSpec {
         Ok(Self {
             member: d.elem("Member")?,
             days: d.opt_elem("Days")?,
+            express: d.opt_elem("Express")?,
         })
     }
     fn to_node(&self, name: &str) -> __rt::Node {
         let mut e = __rt::Encoder::new(name);
         e.elem("Member", &self.member);
         e.opt_elem("Days", &self.days);
+        e.opt_elem("Express", &self.express);
         e.finish()
     }
 }
 impl __rt::Repr for BorrowSpec {
     const ROOT: &'static str = "BorrowSpec";
+}
+/// An empty marker element: `<Express/>` asks for same-day delivery.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Express {}
+impl __rt::Value for Express {
+    fn from_node(_: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
+        Ok(Self {})
+    }
+    fn to_node(&self, name: &str) -> __rt::Node {
+        __rt::Encoder::new(name).finish()
+    }
+}
+impl __rt::Repr for Express {
+    const ROOT: &'static str = "Express";
 }
 /// The entry point.
 #[derive(Debug, Clone, Default, PartialEq)]
