@@ -218,6 +218,11 @@ impl SimHandle {
         self.cert.as_ref().map(|c| c.pem.as_str())
     }
 
+    /// DER of the self-signed certificate (TLS only).
+    pub fn cert_der(&self) -> Option<&[u8]> {
+        self.cert.as_ref().map(|c| c.der.as_slice())
+    }
+
     /// SHA-256 fingerprint of the certificate's DER, upper-case hex pairs joined by `:`
     /// (TLS only).
     pub fn fingerprint(&self) -> Option<&str> {

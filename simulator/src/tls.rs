@@ -20,7 +20,8 @@ pub struct Cert {
     pub pem: String,
     /// SHA-256 of the DER certificate, upper-case hex pairs separated by colons.
     pub fingerprint: String,
-    der: Vec<u8>,
+    /// DER of the certificate.
+    pub der: Vec<u8>,
     key: Vec<u8>,
 }
 
