@@ -10,22 +10,11 @@ use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use emrest_runtime::{JsonKind, Node};
-use serde_json::{Map, Value as Json};
 
-use crate::util::xml_escape;
+pub use emrest_runtime::Casing;
 
 /// The EM XML namespace.
 pub const NAMESPACE: &str = "http://www.veeam.com/ent/v1.0";
-
-/// JSON property-name casing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Casing {
-    /// v12 behaviour: the XML names (`CreationTimeUTC`, `Links`, `Href`).
-    #[default]
-    Pascal,
-    /// v13 behaviour: .NET camelCase (`creationTimeUTC`, `links`, `href`, `uid`).
-    Camel,
-}
 
 /// The representation format of one exchange, chosen purely from `Accept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,8 +138,14 @@ pub type ApiResult = Result<Reply, ApiError>;
 /// Turns a reply into an HTTP response in `fmt`.
 pub fn respond(reply: Reply, fmt: Format) -> Response {
     match reply {
-        Reply::Doc(status, node, headers) => {
-            let body = write(&node, fmt);
+        Reply::Doc(status, mut node, headers) => {
+            let body = match fmt {
+                Format::Xml => to_xml(&node),
+                Format::Json(c) => {
+                    mark_attr_kinds(&mut node);
+                    emrest_runtime::write_json(&node, c)
+                }
+            };
             let mut r = Response::new(Body::from(body));
             *r.status_mut() = status;
             r.headers_mut().insert(
@@ -193,7 +188,7 @@ fn add_headers(r: &mut Response, headers: Vec<(HeaderName, String)>) {
     }
 }
 
-/// Writes `node` as a whole document in `fmt`.
+/// Writes `node` as a whole document in `fmt`, with the runtime's codecs.
 pub fn write(node: &Node, fmt: Format) -> String {
     match fmt {
         Format::Xml => to_xml(node),
@@ -201,161 +196,53 @@ pub fn write(node: &Node, fmt: Format) -> String {
     }
 }
 
-/// XML document with declaration and the EM namespace on the root.
+/// XML document with declaration, the EM default namespace and (as EM writes them) the
+/// `xsd`/`xsi` namespace declarations on the root.
 pub fn to_xml(node: &Node) -> String {
-    let mut out = String::with_capacity(1024);
-    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    write_xml(node, &mut out, true);
-    out
-}
-
-fn write_xml(n: &Node, out: &mut String, root: bool) {
-    out.push('<');
-    out.push_str(&n.name);
-    if root {
-        out.push_str(" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"");
-        out.push_str(NAMESPACE);
-        out.push('"');
+    let xml = emrest_runtime::write_xml(node, NAMESPACE);
+    // Insert the xsd/xsi declarations right after the root's name.
+    let decl = " xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    let at = xml
+        .find("?>")
+        .map(|i| i + 2)
+        .and_then(|i| xml[i..].find('<').map(|j| i + j + 1 + node.name.len()));
+    match at {
+        Some(i) if xml.is_char_boundary(i) => format!("{}{decl}{}", &xml[..i], &xml[i..]),
+        _ => xml,
     }
-    for (k, v) in &n.attrs {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("=\"");
-        xml_escape(v, out);
-        out.push('"');
-    }
-    let text = n.text.as_deref().unwrap_or("");
-    if n.children.is_empty() && text.is_empty() {
-        out.push_str(" />");
-        return;
-    }
-    out.push('>');
-    xml_escape(text, out);
-    for c in &n.children {
-        write_xml(c, out, false);
-    }
-    out.push_str("</");
-    out.push_str(&n.name);
-    out.push('>');
 }
 
 /// Attributes that are numbers or booleans in EM's JSON (XML attributes are all text).
-fn attr_kind(name: &str) -> JsonKind {
+fn attr_kind(name: &str) -> Option<JsonKind> {
     match name {
         "StatusCode" | "PageNum" | "PageSize" | "PagesCount" | "Timestamp" | "BackupedVms"
-        | "ReplicatedVms" => JsonKind::Number,
+        | "ReplicatedVms" => Some(JsonKind::Number),
         "Success" | "Enabled" | "Overwrite" | "CredentialsNeeded" | "ConfirmationNeeded" => {
-            JsonKind::Bool
+            Some(JsonKind::Bool)
         }
-        _ => JsonKind::String,
+        _ => None,
     }
 }
 
-/// .NET `JsonNamingPolicy.CamelCase`: lower-cases the leading run of capitals, keeping the
-/// last one of a run that is followed by a lower-case letter (`UID` → `uid`,
-/// `CreationTimeUTC` → `creationTimeUTC`, `VmUid` → `vmUid`).
-pub fn camel(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len());
-    let mut i = 0;
-    while i < chars.len() && chars[i].is_uppercase() {
-        let next_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
-        if i > 0 && next_lower {
-            break;
+/// Marks the non-string attributes of the whole tree for the JSON writer.
+fn mark_attr_kinds(n: &mut Node) {
+    for (k, _) in &n.attrs {
+        if let Some(kind) = attr_kind(k) {
+            if !n.attr_kinds.iter().any(|(a, _)| a == k) {
+                n.attr_kinds.push((k.clone(), kind));
+            }
         }
-        out.extend(chars[i].to_lowercase());
-        i += 1;
     }
-    out.extend(&chars[i..]);
-    out
-}
-
-fn key(name: &str, casing: Casing) -> String {
-    match casing {
-        Casing::Pascal => name.to_string(),
-        Casing::Camel => camel(name),
-    }
-}
-
-fn scalar(text: Option<&str>, kind: JsonKind) -> Json {
-    let Some(t) = text else { return Json::Null };
-    match kind {
-        JsonKind::String => Json::String(t.to_string()),
-        JsonKind::Number => t
-            .parse::<i64>()
-            .map(Json::from)
-            .or_else(|_| t.parse::<f64>().map(Json::from))
-            .unwrap_or_else(|_| Json::String(t.to_string())),
-        JsonKind::Bool => match t {
-            "true" => Json::Bool(true),
-            "false" => Json::Bool(false),
-            _ => Json::String(t.to_string()),
-        },
+    for c in &mut n.children {
+        mark_attr_kinds(c);
     }
 }
 
 /// JSON document: the root element's content as an object (EM does not wrap it in its name).
 pub fn to_json(node: &Node, casing: Casing) -> String {
-    let v = json_value(node, casing);
-    serde_json::to_string(&v).unwrap_or_else(|_| "null".into())
-}
-
-fn json_value(n: &Node, casing: Casing) -> Json {
-    if n.array {
-        return Json::Array(n.children.iter().map(|c| json_value(c, casing)).collect());
-    }
-    if n.attrs.is_empty() && n.children.is_empty() {
-        return scalar(n.text.as_deref(), n.json_kind);
-    }
-    let mut m = Map::new();
-    // Children first (grouped ones collected into one array), then attributes, with `Links`,
-    // `Href` and `Type` last as EM writes them.
-    let mut links = None;
-    for c in &n.children {
-        if c.name == "Links" {
-            links = Some(json_value(c, casing));
-            continue;
-        }
-        let v = json_value(c, casing);
-        match c.json_group {
-            Some(g) => {
-                let k = key(g, casing);
-                match m.get_mut(&k) {
-                    Some(Json::Array(a)) => a.push(v),
-                    _ => {
-                        m.insert(k, Json::Array(vec![v]));
-                    }
-                }
-            }
-            None => {
-                let k = key(&c.name, casing);
-                match m.get_mut(&k) {
-                    Some(Json::Array(a)) if !c.array => a.push(v),
-                    Some(prev) => {
-                        let p = prev.take();
-                        *prev = Json::Array(vec![p, v]);
-                    }
-                    None => {
-                        m.insert(k, v);
-                    }
-                }
-            }
-        }
-    }
-    let late = ["Href", "Type"];
-    for (k, v) in n.attrs.iter().filter(|(k, _)| !late.contains(&k.as_str())) {
-        m.insert(key(k, casing), scalar(Some(v), attr_kind(k)));
-    }
-    if let Some(t) = n.text.as_deref().filter(|t| !t.is_empty()) {
-        m.insert(key("Value", casing), Json::String(t.to_string()));
-    }
-    if let Some(l) = links {
-        m.insert(key("Links", casing), l);
-    }
-    for (k, v) in n.attrs.iter().filter(|(k, _)| late.contains(&k.as_str())) {
-        m.insert(key(k, casing), Json::String(v.clone()));
-    }
-    Json::Object(m)
+    let mut n = node.clone();
+    mark_attr_kinds(&mut n);
+    emrest_runtime::write_json(&n, casing)
 }
 
 /// Parses a request body. EM's quirk: the `Accept` header, not `Content-Type`, decides the
@@ -370,99 +257,23 @@ pub fn parse_body(fmt: Format, body: &[u8]) -> Result<Node, ApiError> {
     match fmt {
         Format::Xml => parse_xml(text).ok_or_else(bad),
         Format::Json(_) => {
-            let v: Json = serde_json::from_str(text).map_err(|_| bad())?;
-            if !v.is_object() {
+            if !text.starts_with('{') {
                 return Err(bad());
             }
-            Ok(json_to_node("root", &v))
+            emrest_runtime::parse_json(text.as_bytes(), "root").map_err(|_| bad())
         }
     }
 }
 
-fn json_to_node(name: &str, v: &Json) -> Node {
-    let mut n = Node::new(name);
-    match v {
-        Json::Null => {}
-        Json::Bool(b) => n.text = Some(b.to_string()),
-        Json::Number(x) => n.text = Some(x.to_string()),
-        Json::String(s) => n.text = Some(s.clone()),
-        Json::Array(a) => {
-            n.array = true;
-            n.children = a.iter().map(|x| json_to_node(name, x)).collect();
-        }
-        Json::Object(o) => {
-            n.children = o.iter().map(|(k, x)| json_to_node(k, x)).collect();
-        }
-    }
-    n
-}
-
-/// Minimal XML → Node (namespaces dropped, whitespace-only text ignored).
+/// Parses an XML document into a [`Node`] (namespaces dropped), `None` when malformed.
 pub fn parse_xml(text: &str) -> Option<Node> {
-    use quick_xml::events::{BytesStart, Event};
-    use quick_xml::Reader;
-
-    fn start(e: &BytesStart<'_>) -> Option<Node> {
-        let name = String::from_utf8(e.local_name().as_ref().to_vec()).ok()?;
-        let mut n = Node::new(name);
-        for a in e.attributes() {
-            let a = a.ok()?;
-            let full = a.key.as_ref();
-            if full == b"xmlns" || full.starts_with(b"xmlns:") {
-                continue;
-            }
-            let k = String::from_utf8(a.key.local_name().as_ref().to_vec()).ok()?;
-            let v = a.unescape_value().ok()?.into_owned();
-            n.attrs.push((k, v));
-        }
-        Some(n)
-    }
-
-    let mut reader = Reader::from_str(text);
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root = None;
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(e) => stack.push(start(&e)?),
-            Event::Empty(e) => {
-                let n = start(&e)?;
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Text(t) => {
-                let s = t.unescape().ok()?;
-                if !s.trim().is_empty() {
-                    let top = stack.last_mut()?;
-                    top.text.get_or_insert_with(String::new).push_str(&s);
-                }
-            }
-            Event::CData(c) => {
-                let s = String::from_utf8(c.into_inner().to_vec()).ok()?;
-                let top = stack.last_mut()?;
-                top.text.get_or_insert_with(String::new).push_str(&s);
-            }
-            Event::End(_) => {
-                let n = stack.pop()?;
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if !stack.is_empty() {
-        return None;
-    }
-    root
+    emrest_runtime::parse_xml(text.as_bytes()).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value as Json;
 
     fn sample() -> Node {
         let mut r = Node::new("EntityReferences");
@@ -508,17 +319,6 @@ mod tests {
         let j: Json = serde_json::from_str(&to_json(&sample(), Casing::Camel)).unwrap();
         assert_eq!(j["refs"][0]["links"][0]["rel"], "Up");
         assert_eq!(j["refs"][1]["uid"], "urn:veeam:Job:1");
-    }
-
-    #[test]
-    fn camel_case_rules() {
-        assert_eq!(camel("UID"), "uid");
-        assert_eq!(camel("CreationTimeUTC"), "creationTimeUTC");
-        assert_eq!(camel("VmUid"), "vmUid");
-        assert_eq!(camel("Href"), "href");
-        assert_eq!(camel("BackedUpVms"), "backedUpVms");
-        assert_eq!(camel("IOStats"), "ioStats");
-        assert_eq!(camel(""), "");
     }
 
     #[test]

@@ -370,21 +370,6 @@ pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// XML-escapes text or an attribute value.
-pub fn xml_escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\r' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,8 +427,5 @@ mod tests {
         assert_eq!(b64_decode("YWRtaW46YWRtaW4=").unwrap(), b"admin:admin");
         assert_eq!(b64_decode("YQ").unwrap(), b"a");
         assert!(b64_decode("!!").is_none());
-        let mut s = String::new();
-        xml_escape("a&b<\"'>", &mut s);
-        assert_eq!(s, "a&amp;b&lt;&quot;&#39;&gt;");
     }
 }
