@@ -39,7 +39,7 @@ pub struct ApiError {
 }
 
 /// Errors of the runtime. Messages never contain passwords or session tokens.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request did not get an HTTP answer.
@@ -65,6 +65,21 @@ pub enum Error {
         status: u16,
         /// The error body, when the server sent one that could be read.
         error: Option<ApiError>,
+    },
+    /// The answer's body is larger than the client accepts
+    /// ([`crate::ClientBuilder::max_body_bytes`]); it was not read further.
+    #[error("{method} {url}: the answer is larger than the limit of {limit} bytes{}{}",
+        .declared.map(|d| format!(" (Content-Length: {d})")).unwrap_or_default(),
+        "; raise ClientBuilder::max_body_bytes if it is expected")]
+    BodyTooLarge {
+        /// HTTP verb.
+        method: String,
+        /// Request URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The size the server announced, when it did.
+        declared: Option<u64>,
     },
     /// The answer could not be decoded.
     #[error("{url}: cannot decode {} answer: {source} (body starts: {snippet:?})", .content_type.as_deref().unwrap_or("untyped"))]

@@ -46,6 +46,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering (or before dropping the connection).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -54,7 +56,12 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            delay: None,
         }
+    }
+    pub fn delay_ms(mut self, ms: u64) -> Self {
+        self.delay = Some(std::time::Duration::from_millis(ms));
+        self
     }
     pub fn xml(status: u16, body: impl Into<String>) -> Self {
         Reply::new(status)
@@ -91,6 +98,14 @@ pub struct Server {
     pub port: u16,
     pub log: Arc<Mutex<Vec<Req>>>,
     pub scheme: &'static str,
+    handler: Handler,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
 }
 
 impl Server {
@@ -108,31 +123,42 @@ impl Server {
 
     async fn start_inner(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let log2 = log.clone();
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let handler = handler.clone();
-                let log = log2.clone();
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    match tls {
-                        Some(acc) => {
-                            if let Ok(s) = acc.accept(stream).await {
-                                serve(s, handler, log).await;
-                            }
-                        }
-                        None => serve(stream, handler, log).await,
-                    }
-                });
-            }
+        Self::run(listener, handler, log, tls)
+    }
+
+    /// Stops listening: new connections are refused (open ones keep being served).
+    pub fn stop_listening(&self) {
+        self.accept.abort();
+    }
+
+    /// Listens again on the same port after `after` (plain HTTP only).
+    pub fn listen_again_after(&mut self, after: std::time::Duration) {
+        self.accept.abort();
+        let (port, handler, log) = (self.port, self.handler.clone(), self.log.clone());
+        self.accept = tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            accept_loop(listener, handler, log, None).await;
         });
-        Server { port, log, scheme }
+    }
+
+    fn run(
+        listener: TcpListener,
+        handler: Handler,
+        log: Arc<Mutex<Vec<Req>>>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Server {
+        let port = listener.local_addr().unwrap().port();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let accept = tokio::spawn(accept_loop(listener, handler.clone(), log.clone(), tls));
+        Server {
+            port,
+            log,
+            scheme,
+            handler,
+            accept,
+        }
     }
 
     pub fn base(&self) -> String {
@@ -152,6 +178,32 @@ impl Server {
             .iter()
             .filter(|r| r.method == method && r.target.starts_with(path_prefix))
             .count()
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    handler: Handler,
+    log: Arc<Mutex<Vec<Req>>>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let handler = handler.clone();
+        let log = log.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                Some(acc) => {
+                    if let Ok(s) = acc.accept(stream).await {
+                        serve(s, handler, log).await;
+                    }
+                }
+                None => serve(stream, handler, log).await,
+            }
+        });
     }
 }
 
@@ -200,6 +252,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         };
         log.lock().unwrap().push(req.clone());
         let reply = handler(&req);
+        if let Some(d) = reply.delay {
+            tokio::time::sleep(d).await;
+        }
         if reply.status == 0 {
             // Drop the connection without answering.
             return;
@@ -218,6 +273,13 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             || stream.write_all(&reply.body).await.is_err()
             || stream.flush().await.is_err()
         {
+            return;
+        }
+        let close = reply
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close"));
+        if close {
             return;
         }
     }
@@ -486,6 +548,16 @@ pub struct EmState {
     pub tokens: Vec<String>,
     pub logons: usize,
     pub deleted: Vec<String>,
+    /// The accepted password (default `pw`).
+    pub password: Option<String>,
+    /// Tokens are this prefix and the logon count (default `tok`).
+    pub token_prefix: Option<String>,
+    /// Logon POSTs seen, refused ones included.
+    pub logon_attempts: usize,
+    /// Delay of logon answers.
+    pub logon_delay_ms: u64,
+    /// Answer every request with `Connection: close`.
+    pub close_connections: bool,
 }
 
 pub fn entry_xml(base: &str, versions: &[&str]) -> String {
@@ -516,23 +588,50 @@ pub async fn fake_em(
     let pc = port_cell.clone();
     let server = Server::start(move |req: &Req| {
         let base = pc.lock().unwrap().clone();
+        let close = state.lock().unwrap().close_connections;
+        let reply = em_reply(&state, &extra, req, &base);
+        if close {
+            reply.header("Connection", "close")
+        } else {
+            reply
+        }
+    })
+    .await;
+    *port_cell.lock().unwrap() = server.base();
+    server
+}
+
+fn em_reply(
+    state: &Mutex<EmState>,
+    extra: &(impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static),
+    req: &Req,
+    base: &str,
+) -> Reply {
+    {
+        let base = base.to_string();
         if req.method == "GET" && req.target == "/api/" {
             return Reply::xml(200, entry_xml(&base, &["v1_5", "v1_6", "v1_7", "v1_9"]));
         }
         if req.method == "POST" && req.path() == "/api/sessionMngr/" {
-            let ok = req.header("authorization") == Some(&basic(r"TECH\admin", "pw")[..]);
+            let mut st = state.lock().unwrap();
+            st.logon_attempts += 1;
+            let delay = st.logon_delay_ms;
+            let pw = st.password.clone().unwrap_or_else(|| "pw".into());
+            let ok = req.header("authorization") == Some(&basic(r"TECH\admin", &pw)[..]);
             if !ok {
                 return Reply::error(401, "Unauthorized")
-                    .header("WWW-Authenticate", "Basic Realm=RestSvc");
+                    .header("WWW-Authenticate", "Basic Realm=RestSvc")
+                    .delay_ms(delay);
             }
-            let mut st = state.lock().unwrap();
             st.logons += 1;
-            let token = format!("tok{}", st.logons);
+            let prefix = st.token_prefix.clone().unwrap_or_else(|| "tok".into());
+            let token = format!("{prefix}{}", st.logons);
             st.tokens.push(token.clone());
             let id = format!("sess{}", st.logons);
             return Reply::xml(201, logon_xml(&base, &id))
                 .header("X-RestSvcSessionId", &token)
-                .header("Location", &format!("{base}logonSessions/{id}"));
+                .header("Location", &format!("{base}logonSessions/{id}"))
+                .delay_ms(delay);
         }
         let token = req.header("X-RestSvcSessionId").unwrap_or("").to_string();
         if !state.lock().unwrap().tokens.contains(&token) {
@@ -545,10 +644,7 @@ pub async fn fake_em(
             return Reply::new(204);
         }
         extra(req, &base).unwrap_or_else(|| Reply::error(404, "Not found"))
-    })
-    .await;
-    *port_cell.lock().unwrap() = server.base();
-    server
+    }
 }
 
 pub fn basic(user: &str, pw: &str) -> String {
