@@ -692,9 +692,9 @@ impl ClientInner {
             // Dropping `resp` closes the connection without reading the body.
             return Err(too_large(Some(len)));
         }
-        // Stream the body, counting: never more than the limit is held.
-        let mut first: Option<Bytes> = None;
-        let mut rest: Option<BytesMut> = None;
+        // Stream the body, counting: never more than the limit is held. Chunks are kept as
+        // they come (no doubling buffer) and joined once at the end.
+        let mut chunks: Vec<Bytes> = Vec::new();
         let mut total: u64 = 0;
         while let Some(chunk) = resp
             .chunk()
@@ -705,22 +705,18 @@ impl ClientInner {
             if total > self.max_body_bytes {
                 return Err(too_large(declared));
             }
-            match (&mut first, &mut rest) {
-                (None, _) => first = Some(chunk),
-                (Some(f), None) => {
-                    let cap = declared.unwrap_or(0).min(1 << 20) as usize;
-                    let mut b = BytesMut::with_capacity(cap.max(f.len() + chunk.len()));
-                    b.extend_from_slice(f);
-                    b.extend_from_slice(&chunk);
-                    rest = Some(b);
-                }
-                (Some(_), Some(b)) => b.extend_from_slice(&chunk),
-            }
+            chunks.push(chunk);
         }
-        let body = match (first, rest) {
-            (_, Some(b)) => b.freeze(),
-            (Some(f), None) => f,
-            (None, None) => Bytes::new(),
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().unwrap_or_default(),
+            _ => {
+                let mut b = BytesMut::with_capacity(total as usize);
+                for c in chunks.drain(..) {
+                    b.extend_from_slice(&c);
+                }
+                b.freeze()
+            }
         };
         Ok(RawResponse {
             verb,

@@ -50,11 +50,25 @@ pub fn camel_case(name: &str) -> String {
     out.into_iter().collect()
 }
 
+/// Deepest nesting of arrays and objects accepted; deeper documents are rejected (stack
+/// safety). This is serde_json's own recursion limit, which the runtime keeps switched on.
+pub const MAX_DEPTH: usize = 127;
+
 /// Parses a JSON document into a [`Node`] named `root`.
 pub fn parse_json(bytes: &[u8], root: &str) -> Result<Node, DecodeError> {
     let bytes = crate::xml::strip_bom(bytes);
-    let value: Json = serde_json::from_slice(bytes)
-        .map_err(|e| DecodeError::new(format!("malformed JSON: {e}")))?;
+    let value: Json = serde_json::from_slice(bytes).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("recursion limit") {
+            DecodeError::new(format!(
+                "JSON nested deeper than {MAX_DEPTH} levels (at line {} column {})",
+                e.line(),
+                e.column()
+            ))
+        } else {
+            DecodeError::new(format!("malformed JSON: {text}"))
+        }
+    })?;
     Ok(json_to_node(root, &value))
 }
 
@@ -213,6 +227,19 @@ mod tests {
         }
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert!(parse_json(deep.as_bytes(), "X").is_err());
+    }
+
+    #[test]
+    fn depth_limit() {
+        for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+            let doc = |d: usize| open.repeat(d) + "1" + &close.repeat(d);
+            let ok = parse_json(doc(MAX_DEPTH).as_bytes(), "X");
+            assert!(ok.is_ok(), "{ok:?}");
+            let err = parse_json(doc(MAX_DEPTH + 1).as_bytes(), "X").unwrap_err();
+            assert!(err.message.contains("nested deeper than 127"), "{err}");
+            let err = parse_json(doc(1_000_000).as_bytes(), "X").unwrap_err();
+            assert!(err.message.contains("nested deeper"), "{err}");
+        }
     }
 
     #[test]

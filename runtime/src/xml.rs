@@ -52,6 +52,11 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
                 if root.is_some() {
                     return Err(DecodeError::new("content after the root element"));
                 }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(DecodeError::new(format!(
+                        "XML nested deeper than {MAX_DEPTH} elements"
+                    )));
+                }
                 let node = start_node(&e)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
@@ -255,6 +260,26 @@ mod tests {
         assert!(err.message.contains("deeper"), "{err}");
         let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
         assert!(parse_xml(ok.as_bytes()).is_ok());
+        // An empty element counts as a level too.
+        let ok = "<a>".repeat(MAX_DEPTH - 1) + "<b/>" + &"</a>".repeat(MAX_DEPTH - 1);
+        assert!(parse_xml(ok.as_bytes()).is_ok());
+        let deep = "<a>".repeat(MAX_DEPTH) + "<b/>" + &"</a>".repeat(MAX_DEPTH);
+        assert!(parse_xml(deep.as_bytes()).is_err());
+        // Far deeper (an attack, not a mistake): refused quickly, no stack overflow.
+        let attack = "<a>".repeat(1_000_000);
+        let err = parse_xml(attack.as_bytes()).unwrap_err();
+        assert!(err.message.contains("deeper"), "{err}");
+    }
+
+    #[test]
+    fn entity_expansion_is_not_performed() {
+        // "Billion laughs": internal DTD entities are not expanded, so the document is
+        // refused instead of growing.
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><lolz>&lol3;</lolz>"#;
+        assert!(parse_xml(bomb.as_bytes()).is_err());
+        // External entities are not fetched either.
+        let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>"#;
+        assert!(parse_xml(xxe.as_bytes()).is_err());
     }
 
     #[test]

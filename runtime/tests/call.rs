@@ -521,3 +521,34 @@ async fn query_pages_and_entities() {
         .unwrap();
     assert_eq!(all.len(), 6);
 }
+
+#[tokio::test]
+async fn too_deep_answers_are_decode_errors() {
+    let state = Arc::new(Mutex::new(EmState::default()));
+    let server = fake_em(state, |req, _| match req.path() {
+        "/api/deep.xml" => Some(Reply::xml(200, "<a>".repeat(100_000))),
+        "/api/deep.json" => Some(Reply::json(200, "[".repeat(100_000))),
+        _ => None,
+    })
+    .await;
+    let s = logon(&server).await;
+    for (path, what) in [
+        ("deep.xml", "XML nested deeper"),
+        ("deep.json", "JSON nested deeper"),
+    ] {
+        let err = call::<Em, Node>(
+            &s,
+            &Links(vec![link(
+                "Down",
+                &format!("{}{path}", server.base()),
+                None,
+            )]),
+            &OP_DOWN,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err}");
+        assert!(err.to_string().contains(what), "{err}");
+    }
+}
