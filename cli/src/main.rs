@@ -1,1 +1,76 @@
-fn main() {}
+//! `vem`: the command-line tool for Veeam Backup Enterprise Manager administrators, built on
+//! emrest's client generated from `spec/em.toml`.
+//!
+//! Exit codes: 0 success, 1 error, 2 usage, 3 a task or job that finished failed.
+
+mod args;
+mod conn;
+mod decode;
+mod demo;
+mod error;
+mod everyday;
+mod generic;
+mod output;
+mod query;
+mod spec;
+mod tasks;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::error::{CliError, Result, EXIT_ERROR, EXIT_OK, EXIT_USAGE};
+use crate::output::Out;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors.
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let out = Out::new(cli.global.json, cli.global.no_color);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vem: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    match rt.block_on(run(cli, out)) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("vem: {}", e.line());
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn run(cli: Cli, out: Out) -> Result<()> {
+    let g = &cli.global;
+    // Commands that need no server.
+    match &cli.command {
+        Command::Decode(a) => return decode::decode_cmd(&out, a),
+        Command::Api { what } => return generic::api_cmd(&out, what),
+        Command::Demo => return demo::demo_cmd(g, &out).await,
+        Command::Call(a) => return generic::call_cmd(g, &out, a).await,
+        Command::Query(a) => return generic::query_cmd(g, &out, a).await,
+        _ => {}
+    }
+    let em = conn::logon(g).await?;
+    let res = everyday::run(g, &out, &em, &cli.command).await;
+    // Always leave the logon session, whatever happened; its failure matters less.
+    if let Err(e) = em.logoff().await {
+        if res.is_ok() {
+            return Err(CliError::from(e));
+        }
+    }
+    res
+}

@@ -1,0 +1,268 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Connection: --server (or VEM_SERVER) is the EM host or its API URL (`em.corp.example` means
+https://em.corp.example:9398/api/); --user (or VEM_USER) the account (`CORP\\svc-backup`). The
+password is read from VEM_PASSWORD, or asked for without echo on a terminal; it is never a flag.
+
+Exit codes: 0 success, 1 error, 2 usage, 3 a task or job that finished failed.
+
+Try it without an Enterprise Manager: `vem demo`.";
+
+/// vem: the command-line tool for Veeam Backup Enterprise Manager (REST API 1.7).
+#[derive(Debug, Parser)]
+#[command(name = "vem", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the command.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// EM server: a host name (`em.corp.example`) or the API URL (`https://em:9398/api/`).
+    #[arg(long, env = "VEM_SERVER", global = true, value_name = "HOST|URL")]
+    pub server: Option<String>,
+    /// Account to log on with (`DOMAIN\user` or `user@domain`). The password comes from
+    /// VEM_PASSWORD or a prompt.
+    #[arg(long, env = "VEM_USER", global = true)]
+    pub user: Option<String>,
+    /// Trust the CA certificates of this PEM file (besides the system's).
+    #[arg(long, value_name = "PEM", global = true)]
+    pub ca_file: Option<PathBuf>,
+    /// Accept exactly the server certificate with this SHA-256 fingerprint (hex; colons allowed).
+    #[arg(long, value_name = "HEX", global = true)]
+    pub pin_sha256: Option<String>,
+    /// Do not verify the server's certificate (prints a warning; anyone on the path can read
+    /// the password).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Format on the wire.
+    #[arg(long, value_enum, default_value_t = Wire::Xml, global = true)]
+    pub wire: Wire,
+    /// Print JSON for scripts instead of tables (a listing prints one JSON array).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// For actions: wait until the task (and the job session it started) has finished.
+    #[arg(long, global = true)]
+    pub wait: bool,
+    /// For actions: print the request that would be sent (verb, URL, body) and send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Longest wait for a task or job, like `90s`, `10m`, `2h`.
+    #[arg(long, value_name = "DURATION", default_value = "30m", global = true)]
+    pub timeout: String,
+    /// Never colour the output (NO_COLOR in the environment does the same).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// Wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Wire {
+    /// XML, EM's native format.
+    Xml,
+    /// JSON (PascalCase member names, as EM up to v12 writes them; camelCase answers are read too).
+    Json,
+}
+
+/// Output format of `vem decode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    /// JSON (PascalCase member names).
+    Json,
+    /// EM XML.
+    Xml,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List jobs: name, type, platform, schedule, last result, next run.
+    Jobs,
+    /// Show a job or run one of its actions.
+    Job {
+        /// Job name, or its ID / UID.
+        job: String,
+        /// What to do (default: show).
+        #[command(subcommand)]
+        action: Option<JobAction>,
+    },
+    /// List backup job sessions through the query service (newest first).
+    Sessions(SessionsArgs),
+    /// List backup servers.
+    Servers,
+    /// List repositories with capacity and free space.
+    Repositories,
+    /// List the restore points of a VM (newest first).
+    RestorePoints {
+        /// VM name.
+        vm: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// List the tasks of this logon session.
+    Tasks,
+    /// Show a task; with --wait, wait until it has finished.
+    Task {
+        /// Task ID (`task-7`) or its URL.
+        id: String,
+    },
+    /// Run a query-service query over any queryable type.
+    Query(QueryArgs),
+    /// Call any operation of the spec: fetch TARGET, follow its REL link.
+    Call(CallArgs),
+    /// What the spec offers.
+    Api {
+        /// What to list.
+        #[command(subcommand)]
+        what: ApiWhat,
+    },
+    /// Decode an EM XML or JSON document into its typed representation.
+    Decode(DecodeArgs),
+    /// Start an embedded EM simulator and walk the main flows against it.
+    Demo,
+}
+
+/// Actions on one job.
+#[derive(Debug, Subcommand)]
+pub enum JobAction {
+    /// Show the job (the default).
+    Show,
+    /// Start the job.
+    Start,
+    /// Stop the job.
+    Stop,
+    /// Retry the job (EM accepts it only when the last run failed).
+    Retry,
+    /// Clone the job.
+    Clone {
+        /// Name of the new job.
+        #[arg(long)]
+        name: String,
+        /// Folder of the new job's backup files (default: the new name).
+        #[arg(long)]
+        folder: Option<String>,
+        /// UID of the repository for the new job (default: the first repository of the
+        /// job's backup server).
+        #[arg(long, value_name = "UID")]
+        repository: Option<String>,
+        /// Description of the new job.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Enable the job's schedule if disabled, disable it if enabled.
+    ToggleSchedule,
+    /// List the job's recent sessions.
+    Sessions {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+/// `vem sessions`.
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Only sessions of this job (by name).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Only sessions in this state (Starting, Stopping, Working, Pausing, Resuming, Stopped).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only sessions with this result (Success, Warning, Failed, None).
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Only sessions started in this last period (`90m`, `24h`, `7d`) or since a UTC date-time
+    /// (`2025-02-19T06:00:00Z`).
+    #[arg(long, value_name = "PERIOD|DATE")]
+    pub since: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+/// `vem query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Query type (`Job`, `BackupJobSession`, `Repository`…; `vem api types` lists them).
+    pub type_: String,
+    /// Filter in EM's grammar: `JobType==Backup;Name=="SQL Backup"` (`;` AND, `,` OR).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Sort ascending by this field.
+    #[arg(long, value_name = "FIELD", conflicts_with = "sort_desc")]
+    pub sort_asc: Option<String>,
+    /// Sort descending by this field.
+    #[arg(long, value_name = "FIELD")]
+    pub sort_desc: Option<String>,
+    /// Return whole entities instead of references.
+    #[arg(long)]
+    pub entities: bool,
+    /// Items per page asked from the server (pages are followed lazily).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: Option<u32>,
+    /// Stop after this many items.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// `vem call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Spec type of TARGET (`Job`, `BackupServer`, `VmRestorePoint`…).
+    pub type_: String,
+    /// The representation: its URL (`https://em:9398/api/jobs/…?format=Entity`, or a path
+    /// below the API root) or its ID (put into the type's URL form).
+    pub target: String,
+    /// Relation of the link to follow (`Start`, `Down`, `Edit`…).
+    pub rel: String,
+    /// Which of several REL operations: its method name (`backup_sessions`) or HTTP verb.
+    #[arg(long, value_name = "M")]
+    pub method: Option<String>,
+    /// Request body (XML or JSON file) for operations that take one.
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<PathBuf>,
+    /// Where to write downloaded content (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `vem api …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiWhat {
+    /// Every operation: type, rel, method, verb, path, request, response, mode.
+    Methods {
+        /// Only the operations of this type.
+        #[arg(value_name = "TYPE")]
+        type_: Option<String>,
+        /// Tab-separated, exactly as `emrest-codegen methods` prints it.
+        #[arg(long)]
+        tsv: bool,
+    },
+    /// Every representation: type, root element, URL form, query name.
+    Types,
+}
+
+/// `vem decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The document (`-` for standard input).
+    pub file: PathBuf,
+    /// Output: JSON, or the document encoded back to XML.
+    #[arg(long, value_enum, default_value_t = DocFormat::Json)]
+    pub format: DocFormat,
+    /// Decode as this spec type instead of choosing by root element (needed for JSON
+    /// documents without a `Type` member).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_: Option<String>,
+}

@@ -1,0 +1,628 @@
+//! The spec-wide commands: `vem call` (any operation), `vem api`, `vem query`, and the
+//! human view of any representation.
+
+use std::io::Write;
+
+use emrest::runtime::{
+    call, write_json, write_xml, Api as _, Body, Casing, Download, Format, Links, Node, Op,
+    Value as _, Verb,
+};
+
+use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
+use crate::error::{CliError, Result};
+use crate::output::{col, node_json, Cell, Out, Table};
+use crate::query::QueryOpts;
+use crate::spec::{self, DynBody, TypeInfo};
+use crate::tasks;
+
+/// The XML namespace of the spec.
+pub fn namespace() -> &'static str {
+    emrest::Api::INFO.namespace
+}
+
+/// Reads an XML or JSON document (by its first character) into a node; `json_root` names
+/// the root of a JSON document.
+pub fn parse_doc(bytes: &[u8], json_root: &str) -> std::result::Result<Node, String> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err("the document is empty".into()),
+        Some(b'{') | Some(b'[') => {
+            emrest::runtime::parse_json(body, json_root).map_err(|e| e.to_string())
+        }
+        Some(b'<') => emrest::runtime::parse_xml(body).map_err(|e| e.to_string()),
+        Some(_) => Err("neither XML nor JSON".into()),
+    }
+}
+
+/// True when the bytes look like JSON.
+pub fn is_json(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{') | Some(b'[')
+    )
+}
+
+/// The links of a representation node.
+pub fn links_of(node: &Node) -> Links {
+    node.child("Links")
+        .and_then(|l| Links::from_node(l).ok())
+        .unwrap_or_default()
+}
+
+/// The URL a request for `op` through `href` goes to, as the runtime builds it: resolved
+/// against the base, kept on the base's origin, with `?action=` and the op's query added
+/// when the link lacks them.
+pub fn op_url(base: &str, href: &str, op: &Op) -> Result<String> {
+    let base = url::Url::parse(base).map_err(|e| CliError::error(format!("base URL: {e}")))?;
+    let mut url = base
+        .join(href.trim())
+        .map_err(|e| CliError::error(format!("link `{href}` is not a URL: {e}")))?;
+    if url.origin() != base.origin() {
+        let _ = url.set_scheme(base.scheme());
+        let _ = url.set_host(base.host_str());
+        let _ = url.set_port(base.port());
+    }
+    let has =
+        |url: &url::Url, key: &str| url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    let mut add: Vec<(String, String)> = Vec::new();
+    if let Some(a) = op.action {
+        if !has(&url, "action") {
+            add.push(("action".into(), a.into()));
+        }
+    }
+    if let Some(q) = op.query {
+        for (k, v) in url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes()) {
+            if !has(&url, &k) {
+                add.push((k.into_owned(), v.into_owned()));
+            }
+        }
+    }
+    if !add.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &add {
+            pairs.append_pair(k, v);
+        }
+    }
+    Ok(url.to_string())
+}
+
+/// Prints the request `op` would send through `links` (for `--dry-run`).
+pub fn print_dry_run(
+    out: &Out,
+    em: &emrest::Session,
+    links: &Links,
+    op: &Op,
+    body: Option<&dyn Body>,
+) -> Result<()> {
+    let link = links
+        .find(op.rel, op.link_type, op.link_name)
+        .map_err(|_| {
+            CliError::error(format!(
+                "{} does not offer a `{}` link{}: the server does not allow this operation on it now",
+                op.owner,
+                op.rel,
+                op.link_type.map(|t| format!(" of type `{t}`")).unwrap_or_default()
+            ))
+        })?;
+    let url = op_url(em.base_url(), &link.href, op)?;
+    let body_text = body.map(|b| {
+        let node = b.body_node();
+        match em.format() {
+            Format::Xml => write_xml(&node, namespace()),
+            Format::Json => write_json(&node, Casing::Pascal),
+        }
+    });
+    if out.json {
+        out.json_value(&serde_json::json!({
+            "dry_run": true,
+            "method": op.verb.as_str(),
+            "url": url,
+            "content_type": body.map(|_| em.format().media_type()),
+            "body": body_text,
+        }));
+    } else {
+        out.line(format!("dry run: would send {} {url}", op.verb.as_str()));
+        match body_text {
+            Some(t) => {
+                out.line(format!("Content-Type: {}", em.format().media_type()));
+                out.line(t.trim_end());
+            }
+            None => out.line("(no body)"),
+        }
+    }
+    Ok(())
+}
+
+/// `vem call`.
+pub async fn call_cmd(g: &Global, out: &Out, a: &CallArgs) -> Result<()> {
+    let t = spec::type_or_usage(&a.type_)?;
+    let op = pick_op(t, &a.rel, a.method.as_deref())?;
+    let body = match (op.request, &a.body) {
+        (Some(req), Some(path)) => Some(read_body(req, path)?),
+        (Some(req), None) => {
+            return Err(CliError::usage(format!(
+                "{} {} takes a {req} body: pass --body FILE (XML or JSON)",
+                t.name, op.rel
+            )))
+        }
+        (None, Some(_)) => {
+            return Err(CliError::usage(format!(
+                "{} {} takes no body",
+                t.name, op.rel
+            )))
+        }
+        (None, None) => None,
+    };
+    let em = crate::conn::logon(g).await?;
+    let res = call_on(
+        g,
+        out,
+        &em,
+        t,
+        op,
+        &a.target,
+        body.as_ref(),
+        a.output.as_deref(),
+    )
+    .await;
+    let _ = em.logoff().await;
+    res
+}
+
+/// Chooses the operation of `t` with relation `rel`.
+pub fn pick_op(t: &TypeInfo, rel: &str, method: Option<&str>) -> Result<&'static Op> {
+    let ops = spec::ops_for(t.name, rel, method);
+    match ops.as_slice() {
+        [op] => Ok(op),
+        [] => {
+            let offered: Vec<String> = spec::OPS
+                .iter()
+                .filter(|o| o.owner == t.name)
+                .map(|o| format!("{} ({})", o.rel, o.method))
+                .collect();
+            Err(CliError::usage(format!(
+                "{} has no `{rel}` operation{}; it has: {}",
+                t.name,
+                method
+                    .map(|m| format!(" named or using `{m}`"))
+                    .unwrap_or_default(),
+                if offered.is_empty() {
+                    "none".to_string()
+                } else {
+                    offered.join(", ")
+                }
+            )))
+        }
+        many => Err(CliError::usage(format!(
+            "{} has several `{rel}` operations; choose one with --method: {}",
+            t.name,
+            many.iter()
+                .map(|o| format!(
+                    "{} ({} → {})",
+                    o.method,
+                    o.verb.as_str(),
+                    o.response.unwrap_or("-")
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn read_body(req: &str, path: &std::path::Path) -> Result<DynBody> {
+    let t = spec::type_or_usage(req)?;
+    let bytes = if path.as_os_str() == "-" {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut v).map_err(|e| {
+            CliError::error(format!("cannot read the body from standard input: {e}"))
+        })?;
+        v
+    } else {
+        std::fs::read(path)
+            .map_err(|e| CliError::error(format!("cannot read --body {}: {e}", path.display())))?
+    };
+    let node = parse_doc(&bytes, t.root)
+        .map_err(|e| CliError::error(format!("--body {}: {e}", path.display())))?;
+    if !is_json(&bytes) && !node.name.eq_ignore_ascii_case(t.root) {
+        return Err(CliError::error(format!(
+            "--body {}: the root element is `{}`, the operation takes `{}` ({})",
+            path.display(),
+            node.name,
+            t.root,
+            t.name
+        )));
+    }
+    let node = spec::typed(t, &node).map_err(|e| {
+        CliError::error(format!(
+            "--body {}: not a valid {}: {e}",
+            path.display(),
+            t.name
+        ))
+    })?;
+    Ok(DynBody { root: t.root, node })
+}
+
+/// Fetches `target` (of type `t`) and calls `op` on it.
+#[allow(clippy::too_many_arguments)]
+pub async fn call_on(
+    g: &Global,
+    out: &Out,
+    em: &emrest::Session,
+    t: &TypeInfo,
+    op: &'static Op,
+    target: &str,
+    body: Option<&DynBody>,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    let href = target_href(t, target)?;
+    let node: Node = em.get::<Node>(&href).await?;
+    let links = links_of(&node);
+    let body_dyn = body.map(|b| b as &dyn Body);
+    if g.dry_run && op.verb != Verb::Get {
+        return print_dry_run(out, em, &links, op, body_dyn);
+    }
+    match op.response {
+        None => {
+            call::<emrest::Api, ()>(em, &links, op, body_dyn).await?;
+            if out.json {
+                out.json_value(
+                    &serde_json::json!({"ok": true, "method": op.verb.as_str(), "rel": op.rel}),
+                );
+            } else {
+                out.line(format!("{} {}: done", t.name, op.rel));
+            }
+            Ok(())
+        }
+        Some("bytes") => {
+            let d: Download = call(em, &links, op, body_dyn).await?;
+            match output {
+                Some(p) => {
+                    std::fs::write(p, &d.bytes).map_err(|e| {
+                        CliError::error(format!("cannot write {}: {e}", p.display()))
+                    })?;
+                    crate::output::note(format!(
+                        "wrote {} bytes to {}",
+                        d.bytes.len(),
+                        p.display()
+                    ));
+                }
+                None => {
+                    let mut o = std::io::stdout().lock();
+                    let _ = o.write_all(&d.bytes);
+                    let _ = o.flush();
+                }
+            }
+            Ok(())
+        }
+        Some(resp) => {
+            let node: Node = call(em, &links, op, body_dyn).await?;
+            let rt = spec::type_named(resp).unwrap_or(t);
+            let node = spec::typed(rt, &node).map_err(|e| {
+                CliError::error(format!("the answer is not a valid {}: {e}", rt.name))
+            })?;
+            if op.task {
+                let task = <spec::TaskRepr as emrest::runtime::Value>::from_node(&node)
+                    .map_err(|e| CliError::error(format!("the answer is not a task: {e}")))?;
+                return tasks::report_task(g, out, em, task, &format!("{} {}", t.name, op.rel))
+                    .await;
+            }
+            show(out, &node);
+            Ok(())
+        }
+    }
+}
+
+/// The href of `target`: a URL or API path as given, or an ID put into the type's URL form.
+pub fn target_href(t: &TypeInfo, target: &str) -> Result<String> {
+    let s = target.trim();
+    if s.contains("://") {
+        Ok(s.to_string())
+    } else if let Some(p) = s.strip_prefix('/') {
+        // A path below the API root; `/api/jobs/…` is taken as `/jobs/…`.
+        Ok(p.strip_prefix("api/").unwrap_or(p).to_string())
+    } else {
+        spec::url_of(t, s)
+    }
+}
+
+/// Prints a representation: JSON, or an indented view for people.
+pub fn show(out: &Out, node: &Node) {
+    if out.json {
+        out.json_value(&node_json(node));
+        return;
+    }
+    let mut s = String::new();
+    let title = match node.attr("Name") {
+        Some(n) => format!("{} \"{n}\"", node.name),
+        None => node.name.clone(),
+    };
+    s.push_str(&title);
+    s.push('\n');
+    for (k, v) in &node.attrs {
+        if k != "Name" && k != "Type" {
+            s.push_str(&format!("  {k}: {v}\n"));
+        }
+    }
+    for c in &node.children {
+        show_child(&mut s, c, 1);
+    }
+    out.line(s.trim_end());
+}
+
+fn show_child(s: &mut String, n: &Node, depth: usize) {
+    let ind = "  ".repeat(depth);
+    if n.name.eq_ignore_ascii_case("Links") {
+        let links = Links::from_node(n).unwrap_or_default();
+        if links.0.is_empty() {
+            return;
+        }
+        s.push_str(&format!("{ind}Links:\n"));
+        for l in links.iter() {
+            let ty = l
+                .type_
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            let name = l
+                .name
+                .as_deref()
+                .map(|t| format!(" \"{t}\""))
+                .unwrap_or_default();
+            s.push_str(&format!("{ind}  {}{ty}{name} → {}\n", l.rel, l.href));
+        }
+        return;
+    }
+    if n.children.is_empty() && n.attrs.is_empty() {
+        s.push_str(&format!("{ind}{}: {}\n", n.name, n.text()));
+        return;
+    }
+    s.push_str(&format!("{ind}{}:", n.name));
+    if let Some(t) = n.text.as_deref().filter(|t| !t.is_empty()) {
+        s.push_str(&format!(" {t}"));
+    }
+    s.push('\n');
+    for (k, v) in &n.attrs {
+        s.push_str(&format!("{ind}  {k}: {v}\n"));
+    }
+    for c in &n.children {
+        show_child(s, c, depth + 1);
+    }
+}
+
+/// A table of representations of any type: Name, then the scalar attributes and elements
+/// (in first-seen order).
+pub fn node_table(nodes: &[Node]) -> Table {
+    let mut keys: Vec<String> = Vec::new();
+    let skip = ["Name", "Href", "Type", "Links"];
+    for n in nodes {
+        for (k, _) in &n.attrs {
+            if !skip.contains(&k.as_str()) && !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        for c in &n.children {
+            if c.children.is_empty()
+                && !c.array
+                && !skip.contains(&c.name.as_str())
+                && !keys.contains(&c.name)
+            {
+                keys.push(c.name.clone());
+            }
+        }
+    }
+    let mut cols = vec![col("Name", "Name")];
+    cols.extend(keys.iter().map(|k| col(k.clone(), k.clone())));
+    let mut t = Table::new(cols);
+    for n in nodes {
+        let mut row = vec![Cell::opt(n.attr("Name"))];
+        for k in &keys {
+            let v = n.scalar(k).map(str::to_string);
+            if k.eq_ignore_ascii_case("Result") || k.eq_ignore_ascii_case("State") {
+                row.push(Cell::result(v.as_deref()));
+            } else {
+                row.push(Cell::opt(v));
+            }
+        }
+        t.push(row);
+    }
+    t
+}
+
+/// `vem query`.
+pub async fn query_cmd(g: &Global, out: &Out, a: &QueryArgs) -> Result<()> {
+    let known: Vec<&str> = spec::TYPES.iter().filter_map(|t| t.query).collect();
+    if !known.iter().any(|k| k.eq_ignore_ascii_case(&a.type_))
+        && !spec::TYPES
+            .iter()
+            .any(|t| t.query.is_some() && t.name.eq_ignore_ascii_case(&a.type_))
+    {
+        return Err(CliError::usage(format!(
+            "`{}` is not a query type of the spec; query types: {}",
+            a.type_,
+            known.join(", ")
+        )));
+    }
+    let opts = QueryOpts {
+        filter: a.filter.clone(),
+        sort: match (&a.sort_asc, &a.sort_desc) {
+            (Some(f), _) => Some((true, f.clone())),
+            (None, Some(f)) => Some((false, f.clone())),
+            _ => None,
+        },
+        entities: a.entities,
+        page_size: a.page_size,
+        limit: a.limit,
+    };
+    let em = crate::conn::logon(g).await?;
+    let res = spec::run_query(&a.type_, &em, &opts).await;
+    let _ = em.logoff().await;
+    let nodes = match res {
+        Some(r) => r?,
+        None => {
+            return Err(CliError::usage(format!(
+                "`{}` is not a query type",
+                a.type_
+            )))
+        }
+    };
+    if out.json {
+        out.json_nodes(&nodes);
+    } else if a.entities {
+        out.table(&node_table(&nodes));
+    } else {
+        out.table(&refs_table(&nodes));
+    }
+    Ok(())
+}
+
+/// A table of references: name, type, UID, URL.
+pub fn refs_table(nodes: &[Node]) -> Table {
+    let mut t = Table::new(vec![
+        col("Name", "Name"),
+        col("Type", "Type"),
+        col("UID", "UID"),
+        col("Href", "Href"),
+    ]);
+    for n in nodes {
+        t.push(vec![
+            Cell::opt(n.scalar("Name")),
+            Cell::opt(n.scalar("Type")),
+            Cell::opt(n.scalar("UID")),
+            Cell::opt(n.scalar("Href")),
+        ]);
+    }
+    t
+}
+
+/// `vem api …`.
+pub fn api_cmd(out: &Out, what: &ApiWhat) -> Result<()> {
+    match what {
+        ApiWhat::Methods { type_, tsv } => {
+            if let Some(t) = type_ {
+                spec::type_or_usage(t)?;
+            }
+            let keep = |line: &str| match type_ {
+                Some(t) => line
+                    .split('\t')
+                    .next()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(t)),
+                None => true,
+            };
+            if *tsv {
+                let text: String = spec::METHODS_TSV
+                    .lines()
+                    .filter(|l| keep(l))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                crate::output::print_text(&text);
+                return Ok(());
+            }
+            let mut table = Table::new(vec![
+                col("type", "TYPE"),
+                col("rel", "REL"),
+                col("method", "METHOD"),
+                col("verb", "VERB"),
+                col("path", "PATH"),
+                col("request", "REQUEST"),
+                col("response", "RESPONSE"),
+                col("mode", "MODE"),
+            ]);
+            for line in spec::METHODS_TSV.lines().filter(|l| keep(l)) {
+                table.push(line.split('\t').map(Cell::text).collect());
+            }
+            out.table(&table);
+        }
+        ApiWhat::Types => {
+            let mut table = Table::new(vec![
+                col("name", "TYPE"),
+                col("root", "ROOT"),
+                col("path", "URL"),
+                col("query", "QUERY"),
+                col("doc", "ABOUT"),
+            ]);
+            for t in spec::TYPES {
+                table.push(vec![
+                    Cell::text(t.name),
+                    Cell::text(t.root),
+                    Cell::opt(t.path),
+                    Cell::opt(t.query),
+                    Cell::text(t.doc),
+                ]);
+            }
+            out.table(&table);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(action: Option<&'static str>, query: Option<&'static str>) -> Op {
+        Op {
+            owner: "Job",
+            rel: "Start",
+            link_type: None,
+            link_name: None,
+            method: "start",
+            verb: Verb::Post,
+            action,
+            query,
+            path: "/jobs/{ID}?action=start",
+            request: None,
+            response: Some("Task"),
+            status: &[202],
+            task: true,
+        }
+    }
+
+    #[test]
+    fn op_urls() {
+        let base = "https://em:9398/api/";
+        assert_eq!(
+            op_url(base, "https://em:9398/api/jobs/1", &op(Some("start"), None)).unwrap(),
+            "https://em:9398/api/jobs/1?action=start"
+        );
+        assert_eq!(
+            op_url(
+                base,
+                "https://em:9398/api/jobs/1?action=start",
+                &op(Some("start"), None)
+            )
+            .unwrap(),
+            "https://em:9398/api/jobs/1?action=start"
+        );
+        // A link naming another host stays on the configured origin.
+        assert_eq!(
+            op_url(
+                base,
+                "https://other:1/api/jobs/1",
+                &op(None, Some("format=Entity"))
+            )
+            .unwrap(),
+            "https://em:9398/api/jobs/1?format=Entity"
+        );
+    }
+
+    #[test]
+    fn targets() {
+        let job = spec::type_named("Job").unwrap();
+        assert_eq!(target_href(job, "abc").unwrap(), "jobs/abc?format=Entity");
+        assert_eq!(target_href(job, "/jobs/abc").unwrap(), "jobs/abc");
+        assert_eq!(target_href(job, "/api/jobs/abc").unwrap(), "jobs/abc");
+        assert_eq!(
+            target_href(job, "https://em/api/jobs/abc").unwrap(),
+            "https://em/api/jobs/abc"
+        );
+    }
+
+    #[test]
+    fn docs_sniffed() {
+        assert!(parse_doc(b"", "X").is_err());
+        assert!(parse_doc(b"garbage", "X").is_err());
+        assert_eq!(parse_doc(b"\xEF\xBB\xBF<A/>", "X").unwrap().name, "A");
+        assert_eq!(parse_doc(b" {\"a\":1}", "Root").unwrap().name, "Root");
+    }
+}

@@ -1,0 +1,437 @@
+//! Output: tables for people (fitted to the terminal), JSON for scripts, colour only on a
+//! terminal and never under `NO_COLOR`, and a spinner while waiting.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use console::{measure_text_width, Style};
+use emrest::runtime::json::node_to_json;
+use emrest::runtime::{Casing, DateTime, Node};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value as Json};
+
+/// How to print.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// JSON instead of tables.
+    pub json: bool,
+    /// Colour on standard output.
+    pub colour: bool,
+    /// Width available for tables (`None`: not a terminal, no limit).
+    pub width: Option<usize>,
+}
+
+impl Out {
+    /// Decides from the flags and the environment.
+    pub fn new(json: bool, no_color: bool) -> Out {
+        let tty = std::io::stdout().is_terminal();
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let colour = tty && !no_color && !no_color_env;
+        console::set_colors_enabled(colour);
+        console::set_colors_enabled_stderr(
+            std::io::stderr().is_terminal() && !no_color && !no_color_env,
+        );
+        let width = if tty {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, w)| w as usize)
+                .or(Some(100))
+        } else {
+            None
+        };
+        Out {
+            json,
+            colour,
+            width,
+        }
+    }
+
+    /// Prints a listing: a table, or one JSON array.
+    pub fn table(&self, t: &Table) {
+        if self.json {
+            let rows: Vec<Json> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    let mut m = Map::new();
+                    for (c, cell) in t.cols.iter().zip(r) {
+                        m.insert(c.key.clone(), cell.json.clone());
+                    }
+                    Json::Object(m)
+                })
+                .collect();
+            self.json_value(&Json::Array(rows));
+        } else {
+            print_text(&t.render(self.width, self.colour));
+        }
+    }
+
+    /// Prints a JSON value (pretty).
+    pub fn json_value(&self, v: &Json) {
+        let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+        print_text(&format!("{text}\n"));
+    }
+
+    /// Prints a listing of representations as one JSON array.
+    pub fn json_nodes(&self, nodes: &[Node]) {
+        let v = Json::Array(nodes.iter().map(node_json).collect());
+        self.json_value(&v);
+    }
+
+    /// A line of text (not in JSON mode: commands print their JSON themselves).
+    pub fn line(&self, s: impl AsRef<str>) {
+        print_text(&format!("{}\n", s.as_ref()));
+    }
+}
+
+/// Writes to standard output; a closed pipe (`vem jobs | head`) is not an error.
+pub fn print_text(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+/// A representation as JSON (PascalCase member names, as EM writes them).
+pub fn node_json(node: &Node) -> Json {
+    node_to_json(node, Casing::Pascal)
+}
+
+/// A column.
+#[derive(Debug, Clone)]
+pub struct Col {
+    /// JSON key.
+    pub key: String,
+    /// Header.
+    pub title: String,
+    /// Right-aligned (numbers).
+    pub right: bool,
+}
+
+/// Shorthand for a left-aligned column.
+pub fn col(key: impl Into<String>, title: impl Into<String>) -> Col {
+    Col {
+        key: key.into(),
+        title: title.into(),
+        right: false,
+    }
+}
+
+/// Shorthand for a right-aligned column.
+pub fn rcol(key: impl Into<String>, title: impl Into<String>) -> Col {
+    Col {
+        key: key.into(),
+        title: title.into(),
+        right: true,
+    }
+}
+
+/// One cell: what people see, what scripts get, and an optional style.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Text shown in tables.
+    pub text: String,
+    /// Value in JSON.
+    pub json: Json,
+    /// Colour in tables.
+    pub style: Option<Style>,
+}
+
+impl Cell {
+    /// Text, the same in both forms.
+    pub fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        Cell {
+            json: Json::String(s.clone()),
+            text: s,
+            style: None,
+        }
+    }
+
+    /// Optional text (`-` in tables, `null` in JSON).
+    pub fn opt(s: Option<impl Into<String>>) -> Cell {
+        match s {
+            Some(s) => Cell::text(s),
+            None => Cell::none(),
+        }
+    }
+
+    /// No value.
+    pub fn none() -> Cell {
+        Cell {
+            text: "-".into(),
+            json: Json::Null,
+            style: None,
+        }
+    }
+
+    /// A number.
+    pub fn int(n: Option<i64>) -> Cell {
+        match n {
+            Some(n) => Cell {
+                text: n.to_string(),
+                json: Json::from(n),
+                style: None,
+            },
+            None => Cell::none(),
+        }
+    }
+
+    /// A size in bytes: human-readable in tables, the exact number in JSON.
+    pub fn bytes(n: Option<i64>) -> Cell {
+        match n {
+            Some(n) => Cell {
+                text: human_bytes(n),
+                json: Json::from(n),
+                style: None,
+            },
+            None => Cell::none(),
+        }
+    }
+
+    /// A date-time: `2025-02-19 12:00` (UTC) in tables, as EM wrote it in JSON.
+    pub fn time(t: Option<&DateTime>) -> Cell {
+        match t {
+            Some(t) => Cell {
+                text: short_time(t),
+                json: Json::String(t.0.clone()),
+                style: None,
+            },
+            None => Cell::none(),
+        }
+    }
+
+    /// A job or task result, coloured by how it went.
+    pub fn result(s: Option<&str>) -> Cell {
+        let mut c = Cell::opt(s);
+        c.style = s.and_then(result_style);
+        c
+    }
+}
+
+/// The colour of a result word: green for success, yellow for warnings, red for failures.
+pub fn result_style(s: &str) -> Option<Style> {
+    let l = s.to_ascii_lowercase();
+    if l.starts_with("success") || l == "true" || l == "ok" {
+        Some(Style::new().green())
+    } else if l.starts_with("warn") {
+        Some(Style::new().yellow())
+    } else if l.starts_with("fail") || l == "false" || l.starts_with("error") {
+        Some(Style::new().red().bold())
+    } else {
+        None
+    }
+}
+
+/// A table.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// Columns.
+    pub cols: Vec<Col>,
+    /// Rows, one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// A table with these columns.
+    pub fn new(cols: Vec<Col>) -> Table {
+        Table {
+            cols,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row (missing cells are empty).
+    pub fn push(&mut self, mut row: Vec<Cell>) {
+        row.resize_with(self.cols.len(), Cell::none);
+        self.rows.push(row);
+    }
+
+    /// The table as text, fitted into `width` columns when given.
+    pub fn render(&self, width: Option<usize>, colour: bool) -> String {
+        if self.rows.is_empty() {
+            return "(none)\n".to_string();
+        }
+        let n = self.cols.len();
+        let mut w: Vec<usize> = self
+            .cols
+            .iter()
+            .map(|c| measure_text_width(&c.title))
+            .collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate().take(n) {
+                w[i] = w[i].max(measure_text_width(&c.text));
+            }
+        }
+        if let Some(max) = width {
+            fit(&mut w, &self.cols, max.saturating_sub(1));
+        }
+        let mut out = String::new();
+        let header: Vec<String> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let t = pad(&cut(&c.title, w[i]), w[i], c.right);
+                if colour {
+                    Style::new().bold().apply_to(t).to_string()
+                } else {
+                    t
+                }
+            })
+            .collect();
+        out.push_str(header.join("  ").trim_end());
+        out.push('\n');
+        for r in &self.rows {
+            let cells: Vec<String> = r
+                .iter()
+                .enumerate()
+                .take(n)
+                .map(|(i, c)| {
+                    let t = pad(&cut(&c.text, w[i]), w[i], self.cols[i].right);
+                    match (&c.style, colour) {
+                        (Some(s), true) => s.apply_to(t).to_string(),
+                        _ => t,
+                    }
+                })
+                .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Shrinks the widest columns until the row fits `max` (never below 6 characters a column).
+fn fit(w: &mut [usize], cols: &[Col], max: usize) {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    while total(w) > max {
+        let Some((i, &widest)) = w.iter().enumerate().max_by_key(|(_, v)| **v) else {
+            return;
+        };
+        let floor = measure_text_width(&cols[i].title).clamp(4, 6);
+        if widest <= floor {
+            return;
+        }
+        w[i] = (widest - (total(w) - max)).max(floor);
+    }
+}
+
+/// `s` cut to `width` display columns, with `…` when cut.
+fn cut(s: &str, width: usize) -> String {
+    if measure_text_width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let cw = measure_text_width(ch.encode_utf8(&mut [0; 4]));
+        if used + cw + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += cw;
+    }
+    out.push('…');
+    out
+}
+
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(measure_text_width(s)));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// `1.5 GiB`.
+pub fn human_bytes(n: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let neg = n < 0;
+    let mut v = n.unsigned_abs() as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    let sign = if neg { "-" } else { "" };
+    if u == 0 {
+        format!("{sign}{v} {}", UNITS[u])
+    } else {
+        format!("{sign}{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `2025-02-19T12:00:11.94Z` → `2025-02-19 12:00` (UTC).
+pub fn short_time(t: &DateTime) -> String {
+    let utc = t.to_utc();
+    let s = utc.0.as_str();
+    if s.len() >= 16 && s.is_char_boundary(16) && s.as_bytes().get(10) == Some(&b'T') {
+        format!("{} {}", &s[..10], &s[11..16])
+    } else {
+        s.to_string()
+    }
+}
+
+/// A spinner on standard error (hidden when it is not a terminal).
+pub fn spinner(msg: impl Into<String>) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        pb.set_style(style);
+    }
+    pb.set_message(msg.into());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// A note for people on standard error (kept out of JSON on standard output).
+pub fn note(s: impl AsRef<str>) {
+    eprintln!("{}", s.as_ref());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1_079_639_011_328), "1005.5 GiB");
+        assert_eq!(human_bytes(i64::MIN), "-8192.0 PiB");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            short_time(&DateTime("2025-02-19T12:00:11.94Z".into())),
+            "2025-02-19 12:00"
+        );
+        assert_eq!(short_time(&DateTime("soon".into())), "soon");
+    }
+
+    #[test]
+    fn table_fits_and_cuts() {
+        let mut t = Table::new(vec![col("a", "name"), rcol("b", "size")]);
+        t.push(vec![
+            Cell::text("a very long job name indeed"),
+            Cell::int(Some(5)),
+        ]);
+        let s = t.render(Some(20), false);
+        for line in s.lines() {
+            assert!(measure_text_width(line) <= 19, "{line:?}");
+        }
+        assert!(s.contains('…'));
+        let wide = t.render(None, false);
+        assert!(wide.contains("a very long job name indeed"));
+    }
+
+    #[test]
+    fn empty_table() {
+        assert_eq!(
+            Table::new(vec![col("a", "A")]).render(None, false),
+            "(none)\n"
+        );
+    }
+}

@@ -1,0 +1,133 @@
+//! Tasks: `vem tasks`, `vem task ID [--wait]`, and how every action reports the task it
+//! started (waiting with a spinner under `--wait`).
+
+use emrest::runtime::{wait_task, Repr, Value};
+use emrest::SessionOps;
+
+use crate::args::Global;
+use crate::error::{CliError, Result};
+use crate::generic::{show, target_href};
+use crate::output::{col, node_json, spinner, Cell, Out, Table};
+use crate::spec::{self, TaskRepr};
+
+/// Polls `task` until it has finished, with a spinner; `Err` with exit 3 when it failed.
+pub async fn wait_with_spinner(
+    em: &emrest::Session,
+    task: &TaskRepr,
+    what: &str,
+) -> Result<TaskRepr> {
+    let pb = spinner(format!("waiting for {what} ({})", task.task_id));
+    let r = wait_task(em, task).await;
+    pb.finish_and_clear();
+    Ok(r?)
+}
+
+/// Whether a finished task failed, with its message.
+pub fn failure(task: &TaskRepr) -> Option<String> {
+    let r = task.result.as_ref()?;
+    if r.success {
+        None
+    } else {
+        Some(r.message.clone().unwrap_or_else(|| "no message".into()))
+    }
+}
+
+/// One line about a task.
+pub fn describe(task: &TaskRepr) -> String {
+    let mut s = format!(
+        "task {} ({}) {}",
+        task.task_id,
+        task.operation.as_deref().unwrap_or("?"),
+        task.state
+    );
+    if let Some(r) = &task.result {
+        s.push_str(if r.success { ": success" } else { ": FAILED" });
+        if let Some(m) = r.message.as_deref().filter(|m| !m.is_empty()) {
+            s.push_str(&format!(" — {m}"));
+        }
+    }
+    s
+}
+
+/// Reports a task an action started: prints it, or waits for it under `--wait`.
+pub async fn report_task(
+    g: &Global,
+    out: &Out,
+    em: &emrest::Session,
+    task: TaskRepr,
+    what: &str,
+) -> Result<()> {
+    let task = if g.wait {
+        wait_with_spinner(em, &task, what).await?
+    } else {
+        task
+    };
+    if out.json {
+        out.json_value(&node_json(&task.to_node(TaskRepr::ROOT)));
+    } else if g.wait {
+        out.line(format!("{what}: {}", describe(&task)));
+    } else {
+        out.line(format!(
+            "{what}: {} — `vem task {} --wait` waits for it",
+            describe(&task),
+            task.task_id
+        ));
+    }
+    match failure(&task) {
+        Some(m) => Err(CliError::failed(format!("{what} failed: {m}"))),
+        None => Ok(()),
+    }
+}
+
+/// `vem tasks`.
+pub async fn tasks_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
+    let tasks = em.tasks().await?;
+    let mut t = Table::new(vec![
+        col("id", "ID"),
+        col("operation", "OPERATION"),
+        col("state", "STATE"),
+        col("result", "RESULT"),
+        col("message", "MESSAGE"),
+        col("href", "URL"),
+    ]);
+    for task in &tasks.task {
+        let result = task
+            .result
+            .as_ref()
+            .map(|r| if r.success { "Success" } else { "Failed" });
+        let mut res = Cell::result(result);
+        if let Some(r) = &task.result {
+            res.json = serde_json::Value::Bool(r.success);
+        }
+        t.push(vec![
+            Cell::text(task.task_id.clone()),
+            Cell::opt(task.operation.clone()),
+            Cell::text(task.state.to_string()),
+            res,
+            Cell::opt(task.result.as_ref().and_then(|r| r.message.clone())),
+            Cell::opt(task.href.clone()),
+        ]);
+    }
+    out.table(&t);
+    Ok(())
+}
+
+/// `vem task ID`.
+pub async fn task_cmd(g: &Global, out: &Out, em: &emrest::Session, id: &str) -> Result<()> {
+    let t = spec::type_or_usage(TaskRepr::ROOT)?;
+    let href = target_href(t, id)?;
+    let task: TaskRepr = em.get(&href).await?;
+    let task = if g.wait {
+        wait_with_spinner(em, &task, &format!("task {}", task.task_id)).await?
+    } else {
+        task
+    };
+    show(out, &task.to_node(TaskRepr::ROOT));
+    match failure(&task) {
+        Some(m) => Err(CliError::failed(format!(
+            "task {} failed: {m}",
+            task.task_id
+        ))),
+        None => Ok(()),
+    }
+}
