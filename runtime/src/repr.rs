@@ -243,10 +243,17 @@ impl<'a> Decoder<'a> {
         if let Some(arr) = self.node.child(key).filter(|c| c.array) {
             return items(arr, name);
         }
-        self.node
-            .children_named(name)
-            .map(|c| T::from_node(c).map_err(|e| e.within(name)))
-            .collect()
+        // JSON writers disagree on the array's member name (plural or the element name):
+        // an array under the element name is read as the list too.
+        let mut out = Vec::new();
+        for c in self.node.children_named(name) {
+            if c.array {
+                out.extend(items::<T>(c, name)?);
+            } else {
+                out.push(T::from_node(c).map_err(|e| e.within(name))?);
+            }
+        }
+        Ok(out)
     }
 
     /// A required list inside a wrapper element (`<Links><Link/>…</Links>`).
