@@ -1,0 +1,172 @@
+//! End to end: the protocol around the relations — re-logon after idle expiry, the 403 of a
+//! restore operator, the 405 of a wrong verb, account spellings, and the wrong-product error —
+//! against em-sim over loopback.
+
+use emrest::runtime::Node;
+use emrest::*;
+use emrest_sim::{SimConfig, SimHandle};
+
+async fn sim() -> SimHandle {
+    emrest_sim::spawn(SimConfig::small())
+        .await
+        .expect("em-sim starts")
+}
+
+async fn logon(sim: &SimHandle, user: &str, password: &str) -> Result<Session> {
+    Client::builder(sim.url())
+        .build()?
+        .logon(user, password)
+        .await
+}
+
+#[tokio::test]
+async fn expired_session_logs_on_again_once_and_the_call_succeeds() {
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    sim.expire_all_sessions();
+    assert_eq!(sim.logon_count(), 0, "no live logon session left");
+    sim.clear_requests();
+    let jobs = em.jobs().await.expect("the call survives the expiry");
+    assert!(!jobs.ref_.is_empty());
+    let logons = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.to_ascii_lowercase().contains("sessionmngr"))
+        .count();
+    assert_eq!(logons, 1, "exactly one new logon");
+    assert_eq!(sim.logon_count(), 1);
+    let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
+    assert!(
+        statuses.contains(&401),
+        "the server did refuse the old token: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn restore_operator_gets_403_on_job_actions() {
+    let sim = sim().await;
+    let op = logon(&sim, "operator", "operator").await.unwrap();
+    let job_ref = op.jobs().await.unwrap().ref_.remove(0);
+    let job = job_ref.alternate(&op).await.unwrap();
+    let starts: usize = sim.jobs().iter().map(|j| sim.job_starts(&j.id)).sum();
+    let err = job
+        .start(&op)
+        .await
+        .expect_err("operators cannot start jobs");
+    assert_eq!(err.status(), Some(403), "{err}");
+    assert!(err.to_string().contains("403"), "{err}");
+    let after: usize = sim.jobs().iter().map(|j| sim.job_starts(&j.id)).sum();
+    assert_eq!(starts, after, "nothing was started");
+}
+
+#[tokio::test]
+async fn wrong_verb_on_an_action_link_is_405_with_an_error_body() {
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let job = em
+        .jobs()
+        .await
+        .unwrap()
+        .ref_
+        .remove(0)
+        .alternate(&em)
+        .await
+        .unwrap();
+    let start = job
+        .links
+        .as_ref()
+        .unwrap()
+        .find("Start", None, None)
+        .unwrap()
+        .href
+        .clone();
+    let err = em
+        .get::<Node>(&start)
+        .await
+        .expect_err("GET on an action is refused");
+    assert_eq!(err.status(), Some(405), "{err}");
+    match &err {
+        Error::Http {
+            error: Some(body), ..
+        } => assert_eq!(body.status_code, Some(405)),
+        other => panic!("expected an EM error body: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unknown_action_is_400() {
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let job = em
+        .jobs()
+        .await
+        .unwrap()
+        .ref_
+        .remove(0)
+        .alternate(&em)
+        .await
+        .unwrap();
+    let href = job.href.clone().unwrap();
+    let bogus = format!("{}?action=launch", href.split('?').next().unwrap());
+    let err = em.get::<Node>(&bogus).await.expect_err("no such action");
+    assert!(matches!(err.status(), Some(400 | 405)), "{err}");
+}
+
+#[tokio::test]
+async fn account_spellings_and_bad_passwords() {
+    let sim = sim().await;
+    for user in ["admin", "CORP\\admin", "admin@corp.example"] {
+        let em = logon(&sim, user, "admin")
+            .await
+            .unwrap_or_else(|e| panic!("{user}: {e}"));
+        em.logoff().await.unwrap();
+    }
+    let err = logon(&sim, "admin", "wrong")
+        .await
+        .expect_err("bad password");
+    assert_eq!(err.status(), Some(401), "{err}");
+    assert!(
+        !format!("{err} {err:?}").contains("wrong"),
+        "the password never shows"
+    );
+}
+
+#[tokio::test]
+async fn a_url_that_is_not_em_names_the_likely_fix() {
+    let sim = sim().await;
+    let root = sim
+        .url()
+        .trim_end_matches('/')
+        .trim_end_matches("api")
+        .to_string();
+    let client = Client::builder(format!("{root}v1/")).build().unwrap();
+    let err = client
+        .logon("admin", "admin")
+        .await
+        .expect_err("not the EM entry point");
+    assert!(matches!(err, Error::WrongProduct { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("9398/api/"),
+        "the hint names EM's URL: {text}"
+    );
+}
+
+#[tokio::test]
+async fn logoff_deletes_its_own_session_only() {
+    let sim = sim().await;
+    let a = logon(&sim, "admin", "admin").await.unwrap();
+    let b = logon(&sim, "admin", "admin").await.unwrap();
+    assert_eq!(sim.logon_count(), 2);
+    let b_href = b.href().unwrap();
+    b.logoff().await.unwrap();
+    assert_eq!(sim.logon_count(), 1);
+    let last = sim
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "DELETE")
+        .unwrap();
+    assert!(b_href.ends_with(&last.path[last.path.rfind('/').unwrap()..]));
+    a.jobs().await.expect("the other session still works");
+}
