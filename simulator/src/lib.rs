@@ -85,7 +85,7 @@ impl Default for SimConfig {
             seed: 1,
             anchor: DEFAULT_ANCHOR,
             task_polls: 1,
-            session_ticks: 3,
+            session_ticks: 10,
         }
     }
 }

@@ -386,7 +386,10 @@ async fn clone_edit_delete_and_includes() {
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let done = t.wait(&task).await;
-    let new = link(&done, "Related", Some("JobReference"))
+    let new = link(&done, "Related", Some("Job"))
+        .unwrap()
+        .split('?')
+        .next()
         .unwrap()
         .to_string();
     assert_eq!(t.get(&new).await.attr("Name"), Some("SQL Backup Copy"));

@@ -64,7 +64,8 @@ fn vars(sim: &Sim, req: &Req, p: u32) -> Vars {
         )
 }
 
-fn reference(sim: &Sim, req: &Req, p: u32) -> Node {
+/// Reference of cloud failover plan `p`.
+pub fn reference(sim: &Sim, req: &Req, p: u32) -> Node {
     shell(
         "EntityRef",
         "CloudFailoverPlanReference",
@@ -75,7 +76,8 @@ fn reference(sim: &Sim, req: &Req, p: u32) -> Node {
     )
 }
 
-fn entity(sim: &Sim, req: &Req, p: u32) -> Node {
+/// Entity of cloud failover plan `p`.
+pub fn entity(sim: &Sim, req: &Req, p: u32) -> Node {
     let plan = &sim.data.plans[p as usize];
     let mut includes = el("Includes");
     for (k, vm) in plan.vms.iter().enumerate() {

@@ -572,8 +572,8 @@ fn clone(sim: &mut Sim, req: &Req, j: u32) -> ApiResult {
     sim.count("jobs", sim.data.id(Kind::Job, j), "clone");
     let link = tl(
         "Related",
-        path(sim, nj),
-        Some("JobReference"),
+        format!("{}?format=Entity", path(sim, nj)),
+        Some("Job"),
         Some(new_name),
     );
     task_reply(sim, req, "CloneJob", true, "Ok", vec![link])

@@ -223,6 +223,30 @@ fn replica_point_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
     })
 }
 
+fn backup_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let b = &sim.data.backups[i as usize];
+    let job = &sim.data.jobs[b.job as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("Backup", Kind::Backup, i)),
+        "name" | "jobname" => s(job.name.as_str()),
+        "platform" => Val::Enum(job.platform as usize, PLATFORMS),
+        "backuptype" => s("Standard"),
+        "repositoryuid" => s(sim.data.uid("Repository", Kind::Repo, b.repo)),
+        _ => return server_fields(sim, job.server, f),
+    })
+}
+
+fn plan_field<'a>(sim: &'a Sim, i: u32, f: &str) -> Option<Val<'a>> {
+    let p = &sim.data.plans[i as usize];
+    Some(match f {
+        "uid" => s(sim.data.uid("CloudFailoverPlan", Kind::CloudPlan, i)),
+        "name" => s(p.name.as_str()),
+        "description" => s(p.description.as_str()),
+        "tenantname" => s(p.tenant.as_str()),
+        _ => return server_fields(sim, p.server, f),
+    })
+}
+
 fn task_field<'a>(sim: &'a Sim, n: u32, f: &str) -> Option<Val<'a>> {
     const STATES: &[&str] = &["Running", "OperationFinished", "Finished"];
     let task = sim.tasks.get(&(n as u64))?;
@@ -487,6 +511,40 @@ pub static TYPES: &[QType] = &[
         field: replica_point_field,
         reference: super::replicas::point_ref,
         entity: super::replicas::point_entity,
+    },
+    QType {
+        name: "Backup",
+        plural: "Backups",
+        fields: &[
+            "UID",
+            "Name",
+            "JobName",
+            "Platform",
+            "BackupType",
+            "RepositoryUid",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.backups.len()),
+        field: backup_field,
+        reference: super::restore::backup_ref,
+        entity: super::restore::backup_entity,
+    },
+    QType {
+        name: "CloudFailoverPlan",
+        plural: "CloudFailoverPlans",
+        fields: &[
+            "UID",
+            "Name",
+            "Description",
+            "TenantName",
+            "BackupServerUid",
+            "BackupServerName",
+        ],
+        ids: |sim, _| all(sim.data.plans.len()),
+        field: plan_field,
+        reference: super::cloud::reference,
+        entity: super::cloud::entity,
     },
     QType {
         name: "Task",

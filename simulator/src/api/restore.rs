@@ -280,7 +280,8 @@ fn backup_vars(sim: &Sim, req: &Req, b: u32) -> Vars {
     server_var(sim, req, v, job.server)
 }
 
-fn backup_ref(sim: &Sim, req: &Req, b: u32) -> Node {
+/// Reference of backup `b`.
+pub fn backup_ref(sim: &Sim, req: &Req, b: u32) -> Node {
     let job = &sim.data.jobs[sim.data.backups[b as usize].job as usize];
     shell(
         "EntityRef",
@@ -292,7 +293,8 @@ fn backup_ref(sim: &Sim, req: &Req, b: u32) -> Node {
     )
 }
 
-fn backup_entity(sim: &Sim, req: &Req, b: u32) -> Node {
+/// Entity of backup `b`.
+pub fn backup_entity(sim: &Sim, req: &Req, b: u32) -> Node {
     let job = &sim.data.jobs[sim.data.backups[b as usize].job as usize];
     shell(
         "Backup",
@@ -541,24 +543,20 @@ type Dir = (
 );
 
 const TREE: &[Dir] = &[
-    (
-        "C:",
-        &["Documents", "Windows"],
-        &[("pagefile.sys", 4_294_967_296)],
-    ),
+    ("C:", &["Documents", "Windows"], &[("bootmgr", 8_192)]),
     (
         "C:/Documents",
         &["Reports"],
         &[
-            ("Invoice1.docx", 16_896_000),
-            ("Invoice2.docx", 16_896_000),
+            ("Invoice1.docx", 16_896),
+            ("Invoice2.docx", 16_384),
             ("offers.docx", 52_224),
         ],
     ),
     (
         "C:/Documents/Reports",
         &[],
-        &[("q1.xlsx", 120_832), ("q2.xlsx", 98_304)],
+        &[("q1.xlsx", 12_083), ("q2.xlsx", 9_830)],
     ),
     ("C:/Windows", &[], &[("win.ini", 92)]),
 ];
@@ -696,11 +694,13 @@ pub fn fs_listing(req: &Req, prefix: &str, path: &str, modified: i64) -> Result<
     Ok(out)
 }
 
-/// Deterministic content of a guest file (at most 64 KiB).
+/// Deterministic content of a guest file: exactly its listed size (all are below 64 KiB).
 fn file_bytes(path: &str, size: i64) -> Vec<u8> {
     let line = format!("emrest-sim content of {path}\n");
-    let n = size.clamp(0, 65_536) as usize;
-    line.bytes().cycle().take(n.max(line.len())).collect()
+    line.bytes()
+        .cycle()
+        .take(size.clamp(0, 65_536) as usize)
+        .collect()
 }
 
 /// Guest-file restore shared by mounts and the catalog: `ForDirectDownload` gives a task with a
@@ -713,13 +713,19 @@ pub fn file_restore(
     file: &str,
     operation: &'static str,
 ) -> ApiResult {
-    let spec = body(req)?;
-    let direct = spec.child("ForDirectDownload").is_some();
-    if !direct && spec.child("ToOriginalLocation").is_none() {
-        return Err(ApiError::bad_request(
-            "FileRestoreSpec: ToOriginalLocation or ForDirectDownload is required.",
-        ));
-    }
+    // No body (the catalog's documented form) means: to the original location.
+    let direct = if req.body.is_empty() {
+        false
+    } else {
+        let spec = body(req)?;
+        let direct = spec.child("ForDirectDownload").is_some();
+        if !direct && spec.child("ToOriginalLocation").is_none() {
+            return Err(ApiError::bad_request(
+                "FileRestoreSpec: ToOriginalLocation or ForDirectDownload is required.",
+            ));
+        }
+        direct
+    };
     sim.count(
         "vmRestorePoints",
         format!("{}/{file}", sim.data.id(Kind::VmRestorePoint, v)),
@@ -1028,10 +1034,18 @@ fn mount_node(sim: &Sim, req: &Req, v: u32, m: u32) -> Node {
         Some(&vrp_name(sim, v)),
     );
     let mut roots = el("FSRoots");
-    let mut root = el("FSRoot");
-    root.text = Some("C:/".into());
-    root.json_group = Some("FSRoots");
-    roots.children.push(root);
+    roots.array = true;
+    let root_href = req.url(&format!("{}/mounts/{m}/C:/", vrp_path(sim, v)));
+    roots.children.push(
+        plain(
+            "DirectoryEntry",
+            "DirectoryEntry",
+            &root_href,
+            links_node(vec![]),
+        )
+        .t("Path", "C:/")
+        .t("Name", "C:"),
+    );
     plain(
         "VmRestorePointMount",
         "VmRestorePointMount",

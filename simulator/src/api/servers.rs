@@ -287,7 +287,7 @@ pub fn route(sim: &mut Sim, req: &Req, rest: &[&str]) -> ApiResult {
                         let cr = &sim.data.credentials[c as usize];
                         if cr.server == s && !cr.deleted {
                             let mut item = cred_node(sim, req, c);
-                            item.json_group = Some("CredentialsInfo");
+                            item.json_group = Some("CredentialsInfos");
                             n.children.push(item);
                         }
                     }

@@ -289,17 +289,13 @@ pub fn session_entity(sim: &Sim, req: &Req, s: u32) -> Node {
     let sess = &sim.data.sessions[s as usize];
     let job = &sim.data.jobs[sess.job as usize];
     let running = sess.state != S_STOPPED;
-    let mut table: Vec<L> = table.to_vec();
-    if !running {
-        table.retain(|x| x.rel != "Stop");
-    }
     shell(
         ty,
         ty,
         &req.url(&format!("{}?format=Entity", session_path(sim, s))),
         &session_name(sim, s),
         &sim.data.uid(ty, Kind::Session, s),
-        links(&table, &session_vars(sim, req, s)),
+        links(table, &session_vars(sim, req, s)),
     )
     .t("JobUid", sim.data.uid("Job", Kind::Job, sess.job))
     .t("JobName", job.name.clone())
