@@ -811,3 +811,65 @@ async fn task_sessions_link_to_their_job_session() {
     let (s2, _) = t.xml(Method::DELETE, "backupSessions", None).await;
     assert_eq!(s2, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn odd_requests_never_fail_the_server() {
+    let t = setup().await;
+    let job = job_href(&t, "SQL Backup");
+    let vrp = t.get("vmRestorePoints").await.children[0]
+        .attr("Href")
+        .unwrap()
+        .to_string();
+    let paths = [
+        String::new(),
+        "/".into(),
+        "%".into(),
+        "%zz/%00".into(),
+        "jobs/%E9%E9".into(),
+        "jobs/../../etc/passwd".into(),
+        format!("{job}/includes/not-a-guid"),
+        format!("{job}/backupSessions?format=Entity"),
+        format!("{job}/replicaSessions"),
+        format!("{job}?format=entity&format=Entity&action="),
+        format!("{vrp}/mounts/999/C:/x"),
+        format!("{vrp}/mounts/abc"),
+        "query?type=Job&filter=%22".into(),
+        "query?type=Job&filter=Name==\"\"\"".into(),
+        "query?type=Job&filter=((((((((((a==1".into(),
+        "query?type=Job&page=99999999999999999999".into(),
+        "query?type=Job&pageSize=18446744073709551615&page=18446744073709551615".into(),
+        "query?type=BackupJobSession&filter=CreationTime>2025-99-99".into(),
+        "query?type=Task&filter=State==Finished".into(),
+        "catalog/vms/%2F%2F/vmRestorePoints".into(),
+        "logonSessions/x/y/z".into(),
+        "tasks/task-99999999999999999999999".into(),
+        "tasks/task--1".into(),
+        "sessionMngr/extra".into(),
+        "security/accounts/x?action=rebuildScope".into(),
+        "backupServers?action=create".into(),
+    ];
+    let bodies = [
+        None,
+        Some(""),
+        Some("<"),
+        Some("{}"),
+        Some("<a/>"),
+        Some("\u{feff}<Job/>"),
+    ];
+    for p in &paths {
+        for m in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ] {
+            for b in bodies {
+                let (s, _) = t.send(m.clone(), p, b).await;
+                assert!(s.as_u16() < 500, "{m} {p} {b:?} → {s}");
+            }
+        }
+    }
+    // Still alive and consistent.
+    assert_eq!(t.send(Method::GET, "jobs", None).await.0, StatusCode::OK);
+}
