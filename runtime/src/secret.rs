@@ -1,4 +1,11 @@
 //! Secrets (passwords, session tokens): never printed, zeroed on drop.
+//!
+//! The session keeps the password (for re-logon) and the current token as [`SecretString`]s;
+//! their `Debug` and `Display` print `***` and their memory is overwritten when dropped
+//! (tokens replaced by a re-logon included). What cannot practically be wiped: the short-lived
+//! copies the HTTP stack makes while sending a request (the `Authorization` and token header
+//! values, which are marked sensitive so that they are never logged), and a caller's own
+//! copies of the password before it was handed over.
 
 use std::fmt;
 
@@ -37,9 +44,16 @@ impl From<&str> for SecretString {
     }
 }
 
+impl SecretString {
+    /// Overwrites the whole buffer (spare capacity included) with zeros and empties it.
+    fn wipe(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 impl Drop for SecretString {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.wipe();
     }
 }
 
@@ -64,5 +78,16 @@ mod tests {
         let s = SecretString::new("hunter2");
         assert_eq!(format!("{s:?} {s}"), "SecretString(***) ***");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn wiped_like_on_drop() {
+        let mut s = SecretString::new(String::from("hunter2-hunter2"));
+        let (ptr, cap) = (s.0.as_ptr(), s.0.capacity());
+        s.wipe();
+        assert!(s.is_empty());
+        // The buffer is still allocated (owned by `s`), and every byte is now zero.
+        let bytes = unsafe { std::slice::from_raw_parts(ptr, cap) };
+        assert!(bytes.iter().all(|&b| b == 0), "{bytes:?}");
     }
 }

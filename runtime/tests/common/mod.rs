@@ -584,9 +584,43 @@ pub async fn fake_em(
     state: Arc<Mutex<EmState>>,
     extra: impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static,
 ) -> Server {
+    fake_em_inner(state, extra, None).await
+}
+
+/// [`fake_em`] over TLS with a fresh self-signed certificate for 127.0.0.1; also returns
+/// the certificate (DER).
+pub async fn fake_em_tls(
+    state: Arc<Mutex<EmState>>,
+    extra: impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static,
+) -> (Server, Vec<u8>) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let der = ck.cert.der().clone();
+    let key = ck.key_pair.serialize_der();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![der.clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(key)),
+    )
+    .unwrap();
+    let server = fake_em_inner(state, extra, Some(config)).await;
+    (server, der.as_ref().to_vec())
+}
+
+async fn fake_em_inner(
+    state: Arc<Mutex<EmState>>,
+    extra: impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static,
+    tls: Option<rustls::ServerConfig>,
+) -> Server {
     let port_cell: Arc<Mutex<String>> = Arc::new(Mutex::new(String::new()));
     let pc = port_cell.clone();
-    let server = Server::start(move |req: &Req| {
+    let handler = move |req: &Req| {
         let base = pc.lock().unwrap().clone();
         let close = state.lock().unwrap().close_connections;
         let reply = em_reply(&state, &extra, req, &base);
@@ -595,8 +629,11 @@ pub async fn fake_em(
         } else {
             reply
         }
-    })
-    .await;
+    };
+    let server = match tls {
+        Some(config) => Server::start_tls(handler, config).await,
+        None => Server::start(handler).await,
+    };
     *port_cell.lock().unwrap() = server.base();
     server
 }
