@@ -161,6 +161,60 @@ async fn start_and_related(e: Env) {
     assert_eq!(session.state, Some(SessionState::Working));
 }
 
+async fn related_session_restore_point(e: Env) {
+    // Related: a finished job session → the restore point it created.
+    let sessions = e.em.backup_session_entities().await.unwrap();
+    let session = sessions
+        .backup_job_session
+        .iter()
+        .find(|s| {
+            s.result == Some(JobResult::Success)
+                && s.links
+                    .as_ref()
+                    .is_some_and(|l| l.find("Related", None, None).is_ok())
+        })
+        .expect("a successful session that created a restore point");
+    e.take();
+    let point = session.restore_point(&e.em).await.unwrap();
+    let reqs = e.take();
+    assert_eq!(reqs[0].method, "GET");
+    assert!(
+        reqs[0].path.starts_with("/api/restorePoints/"),
+        "{}",
+        reqs[0].path
+    );
+    assert_eq!(point.type_.as_deref(), Some("RestorePointReference"));
+}
+
+async fn create_logon_session(e: Env) {
+    // Create: the logon session, through the entry point's newest version link.
+    let client = Client::builder(e.sim.url()).build().unwrap();
+    e.take();
+    let em = client.logon("admin", "admin").await.unwrap();
+    let reqs = e.take();
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("GET", "/api/")
+    );
+    let post = &reqs[1];
+    assert_eq!(post.method, "POST");
+    assert_eq!(post.path, "/api/sessionMngr/");
+    assert_eq!(
+        post.query.as_deref(),
+        Some("v=v1_7"),
+        "the newest version both sides speak"
+    );
+    assert_eq!(post.status, 201);
+    assert!(post.has_authorization && !post.has_session_token);
+    assert_eq!(em.version(), Some("v1_7"));
+    em.jobs().await.unwrap();
+    let reqs = e.take();
+    assert!(
+        reqs[0].has_session_token && !reqs[0].has_authorization,
+        "token only, as a header"
+    );
+}
+
 async fn stop_job_and_session(e: Env) {
     let job = e.backup_job(None).await;
     let id = id_of(job.href.as_deref().unwrap());
@@ -530,6 +584,8 @@ fn first_href(links: &Links) -> String {
 
 in_all_formats! {
     alternate_up_down => alternate_up_down;
+    related_session_restore_point => related_session_restore_point;
+    create_logon_session => create_logon_session;
     start_and_related => start_and_related;
     stop_job_and_session => stop_job_and_session;
     retry_failed_job => retry_failed_job;
