@@ -88,7 +88,10 @@ fn a_bad_spec_exits_1_with_every_location() {
         "{err}"
     );
     assert!(err.contains("unknown field type `integer`"), "{err}");
-    assert!(err.contains("2 errors in"), "{err}");
+    assert!(
+        err.contains("3 errors in"),
+        "query field and element both: {err}"
+    );
 }
 
 #[test]
