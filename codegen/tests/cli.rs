@@ -89,8 +89,8 @@ fn a_bad_spec_exits_1_with_every_location() {
     );
     assert!(err.contains("unknown field type `integer`"), "{err}");
     assert!(
-        err.contains("3 errors in"),
-        "query field and element both: {err}"
+        err.contains("4 errors in"),
+        "one verb, three `Pages` fields: {err}"
     );
 }
 
