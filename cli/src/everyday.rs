@@ -400,7 +400,7 @@ pub async fn wait_session(
             )));
         }
         tokio::time::sleep(interval).await;
-        interval = (interval * 2).min(Duration::from_secs(3));
+        interval = (interval * 2).min(Duration::from_secs(2));
         session = em.get::<BackupJobSession>(&href).await?;
     }
     Ok(session)
