@@ -266,6 +266,136 @@ const SAMPLES: &[(&str, RoundTrip)] = &[
     ("scenario_starting_a_job.3.xml", rt::<Task>),
     ("scenario_starting_a_job.4.xml", rt::<Task>),
     ("security_accounts_id.1.xml", rt::<EnterpriseAccount>),
+    (
+        "agents_agentrestorepoints_id.1.xml",
+        rt::<AgentRestorePoint>,
+    ),
+    (
+        "agents_discoveredcomputers_id.1.xml",
+        rt::<DiscoveredComputer>,
+    ),
+    (
+        "agents_protectiongroups_id.1.xml",
+        rt::<AgentProtectionGroup>,
+    ),
+    ("backupfiles_id.1.xml", rt::<BackupFile>),
+    ("cdppolicies_id.1.xml", rt::<CdpPolicy>),
+    ("cdpreplica_vapps_id.1.xml", rt::<VAppCdpReplica>),
+    ("cdpreplica_vapps_id_vms.1.xml", rt::<VAppCdpReplicaVms>),
+    ("cdpreplica_vapps_id_vms_id.1.xml", rt::<VAppCdpReplicaVm>),
+    ("cdpreplicas_id.1.xml", rt::<CdpReplica>),
+    ("cdpreplicas_id_vms_id.1.xml", rt::<CdpReplicaVm>),
+    ("cdpreplicasessions_id.1.xml", rt::<CdpReplicaSession>),
+    (
+        "cdpreplicatasksessions_id.1.xml",
+        rt::<CdpReplicaTaskSession>,
+    ),
+    ("cloud_connect_tenant_credentials.3.xml", rt::<LoginSpec>),
+    ("cloudgateways_id.1.xml", rt::<CloudGateway>),
+    ("cloudreplicas_id.1.xml", rt::<CloudReplica>),
+    ("cloudvmreplicapoints_id.1.xml", rt::<CloudVmReplicaPoint>),
+    ("externalrepositories_id.1.xml", rt::<ExternalRepository>),
+    ("get_tenants_id.1.xml", rt::<CloudTenant>),
+    (
+        "get_vcloud_orgconfigs.1.xml",
+        rt::<VCloudOrganizationConfigs>,
+    ),
+    ("hardwareplans_id.1.xml", rt::<CloudHardwarePlan>),
+    ("hierarchyroots_id.1.xml", rt::<HierarchyRoot>),
+    ("lookup_query.1.xml", rt::<HierarchyItems>),
+    ("managedservers_id.1.xml", rt::<ManagedServer>),
+    ("nas_fileservers_id.1.xml", rt::<FileServer>),
+    ("nas_jobs_id.1.xml", rt::<NasJob>),
+    (
+        "post_backupservers_id_passwords.1.xml",
+        rt::<PasswordKeyInfoSpec>,
+    ),
+    (
+        "post_backupservers_id_quickbackup.1.xml",
+        rt::<QuickBackupStartupSpec>,
+    ),
+    ("post_backupservers_id_zip.1.xml", rt::<VeeamZipStartupSpec>),
+    (
+        "post_cdpreplicavapp_id_actionfailover.1.xml",
+        rt::<CdpFailoverStartSpec>,
+    ),
+    (
+        "post_cdpreplicavm_id_actionfailover.1.xml",
+        rt::<CdpFailoverStartSpec>,
+    ),
+    (
+        "post_cdpreplicavm_id_actionintervals.1.xml",
+        rt::<CdpReplicaIntervals>,
+    ),
+    (
+        "post_cloud_tenants_id_vcloudcomputeresources.1.xml",
+        rt::<CloudTenantVCloudComputeResourceCreateSpec>,
+    ),
+    (
+        "post_cloudgatewaypools.1.xml",
+        rt::<CreateCloudGatewayPoolSpec>,
+    ),
+    (
+        "post_cloudgatewaypools.2.xml",
+        rt::<CreateCloudGatewayPoolSpec>,
+    ),
+    (
+        "post_failoverplans_id_start.1.xml",
+        rt::<FailoverPlanManagementSpec>,
+    ),
+    ("post_gateways.1.xml", rt::<CreateCloudGatewaySpec>),
+    ("post_gateways.2.xml", rt::<CreateCloudGatewaySpec>),
+    (
+        "post_security_accounts.1.xml",
+        rt::<EnterpriseAccountCreateSpec>,
+    ),
+    (
+        "post_security_accounts.2.xml",
+        rt::<EnterpriseAccountCreateSpec>,
+    ),
+    (
+        "post_security_accounts_id_roles.1.xml",
+        rt::<EnterpriseAccountInRoleCreateSpec>,
+    ),
+    (
+        "post_selfservice_vsphere_configs.1.xml",
+        rt::<VSphereSelfServiceCreateSpec>,
+    ),
+    (
+        "post_tenants_id_resources.1.xml",
+        rt::<CreateCloudTenantResourceSpec>,
+    ),
+    ("publicipaddresses_id.1.xml", rt::<CloudPublicIpAddress>),
+    ("put_cloud_gatewaypools_id.1.xml", rt::<CloudGatewayPool>),
+    ("put_cloud_gatewaypools_id.2.xml", rt::<CloudGatewayPool>),
+    ("put_failoverplans_id.1.xml", rt::<FailoverPlan>),
+    ("put_hardwareplans_id.1.xml", rt::<CloudHardwarePlan>),
+    ("put_publicipaddresses_id.1.xml", rt::<CloudPublicIpAddress>),
+    ("put_tenants_id.1.xml", rt::<CloudTenant>),
+    ("put_tenants_id_subtenants_id.1.xml", rt::<CloudSubtenant>),
+    (
+        "put_vcloud_orgconfigs_id.1.xml",
+        rt::<VCloudOrganizationConfig>,
+    ),
+    ("replicasessions_id.1.xml", rt::<ReplicaJobSession>),
+    ("replicatasksessions_id.1.xml", rt::<ReplicaTaskSession>),
+    (
+        "scenario_restore_scope.4.xml",
+        rt::<HierarchyScopeCreateSpec>,
+    ),
+    (
+        "scenario_restore_scope.5.xml",
+        rt::<EnterpriseAccountHierarchyScopes>,
+    ),
+    ("security_roles_id.1.xml", rt::<EnterpriseRole>),
+    (
+        "selfservice_vsphere_configs.1.xml",
+        rt::<VSphereSelfServiceConfigs>,
+    ),
+    ("tenants_id.1.xml", rt::<CloudTenant>),
+    ("vcloud_orgconfigs.1.xml", rt::<VCloudOrganizationConfigs>),
+    ("vlans_id.1.xml", rt::<VlanConfiguration>),
+    ("wanaccelerators_id.1.xml", rt::<WanAccelerator>),
 ];
 
 /// Samples that do not round-trip for a reason outside the spec, with the reason. The test
