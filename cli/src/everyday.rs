@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use emrest::runtime::{DateTime, Filter, Links, Repr, Scalar, Value};
-use emrest::{BackupJobSession, Job, JobResult, SessionOps, SessionState, VmRestorePoint};
+use emrest::{BackupJobSession, Job, JobResult, JobType, SessionOps, SessionState, VmRestorePoint};
 use futures::TryStreamExt;
 
 use crate::args::{Command, Global, JobAction, SessionsArgs};
@@ -190,24 +190,49 @@ async fn job_cmd(
             if g.dry_run {
                 return print_dry_run(out, em, &links, spec::op("Job", rel)?, None);
             }
-            let before = newest_session(em, &job).await.ok().flatten();
+            let before = if g.wait {
+                newest_sessions(em, &job, RECENT).await?
+            } else {
+                Vec::new()
+            };
             let task = if start {
                 job.start(em).await?
             } else {
                 job.retry(em).await?
             };
-            tasks::report_task(
-                g,
-                out,
-                em,
-                task,
-                &what(if start { "start" } else { "retry" }),
-            )
-            .await?;
-            if g.wait {
-                follow_session(g, out, em, &job, before.as_ref()).await?;
+            let what = what(if start { "start" } else { "retry" });
+            if !g.wait {
+                return tasks::report_task(g, out, em, task, &what).await;
             }
-            Ok(())
+            let task = tasks::settle(g, em, task, &what).await?;
+            if !out.json {
+                out.line(tasks::task_line(g, &task, &what));
+            }
+            let session = follow_session(g, em, &job, &before).await?;
+            if out.json {
+                out.json_value(&serde_json::json!({
+                    "task": crate::output::node_json(&task.to_node(spec::TaskRepr::ROOT)),
+                    "session": session.as_ref().map(|s| crate::output::node_json(&s.to_node(BackupJobSession::ROOT))),
+                }));
+            } else if let Some(s) = &session {
+                out.line(format!(
+                    "session {}: {} {}",
+                    s.name.as_deref().unwrap_or("?"),
+                    s.state.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                    s.result.as_ref().map(|v| v.to_string()).unwrap_or_default()
+                ));
+            }
+            match session {
+                Some(s) if s.result == Some(JobResult::Failed) => Err(CliError::failed(format!(
+                    "job \"{name}\" finished Failed{}",
+                    s.failure_message
+                        .as_deref()
+                        .filter(|m| !m.is_empty())
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
+                ))),
+                _ => Ok(()),
+            }
         }
         JobAction::Stop => {
             if g.dry_run {
@@ -282,49 +307,65 @@ async fn default_repository(em: &emrest::Session, job: &Job) -> Result<String> {
     Ok(repo.uid.unwrap_or_default())
 }
 
-/// The newest backup session of `job`, if any.
-async fn newest_session(em: &emrest::Session, job: &Job) -> Result<Option<BackupJobSession>> {
+/// The newest backup sessions of `job` (at most `n`), newest first.
+async fn newest_sessions(em: &emrest::Session, job: &Job, n: u32) -> Result<Vec<BackupJobSession>> {
     let Some(uid) = job.uid.clone() else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let page = em
         .query::<BackupJobSession>()
         .entities()
         .filter(BackupJobSession::JOB_UID.eq(uid))
         .sort_desc(BackupJobSession::CREATION_TIME)
-        .page_size(1)
+        .page_size(n)
         .first_page()
         .await?;
-    Ok(page.items.into_iter().next())
+    Ok(page.items)
 }
+
+/// How many of the newest sessions are remembered before a start, to recognise the new one.
+const RECENT: u32 = 10;
 
 /// After a start or retry: finds the job session it created (the newest one that was not
 /// there before) and waits until it has stopped; exit 3 when its result is Failed.
 async fn follow_session(
     g: &Global,
-    out: &Out,
     em: &emrest::Session,
     job: &Job,
-    before: Option<&BackupJobSession>,
-) -> Result<()> {
-    let deadline = Instant::now() + parse_duration(&g.timeout)?;
+    before: &[BackupJobSession],
+) -> Result<Option<BackupJobSession>> {
     let name = job.name.clone().unwrap_or_default();
+    if matches!(job.job_type, Some(JobType::Replica)) {
+        note(format!(
+            "vem: job \"{name}\" is a replication job: its sessions are replica sessions, not waited for"
+        ));
+        return Ok(None);
+    }
+    let timeout = parse_duration(&g.timeout)?;
+    let deadline = Instant::now() + timeout;
+    // EM creates the session right after the task; give it two minutes at most.
+    let appear_by = Instant::now() + timeout.min(Duration::from_secs(120));
     let pb = spinner(format!("job \"{name}\": waiting for its session"));
     let mut interval = Duration::from_millis(200);
     let session = loop {
-        match newest_session(em, job).await {
-            Ok(Some(s)) if before.is_none_or(|b| b.uid != s.uid) => break s,
-            Ok(_) => {}
+        match newest_sessions(em, job, RECENT).await {
+            Ok(now) => {
+                if let Some(s) = now
+                    .into_iter()
+                    .find(|s| !before.iter().any(|b| b.uid == s.uid))
+                {
+                    break s;
+                }
+            }
             Err(e) => {
                 pb.finish_and_clear();
                 return Err(e);
             }
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= appear_by {
             pb.finish_and_clear();
             return Err(CliError::error(format!(
-                "job \"{name}\": no new session appeared before --timeout {}",
-                g.timeout
+                "job \"{name}\": the task finished but no new job session appeared"
             )));
         }
         tokio::time::sleep(interval).await;
@@ -332,40 +373,7 @@ async fn follow_session(
     };
     let session = wait_session(g, em, session, &pb, deadline).await;
     pb.finish_and_clear();
-    let session = session?;
-    let result = session
-        .result
-        .as_ref()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
-    if out.json {
-        out.json_value(&crate::output::node_json(
-            &session.to_node(BackupJobSession::ROOT),
-        ));
-    } else {
-        out.line(format!(
-            "session {}: {} {}",
-            session.name.as_deref().unwrap_or("?"),
-            session
-                .state
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            result
-        ));
-    }
-    if session.result == Some(JobResult::Failed) {
-        return Err(CliError::failed(format!(
-            "job \"{name}\" finished Failed{}",
-            session
-                .failure_message
-                .as_deref()
-                .filter(|m| !m.is_empty())
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
-        )));
-    }
-    Ok(())
+    session.map(Some)
 }
 
 /// Polls a job session until its state is `Stopped`, showing its progress.

@@ -49,7 +49,42 @@ pub fn describe(task: &TaskRepr) -> String {
     s
 }
 
-/// Reports a task an action started: prints it, or waits for it under `--wait`.
+/// Waits for a task under `--wait`; exit 3 when it finished failed.
+pub async fn settle(
+    g: &Global,
+    em: &emrest::Session,
+    task: TaskRepr,
+    what: &str,
+) -> Result<TaskRepr> {
+    let task = if g.wait {
+        wait_with_spinner(em, &task, what).await?
+    } else {
+        task
+    };
+    match failure(&task) {
+        Some(m) => Err(CliError::failed(format!("{what} failed: {m}"))),
+        None => Ok(task),
+    }
+}
+
+/// The line people see about a task an action started.
+pub fn task_line(g: &Global, task: &TaskRepr, what: &str) -> String {
+    if g.wait || task_done(task) {
+        format!("{what}: {}", describe(task))
+    } else {
+        format!(
+            "{what}: {} — `vem task {} --wait` waits for it",
+            describe(task),
+            task.task_id
+        )
+    }
+}
+
+fn task_done(task: &TaskRepr) -> bool {
+    task.result.is_some()
+}
+
+/// Reports a task an action started: prints it, or waits for it under `--wait` first.
 pub async fn report_task(
     g: &Global,
     out: &Out,
@@ -57,26 +92,13 @@ pub async fn report_task(
     task: TaskRepr,
     what: &str,
 ) -> Result<()> {
-    let task = if g.wait {
-        wait_with_spinner(em, &task, what).await?
-    } else {
-        task
-    };
+    let task = settle(g, em, task, what).await?;
     if out.json {
         out.json_value(&node_json(&task.to_node(TaskRepr::ROOT)));
-    } else if g.wait {
-        out.line(format!("{what}: {}", describe(&task)));
     } else {
-        out.line(format!(
-            "{what}: {} — `vem task {} --wait` waits for it",
-            describe(&task),
-            task.task_id
-        ));
+        out.line(task_line(g, &task, what));
     }
-    match failure(&task) {
-        Some(m) => Err(CliError::failed(format!("{what} failed: {m}"))),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// `vem tasks`.
