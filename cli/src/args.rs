@@ -112,7 +112,9 @@ pub enum Command {
     },
     /// List the tasks of this logon session.
     Tasks,
-    /// Show a task; with --wait, wait until it has finished.
+    /// Show a task of this logon session; with --wait, wait until it has finished. (EM shows
+    /// a task only to the logon session that started it: to wait for an action, give the
+    /// action --wait.)
     Task {
         /// Task ID (`task-7`) or its URL.
         id: String,
@@ -222,7 +224,8 @@ pub struct CallArgs {
     /// Spec type of TARGET (`Job`, `BackupServer`, `VmRestorePoint`…).
     pub type_: String,
     /// The representation: its URL (`https://em:9398/api/jobs/…?format=Entity`, or a path
-    /// below the API root) or its ID (put into the type's URL form).
+    /// below the API root), its ID or UID (put into the type's URL form), or — for queryable
+    /// types — its name.
     pub target: String,
     /// Relation of the link to follow (`Start`, `Down`, `Edit`…).
     pub rel: String,

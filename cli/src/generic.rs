@@ -255,7 +255,7 @@ pub async fn call_on(
     body: Option<&DynBody>,
     output: Option<&std::path::Path>,
 ) -> Result<()> {
-    let href = target_href(t, target)?;
+    let href = resolve_target(em, t, target).await?;
     let node: Node = em.get::<Node>(&href).await?;
     let links = links_of(&node);
     let body_dyn = body.map(|b| b as &dyn Body);
@@ -310,6 +310,38 @@ pub async fn call_on(
             show(out, &node);
             Ok(())
         }
+    }
+}
+
+/// The href of `target`: a URL or API path as given; a GUID or UID put into the type's URL
+/// form; otherwise, for a queryable type, the one object with that `Name` (found through the
+/// query service); failing that, an ID.
+pub async fn resolve_target(em: &emrest::Session, t: &TypeInfo, target: &str) -> Result<String> {
+    let s = target.trim();
+    if let Some(id) = crate::everyday::id_of(s) {
+        return spec::url_of(t, id);
+    }
+    if s.contains("://") || s.starts_with('/') || t.query.is_none() || s.is_empty() {
+        return target_href(t, s);
+    }
+    let opts = QueryOpts {
+        filter: Some(format!("Name==\"{}\"", s.replace('"', "\"\""))),
+        sort: None,
+        entities: true,
+        page_size: Some(2),
+        limit: Some(2),
+    };
+    match spec::run_query(t.name, em, &opts).await {
+        Some(Ok(nodes)) if nodes.len() == 1 => nodes[0]
+            .attr("Href")
+            .map(str::to_string)
+            .ok_or_else(|| CliError::error(format!("{} `{s}` has no URL", t.name))),
+        Some(Ok(nodes)) if nodes.len() > 1 => Err(CliError::error(format!(
+            "several {} objects are named `{s}`: give its URL or UID",
+            t.name
+        ))),
+        // Not a name: an ID.
+        _ => target_href(t, s),
     }
 }
 

@@ -72,11 +72,7 @@ pub fn task_line(g: &Global, task: &TaskRepr, what: &str) -> String {
     if g.wait || task_done(task) {
         format!("{what}: {}", describe(task))
     } else {
-        format!(
-            "{what}: {} — `vem task {} --wait` waits for it",
-            describe(task),
-            task.task_id
-        )
+        format!("{what}: {} (add --wait to wait for it)", describe(task))
     }
 }
 

@@ -972,3 +972,142 @@ fn odd_arguments_do_not_panic() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// the README
+
+/// Splits a shell command line into words: single quotes literal, double quotes with `\"`
+/// and `\\`, no expansion.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('"') | Some('\\')) => {
+                            cur.push(chars.next().unwrap_or('\\'))
+                        }
+                        c => cur.push(c),
+                    }
+                }
+            }
+            '#' if !in_word => break,
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+/// Every `vem …` line of the README's `sh` blocks.
+fn readme_vem_commands() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    for line in readme.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_sh = !in_sh && t == "```sh";
+            continue;
+        }
+        if in_sh && t.starts_with("vem ") {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_starts_with_the_setup_commands() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
+    let first_block: Vec<&str> = readme
+        .split("```sh")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .map(|b| b.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        first_block,
+        ["cargo run -p vem -- demo", "cargo test --workspace"]
+    );
+    let ci = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/run"))
+        .expect(".ci/run");
+    assert!(ci.contains("cargo test --workspace"));
+}
+
+#[test]
+fn readme_vem_commands_work_as_written() {
+    let cmds = readme_vem_commands();
+    assert!(cmds.len() >= 20, "{cmds:?}");
+    // The README's examples run against the default data set, history ending now.
+    let sim = Sim::start(emrest_sim::SimConfig {
+        anchor: now(),
+        session_ticks: 3,
+        ..emrest_sim::SimConfig::default()
+    });
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    for line in &cmds {
+        let words = shell_words(line);
+        assert_eq!(words[0], "vem");
+        let out = sim
+            .vem()
+            .current_dir(&root)
+            .args(&words[1..])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "README command failed: {line}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.trim().is_empty(),
+            "README command printed nothing: {line}"
+        );
+        assert_ne!(
+            stdout.trim(),
+            "(none)",
+            "README command found nothing: {line}"
+        );
+    }
+    assert!(sim.h().job_starts(&sim.job_id("SQL Backup")) >= 1);
+}
+
+#[test]
+fn shell_words_split_like_sh() {
+    assert_eq!(
+        shell_words(r#"vem job "SQL Backup" --x 'a;b==c' "q\"d" # note"#),
+        ["vem", "job", "SQL Backup", "--x", "a;b==c", "q\"d"]
+    );
+}
