@@ -10,7 +10,7 @@
 //! # async fn run(password: &str) -> Result<(), emrest::Error> {
 //! let client = emrest::Client::builder("https://em.example.com:9398/api/").build()?;
 //! let em = client.logon("svc-backup@corp.example", password).await?;
-//! for job_ref in em.jobs().await?.r#ref {
+//! for job_ref in em.jobs().await?.ref_ {
 //!     let job = job_ref.alternate(&em).await?;
 //!     if job.schedule_enabled == Some(true) {
 //!         let task = job.start(&em).await?;
