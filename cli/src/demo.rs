@@ -205,15 +205,11 @@ async fn flows(g: &Global, out: &Out, w: &mut Walk<'_>, em: &emrest::Session) ->
     }
     out.table(&sessions_table(&failed));
 
-    w.step(
-        "Browse a restore point: the newest VM restore point, mounted, its guest files listed",
-        "vem restore-points VM",
-    );
-    browse(out, em).await?;
+    browse(out, w, em).await?;
     Ok(())
 }
 
-async fn browse(out: &Out, em: &emrest::Session) -> Result<()> {
+async fn browse(out: &Out, w: &mut Walk<'_>, em: &emrest::Session) -> Result<()> {
     let page = em
         .query::<VmRestorePoint>()
         .entities()
@@ -231,6 +227,10 @@ async fn browse(out: &Out, em: &emrest::Session) -> Result<()> {
         .clone()
         .or_else(|| vrp.vm_name.clone())
         .unwrap_or_default();
+    w.step(
+        "Browse a restore point: the newest VM restore point, mounted, its guest files listed",
+        &format!("vem restore-points {vm}"),
+    );
     out.line(format!(
         "   VM \"{vm}\": restore point of {} ({})",
         vrp.creation_time_utc

@@ -84,7 +84,7 @@ async fn jobs_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         col("schedule", "SCHEDULE"),
         col("last_result", "LAST RESULT"),
         col("next_run", "NEXT RUN (UTC)"),
-        col("uid", "UID"),
+        col("uid", "UID").optional(),
     ]);
     for j in &jobs {
         let lr = j.uid.as_ref().and_then(|u| last.get(u)).map(String::as_str);
@@ -511,7 +511,7 @@ pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
         col("result", "RESULT"),
         rcol("progress", "%"),
         col("failure_message", "MESSAGE"),
-        col("uid", "UID"),
+        col("uid", "UID").optional(),
     ]);
     for s in sessions {
         let result = s.result.as_ref().map(|r| r.to_string());
@@ -536,7 +536,7 @@ async fn servers_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         col("version", "VERSION"),
         rcol("port", "PORT"),
         col("description", "DESCRIPTION"),
-        col("uid", "UID"),
+        col("uid", "UID").optional(),
     ]);
     for s in &servers {
         t.push(vec![
@@ -572,7 +572,7 @@ async fn repositories_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         rcol("free_space", "FREE"),
         rcol("free_percent", "FREE %"),
         col("backup_server", "SERVER"),
-        col("uid", "UID"),
+        col("uid", "UID").optional(),
     ]);
     for r in &repos {
         let pct = match (r.capacity, r.free_space) {
@@ -638,7 +638,7 @@ async fn restore_points_cmd(out: &Out, em: &emrest::Session, vm: &str, limit: us
         col("point_type", "TYPE"),
         col("algorithm", "ALGORITHM"),
         col("restore_point", "RESTORE POINT"),
-        col("uid", "UID"),
+        col("uid", "UID").optional(),
     ]);
     for p in &points {
         t.push(vec![

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use emrest::runtime::{
     call, write_json, write_xml, Api as _, Body, Casing, Download, Format, Links, Node, Op,
-    Value as _, Verb,
+    Value as _,
 };
 
 use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
@@ -259,7 +259,8 @@ pub async fn call_on(
     let node: Node = em.get::<Node>(&href).await?;
     let links = links_of(&node);
     let body_dyn = body.map(|b| b as &dyn Body);
-    if g.dry_run && op.verb != Verb::Get {
+    // The GET of the representation above finds the link; the operation itself is not sent.
+    if g.dry_run {
         return print_dry_run(out, em, &links, op, body_dyn);
     }
     match op.response {
@@ -444,7 +445,14 @@ pub fn node_table(nodes: &[Node]) -> Table {
         }
     }
     let mut cols = vec![col("Name", "Name")];
-    cols.extend(keys.iter().map(|k| col(k.clone(), k.clone())));
+    cols.extend(keys.iter().map(|k| {
+        let c = col(k.clone(), k.clone());
+        if k.to_ascii_lowercase().ends_with("uid") || k.eq_ignore_ascii_case("Href") {
+            c.optional()
+        } else {
+            c
+        }
+    }));
     let mut t = Table::new(cols);
     for n in nodes {
         let mut row = vec![Cell::opt(n.attr("Name"))];
@@ -513,8 +521,8 @@ pub fn refs_table(nodes: &[Node]) -> Table {
     let mut t = Table::new(vec![
         col("Name", "Name"),
         col("Type", "Type"),
-        col("UID", "UID"),
-        col("Href", "Href"),
+        col("UID", "UID").optional(),
+        col("Href", "Href").optional(),
     ]);
     for n in nodes {
         t.push(vec![
@@ -591,6 +599,7 @@ pub fn api_cmd(out: &Out, what: &ApiWhat) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use emrest::runtime::Verb;
 
     fn op(action: Option<&'static str>, query: Option<&'static str>) -> Op {
         Op {

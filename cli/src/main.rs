@@ -40,14 +40,14 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("vem: cannot start the async runtime: {e}");
+            output::note(format!("vem: cannot start the async runtime: {e}"));
             return ExitCode::from(EXIT_ERROR);
         }
     };
     match rt.block_on(run(cli, out)) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            eprintln!("vem: {}", e.line());
+            output::note(format!("vem: {}", e.line()));
             ExitCode::from(e.code)
         }
     }

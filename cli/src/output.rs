@@ -105,6 +105,16 @@ pub struct Col {
     pub title: String,
     /// Right-aligned (numbers).
     pub right: bool,
+    /// Left out of tables (not JSON) first when the terminal is too narrow.
+    pub optional: bool,
+}
+
+impl Col {
+    /// Marks the column as the first to leave a table that does not fit.
+    pub fn optional(mut self) -> Col {
+        self.optional = true;
+        self
+    }
 }
 
 /// Shorthand for a left-aligned column.
@@ -113,6 +123,7 @@ pub fn col(key: impl Into<String>, title: impl Into<String>) -> Col {
         key: key.into(),
         title: title.into(),
         right: false,
+        optional: false,
     }
 }
 
@@ -122,6 +133,7 @@ pub fn rcol(key: impl Into<String>, title: impl Into<String>) -> Col {
         key: key.into(),
         title: title.into(),
         right: true,
+        optional: false,
     }
 }
 
@@ -246,32 +258,53 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The table as text, fitted into `width` columns when given.
+    /// The table as text, fitted into `width` columns when given: optional columns leave
+    /// first (rightmost first), then the widest columns are cut.
     pub fn render(&self, width: Option<usize>, colour: bool) -> String {
         if self.rows.is_empty() {
             return "(none)\n".to_string();
         }
-        let n = self.cols.len();
-        let mut w: Vec<usize> = self
-            .cols
-            .iter()
-            .map(|c| measure_text_width(&c.title))
-            .collect();
-        for r in &self.rows {
-            for (i, c) in r.iter().enumerate().take(n) {
-                w[i] = w[i].max(measure_text_width(&c.text));
-            }
-        }
-        if let Some(max) = width {
-            fit(&mut w, &self.cols, max.saturating_sub(1));
-        }
-        let mut out = String::new();
-        let header: Vec<String> = self
+        let natural: Vec<usize> = self
             .cols
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let t = pad(&cut(&c.title, w[i]), w[i], c.right);
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|cell| measure_text_width(&cell.text))
+                    .max()
+                    .unwrap_or(0)
+                    .max(measure_text_width(&c.title))
+            })
+            .collect();
+        let mut shown: Vec<usize> = (0..self.cols.len()).collect();
+        let total = |idx: &[usize]| {
+            idx.iter().map(|&i| natural[i]).sum::<usize>() + 2 * idx.len().saturating_sub(1)
+        };
+        if let Some(max) = width {
+            let max = max.saturating_sub(1);
+            while total(&shown) > max {
+                match shown.iter().rposition(|&i| self.cols[i].optional) {
+                    Some(p) => {
+                        shown.remove(p);
+                    }
+                    None => break,
+                }
+            }
+        }
+        let cols: Vec<&Col> = shown.iter().map(|&i| &self.cols[i]).collect();
+        let mut w: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
+        if let Some(max) = width {
+            let owned: Vec<Col> = cols.iter().map(|c| (*c).clone()).collect();
+            fit(&mut w, &owned, max.saturating_sub(1));
+        }
+        let mut out = String::new();
+        let header: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let t = pad(&cut(&c.title, w[k]), w[k], c.right);
                 if colour {
                     Style::new().bold().apply_to(t).to_string()
                 } else {
@@ -281,13 +314,14 @@ impl Table {
             .collect();
         out.push_str(header.join("  ").trim_end());
         out.push('\n');
+        let empty = Cell::none();
         for r in &self.rows {
-            let cells: Vec<String> = r
+            let cells: Vec<String> = shown
                 .iter()
                 .enumerate()
-                .take(n)
-                .map(|(i, c)| {
-                    let t = pad(&cut(&c.text, w[i]), w[i], self.cols[i].right);
+                .map(|(k, &i)| {
+                    let c = r.get(i).unwrap_or(&empty);
+                    let t = pad(&cut(&c.text, w[k]), w[k], self.cols[i].right);
                     match (&c.style, colour) {
                         (Some(s), true) => s.apply_to(t).to_string(),
                         _ => t,
@@ -312,7 +346,7 @@ fn fit(w: &mut [usize], cols: &[Col], max: usize) {
         if widest <= floor {
             return;
         }
-        w[i] = (widest - (total(w) - max)).max(floor);
+        w[i] = widest.saturating_sub(total(w) - max).max(floor);
     }
 }
 
@@ -386,7 +420,9 @@ pub fn spinner(msg: impl Into<String>) -> ProgressBar {
 
 /// A note for people on standard error (kept out of JSON on standard output).
 pub fn note(s: impl AsRef<str>) {
-    eprintln!("{}", s.as_ref());
+    // A closed standard error is no reason to panic.
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", s.as_ref());
 }
 
 #[cfg(test)]
@@ -425,6 +461,28 @@ mod tests {
         assert!(s.contains('…'));
         let wide = t.render(None, false);
         assert!(wide.contains("a very long job name indeed"));
+        // An optional column leaves before anything is cut.
+        let mut t = Table::new(vec![col("a", "name"), col("u", "uid").optional()]);
+        t.push(vec![
+            Cell::text("SQL Backup"),
+            Cell::text("urn:veeam:Job:0000"),
+        ]);
+        let s = t.render(Some(20), false);
+        assert!(s.contains("SQL Backup") && !s.contains("urn"), "{s}");
+        assert!(t.render(Some(200), false).contains("urn:veeam:Job:0000"));
+    }
+
+    #[test]
+    fn narrow_terminals_never_panic() {
+        let cols: Vec<Col> = (0..8)
+            .map(|i| col(format!("k{i}"), format!("COLUMN {i}")))
+            .collect();
+        let mut t = Table::new(cols);
+        t.push((0..8).map(|i| Cell::text("x".repeat(i * 7 + 1))).collect());
+        t.push(vec![Cell::text("é漢字"), Cell::none()]);
+        for width in [0, 1, 5, 20, 40, 80, 200] {
+            let _ = t.render(Some(width), true);
+        }
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub async fn tasks_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         col("state", "STATE"),
         col("result", "RESULT"),
         col("message", "MESSAGE"),
-        col("href", "URL"),
+        col("href", "URL").optional(),
     ]);
     for task in &tasks.task {
         let result = task

@@ -539,6 +539,23 @@ fn call_reaches_operations_by_rel() {
     // A typed GET through a link the server offered.
     let refs = sim.json(&["call", "Job", &id, "Down", "--method", "backup_sessions"]);
     assert!(!array(&refs["Refs"]).is_empty(), "{refs}");
+    // --dry-run prints even a GET without sending it.
+    sim.vem()
+        .args([
+            "call",
+            "Job",
+            "SQL Backup",
+            "Down",
+            "--method",
+            "backup_sessions",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "GET {}jobs/{id}/backupSessions",
+            sim.url()
+        )));
     // Several Down links: the choice is asked for.
     sim.vem()
         .args(["call", "Job", &id, "Down"])
