@@ -149,7 +149,9 @@ fn jobs_table_and_json() {
         .success()
         .stdout(predicate::str::starts_with("NAME"))
         .stdout(predicate::str::contains("LAST RESULT"))
-        .stdout(predicate::str::contains("SQL Backup"));
+        .stdout(predicate::str::contains("SQL Backup"))
+        // Not a terminal (and NO_COLOR): no colour codes.
+        .stdout(predicate::str::contains("\u{1b}").not());
     let jobs = sim.json(&["jobs"]);
     let jobs = array(&jobs);
     assert_eq!(jobs.len(), sim.h().jobs().len());
