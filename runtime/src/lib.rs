@@ -5,12 +5,18 @@
 //! reaches it through the [`ApiInfo`] that the generator emits from the spec.
 //!
 //! - [`Client`] / [`ClientBuilder`]: HTTP (reqwest + rustls with the ring provider), TLS
-//!   settings (system roots, CA bundle, certificate pinning), format and timeouts.
+//!   settings (system roots, CA bundle, certificate pinning), format, timeouts and a deadline
+//!   per call, the [`RetryPolicy`] (reads retried with backoff and jitter; actions re-sent only
+//!   when they provably never left) and the largest answer accepted
+//!   ([`ClientBuilder::max_body_bytes`]).
 //! - [`Session`]: logon with version negotiation, token header, single-flight re-logon on 401,
 //!   logoff through the session's own link.
 //! - [`call`]: follows an operation's link; [`wait_task`] polls tasks; [`Session::query`]
 //!   builds query-service queries with typed [`Filter`]s and lazily paged streams.
-//! - [`xml`] and [`json`]: the codecs between bytes and the format-neutral [`Node`] tree.
+//! - [`xml`] and [`json`]: the codecs between bytes and the format-neutral [`Node`] tree,
+//!   with nesting bounds ([`xml::MAX_DEPTH`], [`json::MAX_DEPTH`]).
+//! - [`SecretString`]: passwords and session tokens, redacted in `Debug`/`Display` and zeroed
+//!   when dropped; no error or log line carries them.
 
 #![warn(missing_docs)]
 
