@@ -4,13 +4,16 @@
 //! The router is an ordinary `axum::Router`, so middleware (fault injection, delays) can be
 //! layered on top of it in [`router`].
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::Router;
+
+use crate::fault::FaultState;
 
 use crate::render::{respond, respond_error, ApiError, ApiResult, Casing, Format};
 use crate::sim::{Logon, RecordedRequest, Sim};
@@ -28,12 +31,21 @@ pub struct Shared {
     pub casing: Casing,
     /// `https` or `http`.
     pub scheme: &'static str,
+    /// Fault injection state.
+    pub fault: Mutex<FaultState>,
+    /// Whether any fault can fire (fast path when not).
+    pub faults_on: AtomicBool,
 }
 
 impl Shared {
     /// Locks the state (a poisoned lock is recovered: the state stays usable).
     pub fn lock(&self) -> MutexGuard<'_, Sim> {
         self.sim.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the fault state.
+    pub fn faults(&self) -> MutexGuard<'_, FaultState> {
+        self.fault.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -121,9 +133,16 @@ impl Req {
     }
 }
 
-/// The router: everything goes through one fallback handler.
+/// The router: everything goes through one fallback handler, behind the fault layer
+/// (which passes requests straight through while no fault is configured).
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new()
+        .fallback(handle)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::fault::layer,
+        ))
+        .with_state(shared)
 }
 
 fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -157,30 +176,38 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let accept = header_str(&parts.headers, header::ACCEPT);
-    let fmt = Format::negotiate(accept.as_deref(), shared.casing);
-    let raw_path = parts.uri.path().to_string();
-    let raw_query = parts.uri.query().map(str::to_string);
-    let header_token = parts
-        .headers
+/// The session token a request carries (the cookie wins over the header).
+pub fn request_token(h: &HeaderMap) -> Option<String> {
+    let header_token = h
         .get("X-RestSvcSessionId")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .filter(|t| !t.is_empty());
-    let token = cookie_token(&parts.headers).or(header_token);
-    let authorization = header_str(&parts.headers, header::AUTHORIZATION);
-    let record = RecordedRequest {
-        method: parts.method.to_string(),
-        path: raw_path.clone(),
-        query: raw_query.clone(),
-        accept,
-        content_type: header_str(&parts.headers, header::CONTENT_TYPE),
-        has_session_token: token.is_some(),
-        has_authorization: authorization.is_some(),
+    cookie_token(h).or(header_token)
+}
+
+/// The log entry of a request (status 0 until answered).
+pub fn record_of(method: &Method, uri: &Uri, h: &HeaderMap) -> RecordedRequest {
+    RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().map(str::to_string),
+        accept: header_str(h, header::ACCEPT),
+        content_type: header_str(h, header::CONTENT_TYPE),
+        has_session_token: request_token(h).is_some(),
+        has_authorization: header_str(h, header::AUTHORIZATION).is_some(),
         status: 0,
-    };
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let record = record_of(&parts.method, &parts.uri, &parts.headers);
+    let fmt = Format::negotiate(record.accept.as_deref(), shared.casing);
+    let raw_path = parts.uri.path().to_string();
+    let raw_query = parts.uri.query().map(str::to_string);
+    let token = request_token(&parts.headers);
+    let authorization = header_str(&parts.headers, header::AUTHORIZATION);
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {

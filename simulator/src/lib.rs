@@ -21,6 +21,7 @@
 mod api;
 mod build;
 pub mod data;
+pub mod fault;
 pub mod filter;
 mod http;
 pub mod render;
@@ -28,8 +29,10 @@ mod sim;
 mod tls;
 mod util;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,10 +40,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use data::Size;
+pub use fault::{Burst, FaultKind, Faults, InjectedFault, Latency, Trickle, Trigger};
 pub use render::Casing;
 pub use sim::{ExecutedAction, RecordedRequest};
 
 use crate::data::{Data, R_FAILED, R_SUCCESS, R_WARNING};
+use crate::fault::{ConnCtl, FaultListener, FaultState};
 use crate::http::Shared;
 use crate::sim::{Behaviour, Sim};
 use crate::util::Kind;
@@ -71,6 +76,8 @@ pub struct SimConfig {
     pub task_polls: u32,
     /// Authenticated requests a started job or restore session stays `Working`.
     pub session_ticks: u32,
+    /// Fault injection (all off by default; see [`Faults`]).
+    pub faults: Faults,
 }
 
 impl Default for SimConfig {
@@ -86,6 +93,7 @@ impl Default for SimConfig {
             anchor: DEFAULT_ANCHOR,
             task_polls: 1,
             session_ticks: 10,
+            faults: Faults::none(),
         }
     }
 }
@@ -163,10 +171,13 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         sim: Mutex::new(Sim::new(data, behaviour, config.anchor)),
         casing: config.json_casing,
         scheme: if config.tls { "https" } else { "http" },
+        faults_on: AtomicBool::new(!config.faults.is_off()),
+        fault: Mutex::new(FaultState::new(config.faults.clone())),
     });
     let tcp = tokio::net::TcpListener::bind(SocketAddr::new(config.bind, config.port)).await?;
     let addr = tcp.local_addr()?;
-    let app = http::router(shared.clone());
+    // The fault layer breaks connections through the `ConnCtl` each connection carries.
+    let app = http::router(shared.clone()).into_make_service_with_connect_info::<ConnCtl>();
     let (tx, rx) = oneshot::channel::<()>();
     let signal = async move {
         let _ = rx.await;
@@ -175,6 +186,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         let cert = tls::self_signed(&[config.bind.to_string()])?;
         let listener = tls::TlsListener::new(tcp, tls::acceptor(&cert)?)?;
         let accept_abort = listener.task.abort_handle();
+        let listener = FaultListener(listener);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
@@ -183,7 +195,9 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         (Some(cert), server, Some(accept_abort))
     } else {
         let server = tokio::spawn(async move {
-            let _ = axum::serve(tcp, app).with_graceful_shutdown(signal).await;
+            let _ = axum::serve(FaultListener(tcp), app)
+                .with_graceful_shutdown(signal)
+                .await;
         });
         (None, server, None)
     };
@@ -328,6 +342,35 @@ impl SimHandle {
             sim.running_restores.push(r);
         }
         sim.tick();
+    }
+
+    /// Replaces the fault configuration (the request counter and the fault counts go on).
+    /// `Faults::none()` turns injection off.
+    pub fn set_faults(&self, faults: Faults) {
+        let on = !faults.is_off();
+        self.shared.faults().config = faults;
+        self.shared.faults_on.store(on, Ordering::SeqCst);
+    }
+
+    /// The fault configuration in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults().config.clone()
+    }
+
+    /// Injected faults so far, by kind (kinds that never fired are absent).
+    pub fn fault_counts(&self) -> BTreeMap<FaultKind, u64> {
+        self.shared.faults().counts.clone()
+    }
+
+    /// Every injected fault so far, in order, with the request it hit.
+    pub fn fault_log(&self) -> Vec<InjectedFault> {
+        self.shared.faults().log.clone()
+    }
+
+    /// How many objects of query type `type_name` (`BackupJobSession`, `Job`, …) match
+    /// `filter` (the query-service grammar) now, as an administrator would see them.
+    pub fn query_count(&self, type_name: &str, filter: Option<&str>) -> Result<usize, String> {
+        api::query::count(&self.shared.lock(), type_name, filter)
     }
 
     /// Number of job sessions (backup, backup copy and replica).

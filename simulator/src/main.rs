@@ -8,11 +8,28 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use emrest_sim::{spawn, Casing, SimConfig, Size};
+use emrest_sim::{spawn, Casing, Faults, SimConfig, Size, Trigger};
 
 const USAGE: &str = "usage: em-sim [--port N] [--bind ADDR] [--tls] [--json-casing pascal|camel] \
 [--size small|default|large] [--idle-timeout SECONDS] [--seed N] [--task-polls N] \
-[--session-ticks N] [--anchor now|UNIX_SECONDS] [--cert-out FILE]";
+[--session-ticks N] [--anchor now|UNIX_SECONDS] [--cert-out FILE]
+       [--faults none|realistic] [--fault-seed N]
+       [--fault-500 T] [--fault-500-burst N] [--fault-503 T] [--fault-503-burst N]
+       [--fault-latency T] [--latency-ms N] [--latency-jitter-ms N]
+       [--fault-reset-before T] [--fault-reset-after T] [--fault-truncate T]
+       [--fault-malformed T] [--fault-content-type T] [--fault-expire T]
+       [--fault-trickle T] [--trickle-bytes N] [--trickle-interval-ms N]
+  T (trigger): a rate 0.0-1.0, every:N, at:N,M,... (request numbers) or off";
+
+fn trigger(flag: &str, v: String) -> Result<Trigger, String> {
+    Trigger::parse(&v).map_err(|e| format!("{flag}: {e}"))
+}
+
+fn number<T: std::str::FromStr>(flag: &str, v: String) -> Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("{flag}: not a whole number"))
+}
 
 fn parse(args: &[String]) -> Result<(SimConfig, Option<String>), String> {
     let mut cfg = SimConfig::default();
@@ -81,6 +98,40 @@ fn parse(args: &[String]) -> Result<(SimConfig, Option<String>), String> {
                 };
             }
             "--cert-out" => cert_out = Some(value(flag)?),
+            "--faults" => {
+                let seed = cfg.faults.seed;
+                cfg.faults = match value(flag)?.to_ascii_lowercase().as_str() {
+                    "none" | "off" => Faults {
+                        seed,
+                        ..Faults::none()
+                    },
+                    "realistic" => Faults::realistic(seed),
+                    other => return Err(format!("--faults: unknown preset `{other}`")),
+                }
+            }
+            "--fault-seed" => cfg.faults.seed = number(flag, value(flag)?)?,
+            "--fault-500" => cfg.faults.http_500.trigger = trigger(flag, value(flag)?)?,
+            "--fault-500-burst" => cfg.faults.http_500.length = number(flag, value(flag)?)?,
+            "--fault-503" => cfg.faults.http_503.trigger = trigger(flag, value(flag)?)?,
+            "--fault-503-burst" => cfg.faults.http_503.length = number(flag, value(flag)?)?,
+            "--fault-latency" => cfg.faults.latency.trigger = trigger(flag, value(flag)?)?,
+            "--latency-ms" => {
+                cfg.faults.latency.fixed = Duration::from_millis(number(flag, value(flag)?)?)
+            }
+            "--latency-jitter-ms" => {
+                cfg.faults.latency.jitter = Duration::from_millis(number(flag, value(flag)?)?)
+            }
+            "--fault-reset-before" => cfg.faults.reset_before = trigger(flag, value(flag)?)?,
+            "--fault-reset-after" => cfg.faults.reset_after = trigger(flag, value(flag)?)?,
+            "--fault-truncate" => cfg.faults.truncated_body = trigger(flag, value(flag)?)?,
+            "--fault-malformed" => cfg.faults.malformed_body = trigger(flag, value(flag)?)?,
+            "--fault-content-type" => cfg.faults.wrong_content_type = trigger(flag, value(flag)?)?,
+            "--fault-expire" => cfg.faults.session_expiry = trigger(flag, value(flag)?)?,
+            "--fault-trickle" => cfg.faults.trickle.trigger = trigger(flag, value(flag)?)?,
+            "--trickle-bytes" => cfg.faults.trickle.chunk = number(flag, value(flag)?)?,
+            "--trickle-interval-ms" => {
+                cfg.faults.trickle.interval = Duration::from_millis(number(flag, value(flag)?)?)
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -134,7 +185,19 @@ fn main() -> ExitCode {
                 eprintln!("em-sim: cannot write {path}: {e}");
             }
         }
+        let faults = !sim.faults().is_off();
+        if faults {
+            eprintln!("em-sim: fault injection is on: {:?}", sim.faults());
+        }
         let _ = tokio::signal::ctrl_c().await;
+        if faults {
+            let counts: Vec<String> = sim
+                .fault_counts()
+                .iter()
+                .map(|(k, n)| format!("{k}={n}"))
+                .collect();
+            eprintln!("em-sim: injected faults: {}", counts.join(" "));
+        }
         sim.shutdown().await;
         ExitCode::SUCCESS
     })

@@ -765,3 +765,36 @@ pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
         .ch(links_node(pl));
     Ok(Reply::ok(result.ch(paging)))
 }
+
+/// How many objects of type `tname` match `filter`, as an administrator without tasks of
+/// its own sees them (for the test helper `SimHandle::query_count`).
+pub fn count(sim: &Sim, tname: &str, filter: Option<&str>) -> Result<usize, String> {
+    let t = qtype(tname).ok_or_else(|| format!("Query type [{tname}] is not supported."))?;
+    let req = Req {
+        method: axum::http::Method::GET,
+        segs: Vec::new(),
+        lsegs: Vec::new(),
+        query: Vec::new(),
+        base: String::new(),
+        fmt: crate::render::Format::Xml,
+        body: axum::body::Bytes::new(),
+        token: None,
+        authorization: None,
+        caller: None,
+    };
+    let ids = (t.ids)(sim, &req);
+    let Some(f) = filter.filter(|f| !f.trim().is_empty()) else {
+        return Ok(ids.len());
+    };
+    let e = parse(f)?;
+    for field in e.fields() {
+        check_field(t, field).map_err(|e| e.message)?;
+    }
+    let mut n = 0;
+    for i in ids {
+        if e.eval(&Rec { sim, i, f: t.field })? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
