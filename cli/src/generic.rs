@@ -3,10 +3,7 @@
 
 use std::io::Write;
 
-use emrest::runtime::{
-    call, write_json, write_xml, Api as _, Body, Casing, Download, Format, Links, Node, Op,
-    Value as _,
-};
+use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, Value as _};
 
 use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
 use crate::error::{CliError, Result};
@@ -50,43 +47,6 @@ pub fn links_of(node: &Node) -> Links {
         .unwrap_or_default()
 }
 
-/// The URL a request for `op` through `href` goes to, as the runtime builds it: resolved
-/// against the base, kept on the base's origin, with `?action=` and the op's query added
-/// when the link lacks them.
-pub fn op_url(base: &str, href: &str, op: &Op) -> Result<String> {
-    let base = url::Url::parse(base).map_err(|e| CliError::error(format!("base URL: {e}")))?;
-    let mut url = base
-        .join(href.trim())
-        .map_err(|e| CliError::error(format!("link `{href}` is not a URL: {e}")))?;
-    if url.origin() != base.origin() {
-        let _ = url.set_scheme(base.scheme());
-        let _ = url.set_host(base.host_str());
-        let _ = url.set_port(base.port());
-    }
-    let has =
-        |url: &url::Url, key: &str| url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key));
-    let mut add: Vec<(String, String)> = Vec::new();
-    if let Some(a) = op.action {
-        if !has(&url, "action") {
-            add.push(("action".into(), a.into()));
-        }
-    }
-    if let Some(q) = op.query {
-        for (k, v) in url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes()) {
-            if !has(&url, &k) {
-                add.push((k.into_owned(), v.into_owned()));
-            }
-        }
-    }
-    if !add.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (k, v) in &add {
-            pairs.append_pair(k, v);
-        }
-    }
-    Ok(url.to_string())
-}
-
 /// Prints the request `op` would send through `links` (for `--dry-run`).
 pub fn print_dry_run(
     out: &Out,
@@ -95,37 +55,34 @@ pub fn print_dry_run(
     op: &Op,
     body: Option<&dyn Body>,
 ) -> Result<()> {
-    let link = links
-        .find(op.rel, op.link_type, op.link_name)
-        .map_err(|_| {
+    // The runtime builds the request exactly as `call` would (link lookup, origin, query,
+    // encoding in the session's format and casing); nothing is sent.
+    let req = em.prepare(links, op, body).map_err(|e| match e {
+        emrest::Error::LinkNotOffered { .. } | emrest::Error::AmbiguousLink { .. } => {
             CliError::error(format!(
                 "{} does not offer a `{}` link{}: the server does not allow this operation on it now",
                 op.owner,
                 op.rel,
                 op.link_type.map(|t| format!(" of type `{t}`")).unwrap_or_default()
             ))
-        })?;
-    let url = op_url(em.base_url(), &link.href, op)?;
-    let body_text = body.map(|b| {
-        let node = b.body_node();
-        match em.format() {
-            Format::Xml => write_xml(&node, namespace()),
-            Format::Json => write_json(&node, Casing::Pascal),
         }
-    });
+        other => CliError::error(other.to_string()),
+    })?;
+    let url = req.url;
+    let body_text = req.body;
     if out.json {
         out.json_value(&serde_json::json!({
             "dry_run": true,
             "method": op.verb.as_str(),
             "url": url,
-            "content_type": body.map(|_| em.format().media_type()),
+            "content_type": req.content_type,
             "body": body_text,
         }));
     } else {
         out.line(format!("dry run: would send {} {url}", op.verb.as_str()));
         match body_text {
             Some(t) => {
-                out.line(format!("Content-Type: {}", em.format().media_type()));
+                out.line(format!("Content-Type: {}", req.content_type.unwrap_or("")));
                 out.line(t.trim_end());
             }
             None => out.line("(no body)"),
@@ -599,53 +556,6 @@ pub fn api_cmd(out: &Out, what: &ApiWhat) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use emrest::runtime::Verb;
-
-    fn op(action: Option<&'static str>, query: Option<&'static str>) -> Op {
-        Op {
-            owner: "Job",
-            rel: "Start",
-            link_type: None,
-            link_name: None,
-            method: "start",
-            verb: Verb::Post,
-            action,
-            query,
-            path: "/jobs/{ID}?action=start",
-            request: None,
-            response: Some("Task"),
-            status: &[202],
-            task: true,
-        }
-    }
-
-    #[test]
-    fn op_urls() {
-        let base = "https://em:9398/api/";
-        assert_eq!(
-            op_url(base, "https://em:9398/api/jobs/1", &op(Some("start"), None)).unwrap(),
-            "https://em:9398/api/jobs/1?action=start"
-        );
-        assert_eq!(
-            op_url(
-                base,
-                "https://em:9398/api/jobs/1?action=start",
-                &op(Some("start"), None)
-            )
-            .unwrap(),
-            "https://em:9398/api/jobs/1?action=start"
-        );
-        // A link naming another host stays on the configured origin.
-        assert_eq!(
-            op_url(
-                base,
-                "https://other:1/api/jobs/1",
-                &op(None, Some("format=Entity"))
-            )
-            .unwrap(),
-            "https://em:9398/api/jobs/1?format=Entity"
-        );
-    }
 
     #[test]
     fn targets() {

@@ -1173,6 +1173,38 @@ impl<A: Api> Session<A> {
         self.get(&link.href).await
     }
 
+    /// Reads `repr` again from its own `Href` (a fresh copy of a job, a session, …).
+    pub async fn reload<T: Repr + Send>(&self, repr: &T) -> Result<T> {
+        let href = repr
+            .href()
+            .ok_or_else(|| {
+                Error::config(format!("this `{}` carries no Href to reload from", T::ROOT))
+            })?
+            .to_string();
+        self.get(&href).await
+    }
+
+    /// The request that following `op` among `links` with `body` would send — same link
+    /// lookup, URL rules and encoding as the real call — without sending it.
+    pub fn prepare(
+        &self,
+        links: &Links,
+        op: &Op,
+        body: Option<&dyn Body>,
+    ) -> Result<PreparedRequest> {
+        let (url, body) = request_parts(&self.inner.client, links, op, body)?;
+        let (content_type, body) = match body {
+            Some((bytes, ct)) => (Some(ct), Some(String::from_utf8_lossy(&bytes).into_owned())),
+            None => (None, None),
+        };
+        Ok(PreparedRequest {
+            verb: op.verb,
+            url: url.to_string(),
+            content_type,
+            body,
+        })
+    }
+
     /// Deletes this session's own logon session through the logoff link of its own
     /// representation. Later calls fail with [`Error::Config`].
     pub async fn logoff(&self) -> Result<()> {
@@ -1399,14 +1431,39 @@ async fn call_raw(
     op: &'static Op,
     body: Option<&dyn Body>,
 ) -> Result<RawResponse> {
-    let link = links
-        .find_for_op(op)
-        .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
-    let url = op_url(&session.client, &link.href, op)?;
-    let body = body.map(|b| session.client.encode(b));
+    let (url, body) = request_parts(&session.client, links, op, body)?;
     session
         .request(op.verb, &url, body.as_ref(), op.status)
         .await
+}
+
+/// The URL and encoded body of `op` followed among `links`: what [`call`] sends and
+/// [`Session::prepare`] shows.
+fn request_parts(
+    client: &ClientInner,
+    links: &Links,
+    op: &Op,
+    body: Option<&dyn Body>,
+) -> Result<(Url, Option<(Bytes, &'static str)>)> {
+    let link = links
+        .find_for_op(op)
+        .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
+    let url = op_url(client, &link.href, op)?;
+    Ok((url, body.map(|b| client.encode(b))))
+}
+
+/// A request as [`call`] would send it, built without sending anything (for previews such
+/// as a command-line `--dry-run`). The session token is not part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedRequest {
+    /// HTTP verb.
+    pub verb: Verb,
+    /// Final URL (link Href on the configured origin, with `?action=` and extra query added).
+    pub url: String,
+    /// Content type of the body, if there is one.
+    pub content_type: Option<&'static str>,
+    /// The encoded body, if there is one.
+    pub body: Option<String>,
 }
 
 #[cfg(test)]

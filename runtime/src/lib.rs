@@ -34,8 +34,8 @@ mod tls;
 pub mod xml;
 
 pub use client::{
-    call, Body, Client, ClientBuilder, Download, Format, RawResponse, Response, RetryPolicy,
-    Session, DEFAULT_MAX_BODY_BYTES,
+    call, Body, Client, ClientBuilder, Download, Format, PreparedRequest, RawResponse, Response,
+    RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
 };
 pub use error::{ApiError, Error, Result, TransportKind};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};

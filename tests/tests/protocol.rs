@@ -170,3 +170,59 @@ async fn logoff_deletes_its_own_session_only() {
     assert!(b_href.ends_with(&last.path[last.path.rfind('/').unwrap()..]));
     a.jobs().await.expect("the other session still works");
 }
+
+#[tokio::test]
+async fn prepare_shows_the_exact_request_without_sending_it() {
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let job = em
+        .jobs()
+        .await
+        .unwrap()
+        .ref_
+        .remove(0)
+        .alternate(&em)
+        .await
+        .unwrap();
+    let links = job.links.clone().unwrap();
+    let start = links.find("Start", None, None).unwrap().href.clone();
+    sim.clear_requests();
+    let clone_op = emrest::runtime::Op {
+        owner: "Job",
+        rel: "Clone",
+        link_type: None,
+        link_name: None,
+        method: "clone_job",
+        verb: emrest::runtime::Verb::Post,
+        action: Some("clone"),
+        query: None,
+        path: "/jobs/{ID}?action=clone",
+        request: Some("JobCloneSpec"),
+        response: Some("Task"),
+        status: &[202],
+        task: true,
+    };
+    let spec = JobCloneSpec {
+        backup_job_clone_info: Some(BackupJobCloneInfo {
+            job_name: "Preview".into(),
+            folder_name: "Preview".into(),
+            repository_uid: "urn:veeam:Repository:1".into(),
+            description: None,
+        }),
+        ..Default::default()
+    };
+    let req = em.prepare(&links, &clone_op, Some(&spec)).unwrap();
+    assert_eq!(req.verb.as_str(), "POST");
+    assert_eq!(req.url, start.replace("action=start", "action=clone"));
+    assert_eq!(req.content_type, Some("application/xml"));
+    let body = req.body.unwrap();
+    assert!(
+        body.contains("<JobCloneSpec xmlns=\"http://www.veeam.com/ent/v1.0\""),
+        "{body}"
+    );
+    assert!(body.contains("<JobName>Preview</JobName>"), "{body}");
+    assert!(sim.requests().is_empty(), "nothing was sent");
+    // A reload reads the representation again from its own Href.
+    let again = em.reload(&job).await.unwrap();
+    assert_eq!(again.uid, job.uid);
+}
