@@ -1,0 +1,114 @@
+//! Issue #6, items 1 and 2: typed decoding of realistic EM documents next to the practical
+//! limit of the same bytes.
+//!
+//! - XML: `emrest::runtime::decode_xml::<T>` vs a quick-xml raw event loop visiting every
+//!   element, attribute and text (`xml/<doc>/typed` vs `xml/<doc>/raw`);
+//! - JSON (v12 PascalCase and v13 camelCase): `decode_json::<T>` vs
+//!   `serde_json::from_slice::<serde_json::Value>` (`json-pascal/<doc>/typed` vs `…/value`).
+//!
+//! Throughput is reported in bytes; `compare.sh` turns criterion's medians into MB/s.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use emrest::{EntityReferences, Jobs, QueryResult};
+use emrest_bench::{raw_xml_visit, Doc, Docs};
+use emrest_runtime::{decode_json, decode_xml};
+
+fn typed_xml(doc: &Doc) -> usize {
+    match doc.name {
+        "refs10k" => decode_xml::<EntityReferences>(&doc.bytes)
+            .unwrap()
+            .ref_
+            .len(),
+        "jobs1k" => decode_xml::<Jobs>(&doc.bytes).unwrap().job.len(),
+        "query1k" => query_items(decode_xml::<QueryResult>(&doc.bytes).unwrap()),
+        other => unreachable!("{other}"),
+    }
+}
+
+fn typed_json(doc: &Doc) -> usize {
+    match doc.name {
+        "refs10k" => decode_json::<EntityReferences>(&doc.bytes)
+            .unwrap()
+            .ref_
+            .len(),
+        "jobs1k" => decode_json::<Jobs>(&doc.bytes).unwrap().job.len(),
+        "query1k" => query_items(decode_json::<QueryResult>(&doc.bytes).unwrap()),
+        other => unreachable!("{other}"),
+    }
+}
+
+fn query_items(q: QueryResult) -> usize {
+    q.entities
+        .and_then(|e| e.backup_job_sessions)
+        .map_or(0, |s| s.len())
+}
+
+fn value_json(doc: &Doc) -> usize {
+    let v: serde_json::Value = serde_json::from_slice(&doc.bytes).unwrap();
+    v.as_object().map_or(0, |o| o.len())
+}
+
+fn benches(c: &mut Criterion) {
+    let docs = Docs::load();
+    // Sanity: the typed decoders see every item (a benchmark of a failing decode is worthless).
+    for d in &docs.xml {
+        assert_eq!(typed_xml(d), d.items, "xml {}", d.name);
+        eprintln!("xml/{}: {} bytes, {} items", d.name, d.bytes.len(), d.items);
+    }
+    for (set, docs) in [
+        ("json-pascal", &docs.json_pascal),
+        ("json-camel", &docs.json_camel),
+    ] {
+        for d in docs {
+            assert_eq!(typed_json(d), d.items, "{set} {}", d.name);
+            eprintln!(
+                "{set}/{}: {} bytes, {} items",
+                d.name,
+                d.bytes.len(),
+                d.items
+            );
+        }
+    }
+
+    let mut g = c.benchmark_group("xml");
+    for d in &docs.xml {
+        g.throughput(Throughput::Bytes(d.bytes.len() as u64));
+        g.bench_with_input(BenchmarkId::new(d.name, "typed"), d, |b, d| {
+            b.iter(|| black_box(typed_xml(black_box(d))))
+        });
+        g.bench_with_input(BenchmarkId::new(d.name, "raw"), d, |b, d| {
+            b.iter(|| black_box(raw_xml_visit(black_box(&d.bytes))))
+        });
+    }
+    g.finish();
+
+    for (set, docs) in [
+        ("json-pascal", &docs.json_pascal),
+        ("json-camel", &docs.json_camel),
+    ] {
+        let mut g = c.benchmark_group(set);
+        for d in docs {
+            g.throughput(Throughput::Bytes(d.bytes.len() as u64));
+            g.bench_with_input(BenchmarkId::new(d.name, "typed"), d, |b, d| {
+                b.iter(|| black_box(typed_json(black_box(d))))
+            });
+            g.bench_with_input(BenchmarkId::new(d.name, "value"), d, |b, d| {
+                b.iter(|| black_box(value_json(black_box(d))))
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = decode;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    targets = benches
+}
+criterion_main!(decode);
