@@ -14,6 +14,7 @@
 //! sessions, tasks, request log, action counters); `http` is the axum front; `api::*` are the
 //! resource families (each builds its representations as `emrest_runtime::Node`s with its own
 //! link tables); `render` is the single place where nodes become XML or JSON responses;
+//! [`fault`] injects errors, delays, broken connections and expiries for reliability tests;
 //! [`filter`] is the query grammar.
 
 #![forbid(unsafe_code)]

@@ -451,3 +451,30 @@ fn binary_takes_fault_flags() {
         );
     }
 }
+
+#[tokio::test]
+async fn resets_break_tls_connections_too() {
+    let sim = spawn(SimConfig {
+        tls: true,
+        faults: Faults {
+            reset_after: at(&[2]),
+            ..Faults::none()
+        },
+        ..SimConfig::small()
+    })
+    .await
+    .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = Client::builder()
+        .pool_max_idle_per_host(0)
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let ok = http.get(sim.url()).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    ok.bytes().await.unwrap();
+    let err = http.get(sim.url()).send().await.unwrap_err();
+    assert!(!err.is_connect(), "{err:?}");
+    assert_eq!(count(&sim, FaultKind::ResetAfter), 1);
+    assert_eq!(http.get(sim.url()).send().await.unwrap().status(), 200);
+}
