@@ -5,6 +5,7 @@
 //! whitespace-only text and tolerates a UTF-8 byte-order mark. Writing emits an XML
 //! declaration, the API's namespace on the root, children in order and escaped text.
 
+use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -29,12 +30,13 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
     config.check_end_names = true;
     config.expand_empty_elements = false;
 
-    // Open elements, each with the index in `done` where its finished children start.
-    // Children wait in the one `done` buffer and move into their parent once, into a
-    // vector of exactly their number, when the parent ends: no per-element vector growth
-    // (a list of 10,000 items would otherwise be reallocated and copied 14 times).
-    let mut stack: Vec<(Node, usize)> = Vec::new();
-    let mut done: Vec<Node> = Vec::new();
+    // Elements are built in one buffer, `nodes`, in document order; `open` holds the index of
+    // each element not yet ended. When an element ends, the nodes after it are exactly its
+    // children: they move into it once, into a vector of exactly their number. No per-element
+    // vector growth (a list of 10,000 items would otherwise be reallocated 14 times) and each
+    // node is moved twice at most.
+    let mut open: Vec<usize> = Vec::new();
+    let mut nodes: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
     loop {
         let pos = reader.buffer_position();
@@ -46,51 +48,55 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
                 if root.is_some() {
                     return Err(DecodeError::new("content after the root element"));
                 }
-                if stack.len() >= MAX_DEPTH {
+                if open.len() >= MAX_DEPTH {
                     return Err(DecodeError::new(format!(
                         "XML nested deeper than {MAX_DEPTH} elements"
                     )));
                 }
-                stack.push((start_node(&e)?, done.len()));
+                open.push(nodes.len());
+                nodes.push(start_node(text, &e)?);
             }
             Event::Empty(e) => {
                 if root.is_some() {
                     return Err(DecodeError::new("content after the root element"));
                 }
-                if stack.len() >= MAX_DEPTH {
+                if open.len() >= MAX_DEPTH {
                     return Err(DecodeError::new(format!(
                         "XML nested deeper than {MAX_DEPTH} elements"
                     )));
                 }
-                let node = start_node(&e)?;
-                if stack.is_empty() {
+                let node = start_node(text, &e)?;
+                if open.is_empty() {
                     root = Some(node);
                 } else {
-                    done.push(node);
+                    nodes.push(node);
                 }
             }
             Event::End(_) => {
-                let (mut node, first_child) = stack
+                let at = open
                     .pop()
                     .ok_or_else(|| DecodeError::new("unbalanced end tag"))?;
+                let children: Vec<Node> = if nodes.len() > at + 1 {
+                    nodes.drain(at + 1..).collect()
+                } else {
+                    Vec::new()
+                };
+                let node = &mut nodes[at];
+                node.children = children;
                 if node.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
                     node.text = None;
                 }
-                if done.len() > first_child {
-                    node.children = done.drain(first_child..).collect();
-                }
-                if stack.is_empty() {
-                    root = Some(node);
-                } else {
-                    done.push(node);
+                if open.is_empty() {
+                    root = nodes.pop();
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .unescape()
+                let raw = in_doc(text, &t)
+                    .map_err(|e| DecodeError::new(format!("text is not UTF-8: {e}")))?;
+                let s = unescape(raw)
                     .map_err(|e| DecodeError::new(format!("bad entity in text: {e}")))?;
-                match stack.last_mut() {
-                    Some((n, _)) => n.text.get_or_insert_with(String::new).push_str(&s),
+                match open.last() {
+                    Some(&at) => nodes[at].text.get_or_insert_with(String::new).push_str(&s),
                     None if s.trim().is_empty() => {}
                     None => return Err(DecodeError::new("text outside the root element")),
                 }
@@ -99,8 +105,8 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
                 let raw = t.into_inner();
                 let s = std::str::from_utf8(&raw)
                     .map_err(|e| DecodeError::new(format!("CDATA is not UTF-8: {e}")))?;
-                match stack.last_mut() {
-                    Some((n, _)) => n.text.get_or_insert_with(String::new).push_str(s),
+                match open.last() {
+                    Some(&at) => nodes[at].text.get_or_insert_with(String::new).push_str(s),
                     None => return Err(DecodeError::new("CDATA outside the root element")),
                 }
             }
@@ -109,14 +115,29 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
             _ => {}
         }
     }
-    if !stack.is_empty() {
+    if !open.is_empty() {
         return Err(DecodeError::new("XML ended inside an element"));
     }
     root.ok_or_else(|| DecodeError::new("XML has no root element"))
 }
 
-fn start_node(e: &BytesStart<'_>) -> Result<Node, DecodeError> {
-    let name = std::str::from_utf8(e.local_name().into_inner())
+/// `part` as text. The reader works on `doc`, already checked to be UTF-8, and hands out
+/// slices of it: those are found by address and not checked again (quick-xml's own
+/// `unescape_value`/`unescape` would validate every value a second time). Anything else is
+/// checked.
+fn in_doc<'x>(doc: &'x str, part: &'x [u8]) -> Result<&'x str, std::str::Utf8Error> {
+    let start = (part.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+    match start
+        .checked_add(part.len())
+        .and_then(|end| doc.get(start..end))
+    {
+        Some(s) if s.as_ptr() == part.as_ptr() => Ok(s),
+        _ => std::str::from_utf8(part),
+    }
+}
+
+fn start_node(doc: &str, e: &BytesStart<'_>) -> Result<Node, DecodeError> {
+    let name = in_doc(doc, e.local_name().into_inner())
         .map_err(|_| DecodeError::new("element name is not UTF-8"))?;
     let mut node = Node::new(name);
     for attr in e.attributes().with_checks(true) {
@@ -125,14 +146,14 @@ fn start_node(e: &BytesStart<'_>) -> Result<Node, DecodeError> {
         if attr.key.as_namespace_binding().is_some() {
             continue;
         }
-        let key = std::str::from_utf8(attr.key.local_name().into_inner())
-            .map_err(|_| DecodeError::new("attribute name is not UTF-8").within(name))?
-            .to_string();
-        let value = attr
-            .unescape_value()
+        let key = in_doc(doc, attr.key.local_name().into_inner())
+            .map_err(|_| DecodeError::new("attribute name is not UTF-8").within(name))?;
+        let raw = in_doc(doc, &attr.value)
+            .map_err(|_| DecodeError::new(format!("`{key}` is not UTF-8")).within(name))?;
+        let value = unescape(raw)
             .map_err(|err| DecodeError::new(format!("bad entity in `{key}`: {err}")).within(name))?
             .into_owned();
-        node.attrs.push((key, value));
+        node.attrs.push((key.to_string(), value));
     }
     Ok(node)
 }
