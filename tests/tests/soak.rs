@@ -94,15 +94,18 @@ struct Tally {
     /// Start calls and successful starts per job id.
     calls: BTreeMap<String, (u64, u64)>,
     errors: BTreeMap<String, u64>,
+    /// The first message of each kind of error.
+    samples: BTreeMap<String, String>,
     problems: Vec<String>,
 }
 
 impl Tally {
     fn error(&mut self, what: &str, e: &Error) {
-        *self
-            .errors
-            .entry(format!("{what}: {}", kind(e)))
-            .or_default() += 1;
+        let k = format!("{what}: {}", kind(e));
+        self.samples
+            .entry(k.clone())
+            .or_insert_with(|| e.to_string().chars().take(240).collect());
+        *self.errors.entry(k).or_default() += 1;
     }
 }
 
@@ -559,6 +562,9 @@ async fn soak_under_every_fault() {
         for (k, v) in w.errors {
             *t.errors.entry(k).or_default() += v;
         }
+        for (k, v) in w.samples {
+            t.samples.entry(k).or_insert(v);
+        }
         t.problems.extend(w.problems);
     }
     let requests = sim.requests();
@@ -686,6 +692,12 @@ async fn soak_under_every_fault() {
     println!("  errors seen by the workers:");
     for (k, v) in &t.errors {
         println!("    {v:5}  {k}");
+        if std::env::var_os("EMREST_SOAK_VERBOSE").is_some() {
+            println!(
+                "           e.g. {}",
+                t.samples.get(k).map_or("", String::as_str)
+            );
+        }
     }
     for p in t.problems.iter().chain(&dup_problems) {
         println!("  PROBLEM: {p}");
