@@ -17,6 +17,9 @@
 //! (every start that returned a task was observed to its end, every completed query read
 //! each page once: as many items as em-sim counts for the filter, no UID twice); bounded
 //! memory (VmHWM). Printed: requests, faults by kind, retries, re-logons, outcomes.
+//!
+//! `EMREST_SOAK_SEED=N` picks another fault seed (default 7); `EMREST_SOAK_VERBOSE=1` prints
+//! one message of each kind of error the workers saw. Run with `--nocapture` to see figures.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
