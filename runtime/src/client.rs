@@ -212,8 +212,8 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 ///
 /// The policy is fixed by what a retry could do to the server:
 ///
-/// - **Reads** (`GET`) are retried after a broken connection, a timeout, or a 429/502/503/504
-///   answer, with exponential backoff and jitter, at most [`Self::max_attempts`] attempts in
+/// - **Reads** (`GET`) are retried after a broken connection, a timeout, or a
+///   429/500/502/503/504 answer (EM's 500s are often transient; a read is safe to repeat), with exponential backoff and jitter, at most [`Self::max_attempts`] attempts in
 ///   all and never past the call's deadline ([`ClientBuilder::call_timeout`]).
 /// - **Actions** (`POST`, `PUT`, `DELETE`) are sent again only when they provably never left
 ///   the client: the connection could not be opened (refused, unreachable, DNS, connect
@@ -812,7 +812,7 @@ impl ClientInner {
 
     /// Sends with the [`RetryPolicy`]: a request that provably never left the client is
     /// retried whatever its verb; a GET also after a broken connection, a timeout or a
-    /// 429/502/503/504. Never more than `max_attempts` attempts, never past `deadline`.
+    /// 429/500/502/503/504. Never more than `max_attempts` attempts, never past `deadline`.
     async fn send(
         &self,
         verb: Verb,
@@ -826,7 +826,7 @@ impl ClientInner {
         loop {
             let res = self.send_once(verb, url, body, auth, deadline).await;
             let retry = match &res {
-                Ok(r) => verb == Verb::Get && matches!(r.status, 429 | 502..=504),
+                Ok(r) => verb == Verb::Get && matches!(r.status, 429 | 500 | 502..=504),
                 Err(f) => match f.error {
                     Error::Transport { .. } | Error::Timeout { .. } => {
                         f.not_sent || verb == Verb::Get

@@ -226,3 +226,50 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
     let again = em.reload(&job).await.unwrap();
     assert_eq!(again.uid, job.uid);
 }
+
+#[tokio::test]
+async fn a_500_is_retried_for_reads_and_never_for_actions() {
+    use emrest_sim::{Burst, Faults, Trigger};
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let job = em
+        .jobs()
+        .await
+        .unwrap()
+        .ref_
+        .remove(0)
+        .alternate(&em)
+        .await
+        .unwrap();
+    let fail_next = |sim: &SimHandle| {
+        let next = sim.requests().len() as u64 + 1;
+        sim.set_faults(Faults {
+            http_500: Burst {
+                trigger: Trigger::At(vec![next]),
+                length: 1,
+            },
+            ..Faults::default()
+        });
+    };
+    // A read: the 500 is absorbed by one retry.
+    fail_next(&sim);
+    em.jobs().await.expect("the read is retried");
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [200, 500]);
+    // An action: the 500 is reported, the request is not sent again.
+    fail_next(&sim);
+    let before = sim.requests().len();
+    let err = job.start(&em).await.expect_err("the 500 is reported");
+    assert_eq!(err.status(), Some(500), "{err}");
+    let posts = sim.requests()[before..]
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 1, "a start is never re-sent after a 500");
+}
