@@ -122,6 +122,16 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// A task being waited for disappeared (404): the server keeps tasks per logon session,
+    /// so a task is lost when the session that started it expired and was renewed, or when
+    /// someone deleted it. The operation may still have run: check the object it affects.
+    #[error("task {href} ({operation}) is gone while waiting for it: the server keeps tasks per logon session (renewed or deleted); check the affected object")]
+    TaskLost {
+        /// URL of the task.
+        href: String,
+        /// Operation the task ran, as last seen.
+        operation: String,
+    },
     /// Something took longer than allowed.
     #[error("timed out after {after:?}: {what}")]
     Timeout {

@@ -121,7 +121,16 @@ pub async fn wait_task_with<A: Api, T: Repr + Send>(
                 let sleep = interval.min(options.deadline - elapsed);
                 tokio::time::sleep(sleep).await;
                 interval = (interval * 2).min(options.max_interval);
-                current = session.get::<Node>(&href).await?;
+                current = match session.get::<Node>(&href).await {
+                    Ok(n) => n,
+                    Err(e) if e.status() == Some(404) => {
+                        return Err(Error::TaskLost {
+                            href: href.clone(),
+                            operation: current.scalar(info.operation).unwrap_or("").to_string(),
+                        })
+                    }
+                    Err(e) => return Err(e),
+                };
             }
         }
     }

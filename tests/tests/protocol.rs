@@ -273,3 +273,32 @@ async fn a_500_is_retried_for_reads_and_never_for_actions() {
         .count();
     assert_eq!(posts, 1, "a start is never re-sent after a 500");
 }
+
+#[tokio::test]
+async fn a_task_lost_with_its_logon_session_is_a_typed_error() {
+    let sim = emrest_sim::spawn(SimConfig {
+        task_polls: 3,
+        ..SimConfig::small()
+    })
+    .await
+    .unwrap();
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let job = em
+        .jobs()
+        .await
+        .unwrap()
+        .ref_
+        .remove(0)
+        .alternate(&em)
+        .await
+        .unwrap();
+    let task = job.start(&em).await.unwrap();
+    // The session expires while the task runs: after the re-logon, the task is unknown.
+    sim.expire_all_sessions();
+    let err = task
+        .wait(&em)
+        .await
+        .expect_err("the task went with its session");
+    assert!(matches!(err, Error::TaskLost { .. }), "{err:?}");
+    assert!(err.to_string().contains("StartJob"), "{err}");
+}
