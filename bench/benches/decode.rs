@@ -2,7 +2,8 @@
 //! limit of the same bytes.
 //!
 //! - XML: `emrest::runtime::decode_xml::<T>` vs a quick-xml raw event loop visiting every
-//!   element, attribute and text (`xml/<doc>/typed` vs `xml/<doc>/raw`);
+//!   element, attribute and text (`xml/<doc>/typed` vs `xml/<doc>/raw`); `xml/<doc>/stream`
+//!   is the prototype of [`emrest_bench::stream`] (same structs, no `Node` tree), for evidence;
 //! - JSON (v12 PascalCase and v13 camelCase): `decode_json::<T>` vs
 //!   `serde_json::from_slice::<serde_json::Value>` (`json-pascal/<doc>/typed` vs `…/value`).
 //!
@@ -46,6 +47,15 @@ fn query_items(q: QueryResult) -> usize {
         .map_or(0, |s| s.len())
 }
 
+/// The prototype streaming decoders (no `Node` tree), where one exists.
+fn stream_decoder(name: &str) -> Option<fn(&[u8]) -> usize> {
+    match name {
+        "refs10k" => Some(|b| emrest_bench::stream::entity_refs(b).len()),
+        "query1k" => Some(|b| emrest_bench::stream::query_sessions(b).len()),
+        _ => None,
+    }
+}
+
 fn value_json(doc: &Doc) -> usize {
     let v: serde_json::Value = serde_json::from_slice(&doc.bytes).unwrap();
     v.as_object().map_or(0, |o| o.len())
@@ -56,6 +66,24 @@ fn benches(c: &mut Criterion) {
     // Sanity: the typed decoders see every item (a benchmark of a failing decode is worthless).
     for d in &docs.xml {
         assert_eq!(typed_xml(d), d.items, "xml {}", d.name);
+        if let Some(stream) = stream_decoder(d.name) {
+            assert_eq!(stream(&d.bytes), d.items, "stream {}", d.name);
+        }
+        // The prototype yields exactly what the runtime's decoder yields.
+        match d.name {
+            "refs10k" => assert!(
+                emrest_bench::stream::entity_refs(&d.bytes)
+                    == decode_xml::<EntityReferences>(&d.bytes).unwrap().ref_
+            ),
+            "query1k" => assert!(
+                Some(emrest_bench::stream::query_sessions(&d.bytes))
+                    == decode_xml::<QueryResult>(&d.bytes)
+                        .unwrap()
+                        .entities
+                        .and_then(|e| e.backup_job_sessions)
+            ),
+            _ => {}
+        }
         eprintln!("xml/{}: {} bytes, {} items", d.name, d.bytes.len(), d.items);
     }
     for (set, docs) in [
@@ -79,6 +107,11 @@ fn benches(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new(d.name, "typed"), d, |b, d| {
             b.iter(|| black_box(typed_xml(black_box(d))))
         });
+        if let Some(stream) = stream_decoder(d.name) {
+            g.bench_with_input(BenchmarkId::new(d.name, "stream"), d, |b, d| {
+                b.iter(|| black_box(stream(black_box(&d.bytes))))
+            });
+        }
         g.bench_with_input(BenchmarkId::new(d.name, "raw"), d, |b, d| {
             b.iter(|| black_box(raw_xml_visit(black_box(&d.bytes))))
         });

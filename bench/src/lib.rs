@@ -5,6 +5,8 @@
 //!
 //! Nothing here asserts a time: the numbers are printed by `bench/compare.sh`.
 
+pub mod stream;
+
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -203,8 +205,47 @@ pub struct Docs {
 const Q1K: &str = "query?type=BackupJobSession&format=Entities&pageSize=1000";
 
 impl Docs {
-    /// Fetches and shapes the documents (starts two large simulators, one per JSON casing).
+    /// The documents, fresh from em-sim; with `EMREST_BENCH_DOCS=DIR` they are kept in (and
+    /// later read from) DIR, which makes profiling runs start at once.
     pub fn load() -> Docs {
+        let Some(dir) = std::env::var_os("EMREST_BENCH_DOCS").map(std::path::PathBuf::from) else {
+            return Docs::fetch();
+        };
+        let sets = ["xml", "json-pascal", "json-camel"];
+        let names = [("refs10k", 10_000), ("jobs1k", 1_000), ("query1k", 1_000)];
+        let path = |set: &str, name: &str| dir.join(format!("{set}-{name}"));
+        if !path("json-camel", "query1k").exists() {
+            let docs = Docs::fetch();
+            std::fs::create_dir_all(&dir).expect("docs dir");
+            for (set, list) in sets
+                .iter()
+                .zip([&docs.xml, &docs.json_pascal, &docs.json_camel])
+            {
+                for d in list {
+                    std::fs::write(path(set, d.name), &d.bytes).expect("write doc");
+                }
+            }
+            return docs;
+        }
+        let read = |set: &str| -> Vec<Doc> {
+            names
+                .iter()
+                .map(|&(name, items)| Doc {
+                    name,
+                    bytes: std::fs::read(path(set, name)).expect("read doc"),
+                    items,
+                })
+                .collect()
+        };
+        Docs {
+            xml: read(sets[0]),
+            json_pascal: read(sets[1]),
+            json_camel: read(sets[2]),
+        }
+    }
+
+    /// Fetches and shapes the documents (starts two large simulators, one per JSON casing).
+    pub fn fetch() -> Docs {
         let pascal = SimThread::start(Size::Large, Casing::Pascal);
         let camel = SimThread::start(Size::Large, Casing::Camel);
         block_on(async {
