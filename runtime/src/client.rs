@@ -759,9 +759,17 @@ impl ClientInner {
         // before any byte of the request is written.
         let not_sent = e.is_connect();
         if let Some(message) = tls::find_tls_error(&e) {
+            let untrusted = message.contains("certificate") || message.contains("Certificate");
+            let hint = if untrusted && !message.contains("pin") {
+                " — the server's certificate is not trusted here: give its CA with \
+                 `ClientBuilder::ca_bundle_pem` (vem: --ca-file) or pin it with \
+                 `ClientBuilder::pin_certificate_sha256` (vem: --pin-sha256)"
+            } else {
+                ""
+            };
             return Failure {
                 error: Error::Tls {
-                    message: format!("{url}: {message}"),
+                    message: format!("{url}: {message}{hint}"),
                 },
                 not_sent,
             };
