@@ -2,10 +2,11 @@
 # Issue #6: builds and runs every emrest benchmark next to its baseline and prints ONE table
 #   measure | ours | baseline | ratio | target | met?
 #
-# usage: bench/compare.sh [--quick] [--full-clean]
-#   --quick       short criterion runs and 20,000 paging items (smoke test; figures are rough)
-#   --full-clean  also time a from-scratch dev build of generated-client with all its
-#                 dependencies (a few minutes on 2 cores)
+# usage: bench/compare.sh [--quick] [--no-full-clean]
+#   --quick          short criterion runs, 20,000 paging items, no from-scratch build (smoke
+#                    test; figures are rough)
+#   --no-full-clean  skip the from-scratch dev build of generated-client with all its
+#                    dependencies (the last step; a few minutes on 2 cores)
 #
 # Environment: CARGO_TARGET_DIR (default /work/target-bench), PYTHON (default python3).
 # Raw results land in $CARGO_TARGET_DIR/bench-results/ (criterion data in …/criterion/).
@@ -16,12 +17,12 @@ root="$(cd "$here/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
 PYTHON="${PYTHON:-python3}"
 quick=0
-full_clean=0
+full_clean=1
 for a in "$@"; do
     case "$a" in
-        --quick) quick=1 ;;
-        --full-clean) full_clean=1 ;;
-        *) echo "usage: $0 [--quick] [--full-clean]" >&2; exit 2 ;;
+        --quick) quick=1; full_clean=0 ;;
+        --no-full-clean) full_clean=0 ;;
+        *) echo "usage: $0 [--quick] [--no-full-clean]" >&2; exit 2 ;;
     esac
 done
 
