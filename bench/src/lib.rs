@@ -333,7 +333,10 @@ fn repeat_xml_jobs(doc: &[u8], n: usize) -> Vec<u8> {
     let end = text.rfind("</Jobs>").expect("end tag");
     let body = &text[start..end];
     let per = body.matches("<Job ").count();
-    assert!(per > 0 && n % per == 0, "{n} is a multiple of {per} jobs");
+    assert!(
+        per > 0 && n.is_multiple_of(per),
+        "{n} is a multiple of {per} jobs"
+    );
     let mut out = text[..start].to_string();
     for _ in 0..n / per {
         out.push_str(body);

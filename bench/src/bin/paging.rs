@@ -102,27 +102,28 @@ fn main() {
         let em = client.logon("admin", "admin").await.expect("logon");
         let t = Instant::now();
         let cpu0 = emrest_bench::cpu_secs();
-        let mut stream = std::pin::pin!(em
-            .query::<BackupJobSession>()
-            .entities()
-            .page_size(args.page_size)
-            .stream());
         let mut n = 0usize;
         let mut checksum = 0usize;
-        while n < args.items {
-            match stream.try_next().await.expect("page") {
-                Some(s) => {
-                    // Touch the item like a script would (name and result).
-                    checksum += s.name.as_deref().map_or(0, str::len);
-                    checksum += usize::from(s.result.is_some());
-                    n += 1;
+        {
+            let mut stream = std::pin::pin!(em
+                .query::<BackupJobSession>()
+                .entities()
+                .page_size(args.page_size)
+                .stream());
+            while n < args.items {
+                match stream.try_next().await.expect("page") {
+                    Some(s) => {
+                        // Touch the item like a script would (name and result).
+                        checksum += s.name.as_deref().map_or(0, str::len);
+                        checksum += usize::from(s.result.is_some());
+                        n += 1;
+                    }
+                    None => break,
                 }
-                None => break,
             }
         }
         let secs = t.elapsed().as_secs_f64();
         let cpu = emrest_bench::cpu_secs() - cpu0;
-        drop(stream);
         em.logoff().await.ok();
         (n, secs, cpu, checksum)
     });
