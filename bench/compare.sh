@@ -57,7 +57,9 @@ cargo bench -q -p emrest-bench --bench decode -- "${crit_args[@]}" >>"$log" 2>&1
 
 # 3: typed calls next to a hand-written reqwest request.
 say "call-overhead benchmarks"
-cargo bench -q -p emrest-bench --bench calls -- "${crit_args[@]}" >>"$log" 2>&1
+calls_args=(--bench)
+[ "$quick" = 1 ] && calls_args+=(--quick)
+cargo bench -q -p emrest-bench --bench calls -- "${calls_args[@]}" >"$out/calls.json" 2>>"$log"
 
 # 4 + 6: paging at scale, typed client and the Python script, on one em-sim (own process).
 say "paging: em-sim --size large (own process)"

@@ -48,6 +48,14 @@ def read_kv(path):
 def main():
     out, crit_dir = sys.argv[1], sys.argv[2]
     crit = load_criterion(crit_dir)
+    try:
+        with open(os.path.join(out, "calls.json")) as f:
+            for line in f:
+                if line.startswith("{"):
+                    r = json.loads(line)
+                    crit[r["id"]] = (r["median_ns"], None)
+    except OSError:
+        pass
     rows = []
 
     def row(measure, ours, base, ratio, target, met):
