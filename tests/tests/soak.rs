@@ -260,7 +260,7 @@ impl Worker {
                     self.tally.tasks_failed += 1;
                     return;
                 }
-                Err(e @ Error::Http { status: 404, .. }) => {
+                Err(e @ Error::TaskLost { .. }) => {
                     // Tasks belong to the logon session; a session that expired under the
                     // wait took its tasks with it, and the re-logon's session has none.
                     self.tally.error("task wait", &e);
