@@ -447,7 +447,9 @@ fn diff(a: &Node, b: &Node, path: &str) -> Option<String> {
     let elided = |n: &Node, t: &str| {
         !n.children.is_empty() && t.chars().filter(|c| !c.is_whitespace()).all(|c| c == '.')
     };
-    if !(blank(ta) && blank(tb)) && !(elided(a, ta) && blank(tb)) && ta != tb {
+    // Whitespace-only text on both sides, or an elision on the original, is not a change.
+    let immaterial = blank(tb) && (blank(ta) || elided(a, ta));
+    if !immaterial && ta != tb {
         return Some(format!("{here}: text {ta:?} became {tb:?}"));
     }
     for (i, ca) in a.children.iter().enumerate() {
