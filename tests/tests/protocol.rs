@@ -19,6 +19,12 @@ async fn logon(sim: &SimHandle, user: &str, password: &str) -> Result<Session> {
         .await
 }
 
+/// The first job of the data set, as an entity.
+async fn first_job(em: &Session) -> Job {
+    let job_ref = em.jobs().await.unwrap().ref_.remove(0);
+    job_ref.alternate(em).await.unwrap()
+}
+
 #[tokio::test]
 async fn expired_session_logs_on_again_once_and_the_call_succeeds() {
     let sim = sim().await;
@@ -63,15 +69,7 @@ async fn restore_operator_gets_403_on_job_actions() {
 async fn wrong_verb_on_an_action_link_is_405_with_an_error_body() {
     let sim = sim().await;
     let em = logon(&sim, "admin", "admin").await.unwrap();
-    let job = em
-        .jobs()
-        .await
-        .unwrap()
-        .ref_
-        .remove(0)
-        .alternate(&em)
-        .await
-        .unwrap();
+    let job = first_job(&em).await;
     let start = job
         .links
         .as_ref()
@@ -97,15 +95,7 @@ async fn wrong_verb_on_an_action_link_is_405_with_an_error_body() {
 async fn unknown_action_is_400() {
     let sim = sim().await;
     let em = logon(&sim, "admin", "admin").await.unwrap();
-    let job = em
-        .jobs()
-        .await
-        .unwrap()
-        .ref_
-        .remove(0)
-        .alternate(&em)
-        .await
-        .unwrap();
+    let job = first_job(&em).await;
     let href = job.href.clone().unwrap();
     let bogus = format!("{}?action=launch", href.split('?').next().unwrap());
     let err = em.get::<Node>(&bogus).await.expect_err("no such action");
@@ -175,15 +165,7 @@ async fn logoff_deletes_its_own_session_only() {
 async fn prepare_shows_the_exact_request_without_sending_it() {
     let sim = sim().await;
     let em = logon(&sim, "admin", "admin").await.unwrap();
-    let job = em
-        .jobs()
-        .await
-        .unwrap()
-        .ref_
-        .remove(0)
-        .alternate(&em)
-        .await
-        .unwrap();
+    let job = first_job(&em).await;
     let links = job.links.clone().unwrap();
     let start = links.find("Start", None, None).unwrap().href.clone();
     sim.clear_requests();
@@ -232,15 +214,7 @@ async fn a_500_is_retried_for_reads_and_never_for_actions() {
     use emrest_sim::{Burst, Faults, Trigger};
     let sim = sim().await;
     let em = logon(&sim, "admin", "admin").await.unwrap();
-    let job = em
-        .jobs()
-        .await
-        .unwrap()
-        .ref_
-        .remove(0)
-        .alternate(&em)
-        .await
-        .unwrap();
+    let job = first_job(&em).await;
     let fail_next = |sim: &SimHandle| {
         let next = sim.requests().len() as u64 + 1;
         sim.set_faults(Faults {
@@ -283,15 +257,7 @@ async fn a_task_lost_with_its_logon_session_is_a_typed_error() {
     .await
     .unwrap();
     let em = logon(&sim, "admin", "admin").await.unwrap();
-    let job = em
-        .jobs()
-        .await
-        .unwrap()
-        .ref_
-        .remove(0)
-        .alternate(&em)
-        .await
-        .unwrap();
+    let job = first_job(&em).await;
     let task = job.start(&em).await.unwrap();
     // The session expires while the task runs: after the re-logon, the task is unknown.
     sim.expire_all_sessions();

@@ -239,13 +239,7 @@ async fn stop_job_and_session(e: Env) {
         Some("action=stop"),
     );
     task.wait(&e.em).await.unwrap();
-    let stopped = session
-        .reference(&e.em)
-        .await
-        .unwrap()
-        .alternate(&e.em)
-        .await
-        .unwrap();
+    let stopped = e.em.reload(&session).await.unwrap();
     assert_ne!(stopped.state, Some(SessionState::Working));
 }
 
@@ -294,13 +288,7 @@ async fn toggle_schedule_and_edit_job(e: Env) {
         Some("action=toggleScheduleEnabled"),
     );
     task.wait(&e.em).await.unwrap();
-    let after = job
-        .reference(&e.em)
-        .await
-        .unwrap()
-        .alternate(&e.em)
-        .await
-        .unwrap();
+    let after = e.em.reload(&job).await.unwrap();
     assert_eq!(after.schedule_enabled, before.map(|b| !b));
     // Edit: PUT with a Job body → Task.
     let edit = Job {
@@ -311,13 +299,7 @@ async fn toggle_schedule_and_edit_job(e: Env) {
     let task = after.edit(&e.em, &edit).await.unwrap();
     e.expect("PUT", &format!("/api/jobs/{id}"), Some("action=edit"));
     task.wait(&e.em).await.unwrap();
-    let edited = after
-        .reference(&e.em)
-        .await
-        .unwrap()
-        .alternate(&e.em)
-        .await
-        .unwrap();
+    let edited = e.em.reload(&after).await.unwrap();
     assert_eq!(edited.description.as_deref(), Some("edited by e2e"));
 }
 
@@ -488,13 +470,7 @@ async fn toggle_restore_scopes(e: Env) {
     e.take();
     account.toggle_restore_scopes_enabled(&e.em).await.unwrap();
     e.expect("POST", &format!("/api/security/accounts/{aid}"), None);
-    let after = account
-        .reference(&e.em)
-        .await
-        .unwrap()
-        .alternate(&e.em)
-        .await
-        .unwrap();
+    let after = e.em.reload(&account).await.unwrap();
     assert_eq!(after.allow_restore_all_vms, before.map(|b| !b));
 }
 
