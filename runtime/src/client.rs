@@ -213,7 +213,8 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 /// The policy is fixed by what a retry could do to the server:
 ///
 /// - **Reads** (`GET`) are retried after a broken connection, a timeout, or a
-///   429/500/502/503/504 answer (EM's 500s are often transient; a read is safe to repeat), with exponential backoff and jitter, at most [`Self::max_attempts`] attempts in
+///   429/500/502/503/504 answer (EM's 500s are often transient; a read is safe to repeat;
+///   a `Retry-After: SECONDS` on the answer is heeded, up to a minute), with exponential backoff and jitter, at most [`Self::max_attempts`] attempts in
 ///   all and never past the call's deadline ([`ClientBuilder::call_timeout`]).
 /// - **Actions** (`POST`, `PUT`, `DELETE`) are sent again only when they provably never left
 ///   the client: the connection could not be opened (refused, unreachable, DNS, connect
@@ -266,6 +267,16 @@ impl RetryPolicy {
         let half = nominal / 2;
         half + half.mul_f64(random_fraction())
     }
+}
+
+/// The longest `Retry-After` a read waits for before trying again.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The delay a `Retry-After` header asks for, in its delay-seconds form (the HTTP-date form
+/// is not used by the servers this client talks to, and is ignored).
+fn retry_after(resp: &RawResponse) -> Option<Duration> {
+    let v = resp.header("retry-after")?.trim();
+    v.parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// A number in `[0, 1)` from the standard library's randomly keyed hasher (no RNG crate).
@@ -845,7 +856,14 @@ impl ClientInner {
             if !retry || attempt >= policy.max_attempts.max(1) {
                 return res.map_err(|f| f.error);
             }
-            let delay = policy.backoff(attempt);
+            let mut delay = policy.backoff(attempt);
+            // A server that says when to come back (429/503 `Retry-After: SECONDS`) is
+            // heeded, up to a minute, and never past the call's deadline (checked below).
+            if let Ok(r) = &res {
+                if let Some(after) = retry_after(r) {
+                    delay = delay.max(after.min(MAX_RETRY_AFTER));
+                }
+            }
             if Instant::now() + delay >= deadline {
                 tracing::debug!(
                     "not retrying {} {url}: the call's deadline is near",

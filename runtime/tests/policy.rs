@@ -487,3 +487,32 @@ async fn a_call_dropped_during_relogon_leaves_the_session_usable() {
     state.lock().unwrap().logon_delay_ms = 0;
     let _: Node = call(&s, &l, &GET, None).await.unwrap();
 }
+
+#[tokio::test]
+async fn retry_after_is_heeded_for_reads() {
+    let state = Arc::new(Mutex::new(EmState::default()));
+    let times = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let t = times.clone();
+    let server = fake_em(state, move |req, _| {
+        (req.path() == "/api/later").then(|| {
+            let mut t = t.lock().unwrap();
+            t.push(Instant::now());
+            if t.len() == 1 {
+                Reply::error(503, "busy").header("Retry-After", "1")
+            } else {
+                ok_xml()
+            }
+        })
+    })
+    .await;
+    // Backoff alone would wait at most 40 ms; the server asked for a second.
+    let s = session_with(&server, |b| b.retry_policy(fast_retries(3))).await;
+    send(&s, &server, &GET, "later")
+        .await
+        .expect("the second attempt succeeds");
+    let t = times.lock().unwrap().clone();
+    assert_eq!(t.len(), 2);
+    let gap = t[1] - t[0];
+    assert!(gap >= Duration::from_millis(950), "waited only {gap:?}");
+    assert!(gap < Duration::from_secs(3), "waited {gap:?}");
+}
