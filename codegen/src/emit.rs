@@ -242,6 +242,12 @@ fn enum_items(e: &EnumIr) -> TokenStream {
             fn to_node(&self, name: &str) -> __rt::Node {
                 __rt::scalar_to_node(self, name)
             }
+            fn from_xml<'a>(
+                x: &mut __rt::XmlIn<'a>,
+                e: __rt::XmlElem<'a>,
+            ) -> ::std::result::Result<Self, __rt::DecodeError> {
+                __rt::scalar_from_xml(x, e)
+            }
         }
     }
 }
@@ -342,8 +348,16 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
             fn to_node(&self, name: &str) -> __rt::Node {
                 __rt::Encoder::new(name).finish()
             }
+            fn from_xml<'a>(
+                x: &mut __rt::XmlIn<'a>,
+                e: __rt::XmlElem<'a>,
+            ) -> ::std::result::Result<Self, __rt::DecodeError> {
+                x.skip(e)?;
+                Ok(Self {})
+            }
         }
     } else {
+        let from_xml = from_xml_body(t);
         quote! {
             fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
                 let d = __rt::Decoder::new(node);
@@ -354,6 +368,7 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
                 #(#encodes)*
                 e.finish()
             }
+            #from_xml
         }
     };
     let links = t.links_field().map(|f| {
@@ -433,6 +448,107 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
 
         #query
         #inherent
+    }
+}
+
+/// The streaming XML decoder of a type with fields: attributes first, then one pass over
+/// the children, each handed to its field's type; unknown children are skipped.
+fn from_xml_body(t: &TypeIr) -> TokenStream {
+    let var = |f: &FieldIr| format_ident!("f_{}", f.rust.trim_start_matches("r#"));
+    let mut lets = Vec::new();
+    let mut attr_arms = Vec::new();
+    let mut child_arms = Vec::new();
+    let mut finals = Vec::new();
+    let mut text_field = None;
+    for f in &t.fields {
+        let v = var(f);
+        let xml = &f.xml;
+        let name = ident(&f.rust);
+        match &f.shape {
+            Shape::Attr => {
+                lets.push(quote!(let mut #v = None;));
+                attr_arms.push(quote!(if k.eq_ignore_ascii_case(#xml) { __rt::xml_attr(&mut #v, #xml, &val)?; }));
+                finals.push(if f.optional {
+                    quote!(#name: #v,)
+                } else {
+                    quote!(#name: __rt::required(#v, #xml, true)?,)
+                });
+            }
+            Shape::Single => {
+                lets.push(quote!(let mut #v = None;));
+                child_arms.push(quote!(if n.eq_ignore_ascii_case(#xml) { x.first(&mut #v, c) }));
+                finals.push(if f.optional {
+                    quote!(#name: #v,)
+                } else {
+                    quote!(#name: __rt::required(#v, #xml, false)?,)
+                });
+            }
+            Shape::List { .. } => {
+                lets.push(quote!(let mut #v = ::std::vec::Vec::new();));
+                child_arms.push(quote!(if n.eq_ignore_ascii_case(#xml) { x.push(&mut #v, c) }));
+                finals.push(quote!(#name: #v,));
+            }
+            Shape::Wrapped { item } => {
+                lets.push(quote!(let mut #v = None;));
+                child_arms
+                    .push(quote!(if n.eq_ignore_ascii_case(#xml) { x.wrapped(&mut #v, c, #item) }));
+                finals.push(if f.optional {
+                    quote!(#name: #v,)
+                } else {
+                    quote!(#name: __rt::required(#v, #xml, false)?,)
+                });
+            }
+            Shape::Text => {
+                text_field = Some(f);
+                let parse = quote!(__rt::Scalar::parse_text(if text.trim().is_empty() {
+                    ""
+                } else {
+                    &text
+                })
+                .map_err(__rt::DecodeError::new)?);
+                finals.push(if f.optional {
+                    quote!(#name: Some(#parse),)
+                } else {
+                    quote!(#name: #parse,)
+                });
+            }
+        }
+    }
+    let attrs = (!attr_arms.is_empty()).then(|| {
+        quote! {
+            for a in e.attrs() {
+                let (k, val) = a?;
+                #(#attr_arms)else*
+            }
+        }
+    });
+    let text_decl = text_field.map(|_| quote!(let mut text = ::std::string::String::new();));
+    let text_arg = if text_field.is_some() {
+        quote!(Some(&mut text))
+    } else {
+        quote!(None)
+    };
+    let walk = if child_arms.is_empty() && text_field.is_none() {
+        quote!(x.skip(e)?;)
+    } else {
+        quote! {
+            x.children(e, #text_arg, |x, c| {
+                let n = c.name();
+                #(#child_arms else)* { x.skip(c) }
+            })?;
+        }
+    };
+    quote! {
+        fn from_xml<'a>(
+            x: &mut __rt::XmlIn<'a>,
+            e: __rt::XmlElem<'a>,
+        ) -> ::std::result::Result<Self, __rt::DecodeError> {
+            #(#lets)*
+            #text_decl
+            #attrs
+            #walk
+            Ok(Self { #(#finals)* })
+        }
     }
 }
 

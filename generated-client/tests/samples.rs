@@ -11,14 +11,22 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use emrest::runtime::{encode_xml, parse_xml, Node, Repr};
+use emrest::runtime::{decode_xml, encode_xml, parse_xml, write_xml, Node, Repr};
 use emrest::*;
 
 const NS: &str = "http://www.veeam.com/ent/v1.0";
 
-/// Decodes `node` as `T`, encodes it again and parses the result.
-fn rt<T: Repr>(node: &Node) -> Result<Node, String> {
+/// Decodes `node` as `T`, encodes it again and parses the result. The streaming XML decoder
+/// must give the same value as the tree decoder.
+fn rt<T: Repr + PartialEq + std::fmt::Debug>(node: &Node) -> Result<Node, String> {
     let value = T::from_node(node).map_err(|e| format!("decode: {e}"))?;
+    let streamed: T =
+        decode_xml(write_xml(node, NS).as_bytes()).map_err(|e| format!("streaming decode: {e}"))?;
+    if streamed != value {
+        return Err(format!(
+            "streaming decode differs from the tree decode:\n{streamed:#?}\nvs\n{value:#?}"
+        ));
+    }
     let xml = encode_xml(&value, NS);
     let back = parse_xml(xml.as_bytes()).map_err(|e| format!("re-parse: {e}"))?;
     if back.name != node.name {

@@ -98,6 +98,19 @@ impl RawResponse {
         &self.body
     }
 
+    /// True when the body is an XML document (by content type, or by its first character),
+    /// not JSON, HTML or empty.
+    fn is_xml(&self) -> bool {
+        let ct = self.content_type().map(|c| c.to_ascii_lowercase());
+        let body = strip_bom(&self.body);
+        let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        match ct.as_deref() {
+            Some(c) if c.contains("html") || c.contains("json") => false,
+            Some(c) if c.contains("xml") => first.is_some(),
+            _ => first == Some(b'<'),
+        }
+    }
+
     /// Parses the body as a [`Node`] by its content type (sniffed when absent); a JSON root
     /// gets the name `root`.
     pub fn node(&self, root: &str) -> Result<Node> {
@@ -143,6 +156,10 @@ pub trait Response: Sized + Send {
 
 impl<T: Repr + Send> Response for T {
     fn from_response(resp: RawResponse) -> Result<Self> {
+        if resp.is_xml() {
+            // Straight from the XML events into the typed value: no intermediate tree.
+            return crate::xml::decode_xml(&resp.body).map_err(|e| resp.decode_error(e));
+        }
         let node = resp.node(T::ROOT)?;
         T::from_node(&node).map_err(|e| resp.decode_error(e.within(&node.name)))
     }

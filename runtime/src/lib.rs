@@ -32,6 +32,7 @@ mod secret;
 mod task;
 mod tls;
 pub mod xml;
+mod xml_in;
 
 pub use client::{
     call, Body, Client, ClientBuilder, Download, Format, PreparedRequest, RawResponse, Response,
@@ -50,7 +51,8 @@ pub use repr::{
 pub use secret::SecretString;
 pub use task::{follow_related, wait_task, wait_task_with, WaitOptions};
 pub use tls::{fingerprint_sha256, parse_fingerprint};
-pub use xml::{decode_xml, encode_xml, parse_xml, write_xml};
+pub use xml::{decode_xml, decode_xml_via_tree, encode_xml, parse_xml, write_xml};
+pub use xml_in::{required, scalar_from_xml, xml_attr, XmlElem, XmlIn};
 
 /// The one path generated code goes through. Not a stable API.
 #[doc(hidden)]

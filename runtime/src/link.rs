@@ -32,6 +32,38 @@ impl Value for Link {
         })
     }
 
+    fn from_xml<'a>(x: &mut crate::XmlIn<'a>, e: crate::XmlElem<'a>) -> Result<Self, DecodeError> {
+        let (mut rel, mut href, mut type_, mut name) = (None, None, None, None);
+        for a in e.attrs() {
+            let (k, v) = a?;
+            let slot = if k.eq_ignore_ascii_case("Rel") {
+                &mut rel
+            } else if k.eq_ignore_ascii_case("Href") {
+                &mut href
+            } else if k.eq_ignore_ascii_case("Type") {
+                &mut type_
+            } else if k.eq_ignore_ascii_case("Name") {
+                &mut name
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        x.skip(e)?;
+        Ok(Link {
+            rel: rel
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| DecodeError::new("link without `Rel`"))?,
+            href: href
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| DecodeError::new("link without `Href`"))?,
+            type_,
+            name,
+        })
+    }
+
     fn to_node(&self, name: &str) -> Node {
         let mut e = Encoder::new(name);
         e.attr("Rel", &self.rel);
@@ -49,6 +81,10 @@ pub struct Links(pub Vec<Link>);
 impl Value for Links {
     fn from_node(node: &Node) -> Result<Self, DecodeError> {
         crate::repr::wrapped_items(node, "Link").map(Links)
+    }
+
+    fn from_xml<'a>(x: &mut crate::XmlIn<'a>, e: crate::XmlElem<'a>) -> Result<Self, DecodeError> {
+        x.items(e, "Link", |x, l| Link::from_xml(x, l)).map(Links)
     }
 
     fn to_node(&self, name: &str) -> Node {

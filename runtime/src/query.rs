@@ -88,6 +88,12 @@ impl Value for DateTime {
     fn to_node(&self, name: &str) -> Node {
         scalar_to_node(self, name)
     }
+    fn from_xml<'a>(
+        x: &mut crate::xml_in::XmlIn<'a>,
+        e: crate::xml_in::XmlElem<'a>,
+    ) -> Result<Self, DecodeError> {
+        crate::xml_in::scalar_from_xml(x, e)
+    }
 }
 
 impl std::fmt::Display for DateTime {

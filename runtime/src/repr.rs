@@ -65,6 +65,17 @@ pub trait Value: Sized {
     fn from_node(node: &Node) -> Result<Self, DecodeError>;
     /// Writes the value as a node named `name`.
     fn to_node(&self, name: &str) -> Node;
+
+    /// Reads the value from an XML element, streaming. The default builds the element's
+    /// [`Node`] and calls [`Value::from_node`]; generated types and scalars read the events
+    /// directly.
+    fn from_xml<'a>(
+        x: &mut crate::xml_in::XmlIn<'a>,
+        e: crate::xml_in::XmlElem<'a>,
+    ) -> Result<Self, DecodeError> {
+        let node = x.node(e)?;
+        Self::from_node(&node)
+    }
 }
 
 /// A representation that can be a whole document: it has a root element name.
@@ -111,6 +122,9 @@ macro_rules! scalar_num {
         impl Value for $t {
             fn from_node(node: &Node) -> Result<Self, DecodeError> { scalar_from_node(node) }
             fn to_node(&self, name: &str) -> Node { scalar_to_node(self, name) }
+            fn from_xml<'a>(x: &mut crate::xml_in::XmlIn<'a>, e: crate::xml_in::XmlElem<'a>) -> Result<Self, DecodeError> {
+                crate::xml_in::scalar_from_xml(x, e)
+            }
         }
     )*};
 }
@@ -140,6 +154,12 @@ impl Value for bool {
     fn to_node(&self, name: &str) -> Node {
         scalar_to_node(self, name)
     }
+    fn from_xml<'a>(
+        x: &mut crate::xml_in::XmlIn<'a>,
+        e: crate::xml_in::XmlElem<'a>,
+    ) -> Result<Self, DecodeError> {
+        crate::xml_in::scalar_from_xml(x, e)
+    }
 }
 
 impl Scalar for String {
@@ -157,6 +177,12 @@ impl Value for String {
     }
     fn to_node(&self, name: &str) -> Node {
         scalar_to_node(self, name)
+    }
+    fn from_xml<'a>(
+        x: &mut crate::xml_in::XmlIn<'a>,
+        e: crate::xml_in::XmlElem<'a>,
+    ) -> Result<Self, DecodeError> {
+        crate::xml_in::scalar_from_xml(x, e)
     }
 }
 

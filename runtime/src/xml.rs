@@ -125,7 +125,7 @@ pub fn parse_xml(bytes: &[u8]) -> Result<Node, DecodeError> {
 /// slices of it: those are found by address and not checked again (quick-xml's own
 /// `unescape_value`/`unescape` would validate every value a second time). Anything else is
 /// checked.
-fn in_doc<'x>(doc: &'x str, part: &'x [u8]) -> Result<&'x str, std::str::Utf8Error> {
+pub(crate) fn in_doc<'x>(doc: &'x str, part: &'x [u8]) -> Result<&'x str, std::str::Utf8Error> {
     let start = (part.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
     match start
         .checked_add(part.len())
@@ -220,6 +220,12 @@ fn escape_into(out: &mut String, s: &str, attr: bool) {
 
 /// Decodes an XML document into `T`.
 pub fn decode_xml<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
+    crate::xml_in::decode_xml_streaming(bytes)
+}
+
+/// Decodes through a [`Node`] tree (the path JSON takes): [`parse_xml`] then
+/// [`crate::Value::from_node`]. Same result as [`decode_xml`], slower.
+pub fn decode_xml_via_tree<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
     let node = parse_xml(bytes)?;
     T::from_node(&node).map_err(|e| e.within(&node.name))
 }

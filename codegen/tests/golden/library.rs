@@ -113,6 +113,12 @@ impl __rt::Value for Genre {
     fn to_node(&self, name: &str) -> __rt::Node {
         __rt::scalar_to_node(self, name)
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        __rt::scalar_from_xml(x, e)
+    }
 }
 /// Enumeration `JobStatus`.
 ///
@@ -179,6 +185,12 @@ impl __rt::Value for JobStatus {
     fn to_node(&self, name: &str) -> __rt::Node {
         __rt::scalar_to_node(self, name)
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        __rt::scalar_from_xml(x, e)
+    }
 }
 /// A book of the library.
 ///
@@ -232,6 +244,63 @@ impl __rt::Value for Book {
         e.opt_wrapped("Tags", "Tag", &self.tags);
         e.opt_elem("Added", &self.added);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_href = None;
+        let mut f_isbn = None;
+        let mut f_links = None;
+        let mut f_title = None;
+        let mut f_genre = None;
+        let mut f_pages = None;
+        let mut f_price = None;
+        let mut f_tags = None;
+        let mut f_added = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Href") {
+                __rt::xml_attr(&mut f_href, "Href", &val)?;
+            } else if k.eq_ignore_ascii_case("Isbn") {
+                __rt::xml_attr(&mut f_isbn, "Isbn", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else if n.eq_ignore_ascii_case("Title") {
+                    x.first(&mut f_title, c)
+                } else if n.eq_ignore_ascii_case("Genre") {
+                    x.first(&mut f_genre, c)
+                } else if n.eq_ignore_ascii_case("Pages") {
+                    x.first(&mut f_pages, c)
+                } else if n.eq_ignore_ascii_case("Price") {
+                    x.first(&mut f_price, c)
+                } else if n.eq_ignore_ascii_case("Tags") {
+                    x.wrapped(&mut f_tags, c, "Tag")
+                } else if n.eq_ignore_ascii_case("Added") {
+                    x.first(&mut f_added, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            href: f_href,
+            isbn: __rt::required(f_isbn, "Isbn", true)?,
+            links: f_links,
+            title: __rt::required(f_title, "Title", false)?,
+            genre: __rt::required(f_genre, "Genre", false)?,
+            pages: f_pages,
+            price: f_price,
+            tags: f_tags,
+            added: f_added,
+        })
     }
 }
 impl __rt::Repr for Book {
@@ -400,6 +469,25 @@ impl __rt::Value for Books {
         e.list("Book", Some("Books"), &self.book);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_book = ::std::vec::Vec::new();
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Book") {
+                    x.push(&mut f_book, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self { book: f_book })
+    }
 }
 impl __rt::Repr for Books {
     const ROOT: &'static str = "Books";
@@ -430,6 +518,35 @@ impl __rt::Value for BorrowSpec {
         e.opt_elem("Express", &self.express);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_member = None;
+        let mut f_days = None;
+        let mut f_express = None;
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Member") {
+                    x.first(&mut f_member, c)
+                } else if n.eq_ignore_ascii_case("Days") {
+                    x.first(&mut f_days, c)
+                } else if n.eq_ignore_ascii_case("Express") {
+                    x.first(&mut f_express, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            member: __rt::required(f_member, "Member", false)?,
+            days: f_days,
+            express: f_express,
+        })
+    }
 }
 impl __rt::Repr for BorrowSpec {
     const ROOT: &'static str = "BorrowSpec";
@@ -443,6 +560,13 @@ impl __rt::Value for Express {
     }
     fn to_node(&self, name: &str) -> __rt::Node {
         __rt::Encoder::new(name).finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        x.skip(e)?;
+        Ok(Self {})
     }
 }
 impl __rt::Repr for Express {
@@ -469,6 +593,31 @@ impl __rt::Value for Home {
         e.opt_elem("Links", &self.links);
         e.list("Version", None, &self.version);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_links = None;
+        let mut f_version = ::std::vec::Vec::new();
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else if n.eq_ignore_ascii_case("Version") {
+                    x.push(&mut f_version, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            links: f_links,
+            version: f_version,
+        })
     }
 }
 impl __rt::Repr for Home {
@@ -513,6 +662,47 @@ impl __rt::Value for Job {
         e.elem("Kind", &self.kind);
         e.opt_elem("Outcome", &self.outcome);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_href = None;
+        let mut f_links = None;
+        let mut f_status = None;
+        let mut f_kind = None;
+        let mut f_outcome = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Href") {
+                __rt::xml_attr(&mut f_href, "Href", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else if n.eq_ignore_ascii_case("Status") {
+                    x.first(&mut f_status, c)
+                } else if n.eq_ignore_ascii_case("Kind") {
+                    x.first(&mut f_kind, c)
+                } else if n.eq_ignore_ascii_case("Outcome") {
+                    x.first(&mut f_outcome, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            href: __rt::required(f_href, "Href", true)?,
+            links: f_links,
+            status: __rt::required(f_status, "Status", false)?,
+            kind: __rt::required(f_kind, "Kind", false)?,
+            outcome: f_outcome,
+        })
     }
 }
 impl __rt::Repr for Job {
@@ -583,6 +773,39 @@ impl __rt::Value for LoginSession {
         e.opt_elem("Links", &self.links);
         e.elem("User", &self.user);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_href = None;
+        let mut f_links = None;
+        let mut f_user = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Href") {
+                __rt::xml_attr(&mut f_href, "Href", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else if n.eq_ignore_ascii_case("User") {
+                    x.first(&mut f_user, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            href: f_href,
+            links: f_links,
+            user: __rt::required(f_user, "User", false)?,
+        })
     }
 }
 impl __rt::Repr for LoginSession {
@@ -666,6 +889,35 @@ impl __rt::Value for Outcome {
         e.opt_elem("Text", &self.text);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_ok = None;
+        let mut f_text = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Ok") {
+                __rt::xml_attr(&mut f_ok, "Ok", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Text") {
+                    x.first(&mut f_text, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            ok: __rt::required(f_ok, "Ok", true)?,
+            text: f_text,
+        })
+    }
 }
 impl __rt::Repr for Outcome {
     const ROOT: &'static str = "Outcome";
@@ -695,6 +947,39 @@ impl __rt::Value for Paging {
         e.attr("Pages", &self.pages);
         e.opt_elem("Links", &self.links);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_page = None;
+        let mut f_pages = None;
+        let mut f_links = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Page") {
+                __rt::xml_attr(&mut f_page, "Page", &val)?;
+            } else if k.eq_ignore_ascii_case("Pages") {
+                __rt::xml_attr(&mut f_pages, "Pages", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            page: __rt::required(f_page, "Page", true)?,
+            pages: __rt::required(f_pages, "Pages", true)?,
+            links: f_links,
+        })
     }
 }
 impl __rt::Repr for Paging {
@@ -729,6 +1014,39 @@ impl __rt::Value for Problem {
         e.opt_elem("Detail", &self.detail);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_message = None;
+        let mut f_code = None;
+        let mut f_detail = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Message") {
+                __rt::xml_attr(&mut f_message, "Message", &val)?;
+            } else if k.eq_ignore_ascii_case("Code") {
+                __rt::xml_attr(&mut f_code, "Code", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Detail") {
+                    x.first(&mut f_detail, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            message: __rt::required(f_message, "Message", true)?,
+            code: __rt::required(f_code, "Code", true)?,
+            detail: f_detail,
+        })
+    }
 }
 impl __rt::Repr for Problem {
     const ROOT: &'static str = "Problem";
@@ -758,6 +1076,39 @@ impl __rt::Value for Ref {
         e.opt_attr("Name", &self.name);
         e.opt_elem("Links", &self.links);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_href = None;
+        let mut f_name = None;
+        let mut f_links = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Href") {
+                __rt::xml_attr(&mut f_href, "Href", &val)?;
+            } else if k.eq_ignore_ascii_case("Name") {
+                __rt::xml_attr(&mut f_name, "Name", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            href: f_href,
+            name: f_name,
+            links: f_links,
+        })
     }
 }
 impl __rt::Repr for Ref {
@@ -813,6 +1164,25 @@ impl __rt::Value for SearchItems {
         e.opt_wrapped("Books", "Book", &self.books);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_books = None;
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Books") {
+                    x.wrapped(&mut f_books, c, "Book")
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self { books: f_books })
+    }
 }
 impl __rt::Repr for SearchItems {
     const ROOT: &'static str = "SearchItems";
@@ -843,6 +1213,35 @@ impl __rt::Value for SearchResult {
         e.opt_elem("Paging", &self.paging);
         e.finish()
     }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_refs = None;
+        let mut f_items = None;
+        let mut f_paging = None;
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Refs") {
+                    x.wrapped(&mut f_refs, c, "Ref")
+                } else if n.eq_ignore_ascii_case("Items") {
+                    x.first(&mut f_items, c)
+                } else if n.eq_ignore_ascii_case("Paging") {
+                    x.first(&mut f_paging, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            refs: f_refs,
+            items: f_items,
+            paging: f_paging,
+        })
+    }
 }
 impl __rt::Repr for SearchResult {
     const ROOT: &'static str = "SearchResult";
@@ -868,6 +1267,35 @@ impl __rt::Value for Version {
         e.attr("Name", &self.name);
         e.opt_elem("Links", &self.links);
         e.finish()
+    }
+    fn from_xml<'a>(
+        x: &mut __rt::XmlIn<'a>,
+        e: __rt::XmlElem<'a>,
+    ) -> ::std::result::Result<Self, __rt::DecodeError> {
+        let mut f_name = None;
+        let mut f_links = None;
+        for a in e.attrs() {
+            let (k, val) = a?;
+            if k.eq_ignore_ascii_case("Name") {
+                __rt::xml_attr(&mut f_name, "Name", &val)?;
+            }
+        }
+        x.children(
+            e,
+            None,
+            |x, c| {
+                let n = c.name();
+                if n.eq_ignore_ascii_case("Links") {
+                    x.first(&mut f_links, c)
+                } else {
+                    x.skip(c)
+                }
+            },
+        )?;
+        Ok(Self {
+            name: __rt::required(f_name, "Name", true)?,
+            links: f_links,
+        })
     }
 }
 impl __rt::Repr for Version {
