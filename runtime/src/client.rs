@@ -100,7 +100,7 @@ impl RawResponse {
 
     /// True when the body is an XML document (by content type, or by its first character),
     /// not JSON, HTML or empty.
-    fn is_xml(&self) -> bool {
+    pub(crate) fn is_xml(&self) -> bool {
         let ct = self.content_type().map(|c| c.to_ascii_lowercase());
         let body = strip_bom(&self.body);
         let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();

@@ -648,8 +648,52 @@ async fn fetch_page<I: Repr + Send>(
 ) -> Result<Page<I>> {
     let info = &session.client.info.query;
     let resp = session.request(Verb::Get, &url, None, &[]).await?;
+    if resp.is_xml() {
+        return decode_page_xml(resp.body(), info, path).map_err(|e| resp.decode_error(e));
+    }
     let node = resp.node(info.result_root)?;
     decode_page(&node, info, path).map_err(|e| resp.decode_error(e))
+}
+
+/// [`decode_page`] straight from the XML events: the items stream into `I` without a tree;
+/// only the small paging element becomes a [`Node`].
+fn decode_page_xml<I: Repr>(
+    bytes: &[u8],
+    info: &QueryInfo,
+    path: ItemPath,
+) -> Result<Page<I>, DecodeError> {
+    let mut x = crate::XmlIn::new(bytes)?;
+    let root = x.root()?;
+    let root_name = root.name();
+    let mut items: Vec<I> = Vec::new();
+    let mut paging: Option<Node> = None;
+    x.children(root, None, |x, c| {
+        let n = c.name();
+        if n.eq_ignore_ascii_case(path.wrapper) {
+            let found = match path.list {
+                Some(list) => x.children(c, None, |x, l| {
+                    if l.name().eq_ignore_ascii_case(list) {
+                        items.extend(x.items(l, path.item, |x, i| I::from_xml(x, i))?);
+                        Ok(())
+                    } else {
+                        x.skip(l)
+                    }
+                }),
+                None => x
+                    .items(c, path.item, |x, i| I::from_xml(x, i))
+                    .map(|v| items.extend(v)),
+            };
+            found.map_err(|e| e.within(path.wrapper))
+        } else if n.eq_ignore_ascii_case(info.paging) && paging.is_none() {
+            paging = Some(x.node(c)?);
+            Ok(())
+        } else {
+            x.skip(c)
+        }
+    })
+    .map_err(|e| e.within(root_name))?;
+    x.finish()?;
+    page_from(items, paging.as_ref(), info, path)
 }
 
 fn decode_page<I: Repr>(
@@ -665,7 +709,16 @@ fn decode_page<I: Repr>(
         Some(l) => wrapped_items::<I>(l, path.item).map_err(|e| e.within(path.wrapper))?,
         None => Vec::new(),
     };
-    let paging = node.child(info.paging);
+    page_from(items, node.child(info.paging), info, path)
+}
+
+/// A page from its items and its paging element.
+fn page_from<I>(
+    items: Vec<I>,
+    paging: Option<&Node>,
+    info: &QueryInfo,
+    path: ItemPath,
+) -> Result<Page<I>, DecodeError> {
     let num = |k: &str| {
         paging
             .and_then(|p| p.scalar(k))
