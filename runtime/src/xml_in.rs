@@ -423,3 +423,45 @@ pub fn decode_xml_streaming<T: crate::Repr>(bytes: &[u8]) -> Result<T, DecodeErr
     x.finish()?;
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Link, Links, Value};
+
+    #[test]
+    fn deep_documents_are_refused_not_overflowed() {
+        let depth = MAX_DEPTH + 10;
+        let doc = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        let mut x = XmlIn::new(doc.as_bytes()).unwrap();
+        let root = x.root().unwrap();
+        let err = x.skip(root).unwrap_err();
+        assert!(err.to_string().contains("nested deeper"), "{err}");
+    }
+
+    #[test]
+    fn links_stream_like_the_tree() {
+        let doc = br#"<?xml version="1.0"?><Links xmlns="urn:x"><Link Rel="Up" Href="h?a=1&amp;b=2" Name=""/><Other/><Link Href="g" Rel="Down" Type="T"><Ignored/></Link></Links>"#;
+        let mut x = XmlIn::new(doc).unwrap();
+        let root = x.root().unwrap();
+        let streamed = Links::from_xml(&mut x, root).unwrap();
+        x.finish().unwrap();
+        let tree = Links::from_node(&crate::parse_xml(doc).unwrap()).unwrap();
+        assert_eq!(streamed, tree);
+        assert_eq!(streamed.0[0].href, "h?a=1&b=2");
+        assert_eq!(streamed.0[0].name.as_deref(), Some(""));
+        assert_eq!(streamed.0[1].type_.as_deref(), Some("T"));
+        let _: &Link = &streamed.0[1];
+    }
+
+    #[test]
+    fn garbage_after_the_root_and_bad_entities_are_errors() {
+        let mut x = XmlIn::new(b"<a/><b/>").unwrap();
+        let root = x.root().unwrap();
+        x.skip(root).unwrap();
+        assert!(x.finish().is_err());
+        let mut x = XmlIn::new(b"<a>&bogus;</a>").unwrap();
+        let root = x.root().unwrap();
+        assert!(x.text(root).is_err());
+    }
+}
