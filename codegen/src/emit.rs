@@ -107,6 +107,24 @@ fn api_items(ir: &Ir) -> TokenStream {
         &a.query_paging,
         a.query_page_size,
     );
+    let params = &a.query_params;
+    let (p_type, p_format, p_entities, p_filter) = (
+        &params.type_,
+        &params.format,
+        &params.entities,
+        &params.filter,
+    );
+    let (p_sort_asc, p_sort_desc, p_page_size, p_page) = (
+        &params.sort_asc,
+        &params.sort_desc,
+        &params.page_size,
+        &params.page,
+    );
+    let pg = &a.paging_attrs;
+    let (pa_num, pa_size, pa_count) = (&pg.num, &pg.size, &pg.count);
+    let op_ports = &a.other_product.ports;
+    let op_paths = &a.other_product.path_markers;
+    let op_headers = &a.other_product.headers;
     let eroot = ir
         .type_named(&a.error_type)
         .map_or(a.error_type.as_str(), |t| t.root.as_str());
@@ -153,12 +171,30 @@ fn api_items(ir: &Ir) -> TokenStream {
                     entities: #qe,
                     paging: #qpg,
                     default_page_size: #qps,
+                    params: __rt::QueryParams {
+                        type_: #p_type,
+                        format: #p_format,
+                        entities: #p_entities,
+                        filter: #p_filter,
+                        sort_asc: #p_sort_asc,
+                        sort_desc: #p_sort_desc,
+                        page_size: #p_page_size,
+                        page: #p_page,
+                    },
+                    page_num: #pa_num,
+                    page_size: #pa_size,
+                    pages_count: #pa_count,
                 },
                 error: __rt::ErrorInfo {
                     root: #eroot,
                     message: #em,
                     status: #es,
                     detail: #ed,
+                },
+                other_product: __rt::OtherProduct {
+                    ports: &[#(#op_ports),*],
+                    path_markers: &[#(#op_paths),*],
+                    headers: &[#(#op_headers),*],
                 },
             };
         }

@@ -70,6 +70,12 @@ pub struct ApiIr {
     pub query_paging: String,
     /// Default page size.
     pub query_page_size: u32,
+    /// Query parameter names.
+    pub query_params: crate::spec::QueryParamsSpec,
+    /// Paging attribute names.
+    pub paging_attrs: crate::spec::PagingAttrsSpec,
+    /// Signs of a neighbouring product.
+    pub other_product: crate::spec::OtherProductSpec,
     /// Error type.
     pub error_type: String,
     /// Error message name.

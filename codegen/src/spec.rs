@@ -57,6 +57,9 @@ pub struct ApiSpec {
     pub query: QuerySpec,
     /// Error bodies.
     pub error: ErrorSpec,
+    /// How a neighbouring product that users confuse with this API answers (optional).
+    #[serde(default)]
+    pub other_product: OtherProductSpec,
 }
 
 fn default_logoff() -> String {
@@ -123,6 +126,60 @@ pub struct QuerySpec {
     pub paging: String,
     /// Server default page size.
     pub page_size: u32,
+    /// Names of the query parameters.
+    pub params: QueryParamsSpec,
+    /// Names of the paging element's page number, page size and page count.
+    pub paging_attrs: PagingAttrsSpec,
+}
+
+/// `[api.query] params`
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryParamsSpec {
+    /// Names the queried type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Chooses references or entities.
+    pub format: String,
+    /// The `format` value that asks for entities.
+    pub entities: String,
+    /// Carries the filter.
+    pub filter: String,
+    /// Ascending sort.
+    pub sort_asc: String,
+    /// Descending sort.
+    pub sort_desc: String,
+    /// Page size.
+    pub page_size: String,
+    /// Page number.
+    pub page: String,
+}
+
+/// `[api.query] paging_attrs`
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagingAttrsSpec {
+    /// Page number.
+    pub num: String,
+    /// Page size.
+    pub size: String,
+    /// Number of pages.
+    pub count: String,
+}
+
+/// `[api.other_product]`: signs that a URL answers like a neighbouring product.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherProductSpec {
+    /// Ports it listens on.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// Substrings of its URL paths.
+    #[serde(default)]
+    pub path_markers: Vec<String>,
+    /// Response headers it sends.
+    #[serde(default)]
+    pub headers: Vec<String>,
 }
 
 /// `[api.error]`

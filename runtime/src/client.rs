@@ -950,10 +950,10 @@ impl ClientInner {
             )
             .await?;
         let path = self.base.path().to_ascii_lowercase();
-        let openapi = resp.header("x-api-version").is_some()
-            || path.contains("/v1")
-            || path.contains("oauth")
-            || self.base.port() == Some(9419);
+        let other = &self.info.other_product;
+        let openapi = other.headers.iter().any(|h| resp.header(h).is_some())
+            || other.path_markers.iter().any(|m| path.contains(m))
+            || self.base.port().is_some_and(|p| other.ports.contains(&p));
         let ct = resp.content_type().unwrap_or("").to_ascii_lowercase();
         if !(200..300).contains(&resp.status) {
             if openapi || resp.status == 404 {

@@ -88,6 +88,8 @@ pub struct ApiInfo {
     pub query: QueryInfo,
     /// Error representation.
     pub error: ErrorInfo,
+    /// How a neighbouring product that users confuse with this API answers.
+    pub other_product: OtherProduct,
 }
 
 /// How asynchronous tasks are written.
@@ -128,6 +130,46 @@ pub struct QueryInfo {
     pub paging: &'static str,
     /// Default page size of the server.
     pub default_page_size: u32,
+    /// Names of the query parameters.
+    pub params: QueryParams,
+    /// Attribute (or element) of the paging element holding the page number.
+    pub page_num: &'static str,
+    /// … holding the page size.
+    pub page_size: &'static str,
+    /// … holding the number of pages.
+    pub pages_count: &'static str,
+}
+
+/// The query service's parameter names (and the `format` value that asks for entities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryParams {
+    /// Names the queried type.
+    pub type_: &'static str,
+    /// Chooses references or entities.
+    pub format: &'static str,
+    /// The `format` value that asks for entities.
+    pub entities: &'static str,
+    /// Carries the filter.
+    pub filter: &'static str,
+    /// Sorts ascending by a field.
+    pub sort_asc: &'static str,
+    /// Sorts descending by a field.
+    pub sort_desc: &'static str,
+    /// Page size.
+    pub page_size: &'static str,
+    /// Page number.
+    pub page: &'static str,
+}
+
+/// Signs that a base URL answers like another product (for the wrong-product error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OtherProduct {
+    /// Ports that product listens on.
+    pub ports: &'static [u16],
+    /// Substrings of its URL paths.
+    pub path_markers: &'static [&'static str],
+    /// Response headers it sends.
+    pub headers: &'static [&'static str],
 }
 
 /// How error bodies are written.

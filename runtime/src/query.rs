@@ -503,21 +503,22 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
             .base
             .join(q.path.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("query path `{}`: {e}", q.path)))?;
-        let mut pairs: Vec<(&str, String)> = vec![("type", T::QUERY_TYPE.to_string())];
+        let p = &q.params;
+        let mut pairs: Vec<(&str, String)> = vec![(p.type_, T::QUERY_TYPE.to_string())];
         if self.entities {
-            pairs.push(("format", "Entities".into()));
+            pairs.push((p.format, p.entities.into()));
         }
         if let Some(f) = &self.filter {
-            pairs.push(("filter", f.to_query()));
+            pairs.push((p.filter, f.to_query()));
         }
         if let Some((asc, field)) = &self.sort {
-            pairs.push((if *asc { "sortAsc" } else { "sortDesc" }, field.clone()));
+            pairs.push((if *asc { p.sort_asc } else { p.sort_desc }, field.clone()));
         }
         if let Some(n) = self.page_size {
-            pairs.push(("pageSize", n.to_string()));
+            pairs.push((p.page_size, n.to_string()));
         }
         if let Some(n) = self.page {
-            pairs.push(("page", n.to_string()));
+            pairs.push((p.page, n.to_string()));
         }
         let query: Vec<String> = pairs
             .iter()
@@ -597,12 +598,13 @@ impl<I: Repr + Send> Page<I> {
             Ok(l) => {
                 let mut url = session.client.resolve(&l.href)?;
                 // Entities were asked for: keep asking even if a paging link forgot it.
+                let p = &session.client.info.query.params;
                 if self.path.list.is_some()
                     && !url
                         .query_pairs()
-                        .any(|(k, _)| k.eq_ignore_ascii_case("format"))
+                        .any(|(k, _)| k.eq_ignore_ascii_case(p.format))
                 {
-                    url.query_pairs_mut().append_pair("format", "Entities");
+                    url.query_pairs_mut().append_pair(p.format, p.entities);
                 }
                 Ok(Some(url))
             }
@@ -731,9 +733,9 @@ fn page_from<I>(
     };
     Ok(Page {
         items,
-        page_num: num("PageNum"),
-        page_size: num("PageSize"),
-        pages_count: num("PagesCount"),
+        page_num: num(info.page_num),
+        page_size: num(info.page_size),
+        pages_count: num(info.pages_count),
         links,
         path,
     })
@@ -812,6 +814,8 @@ mod tests {
         const ROOT: &'static str = "BackupJobSession";
     }
 
+    use crate::QueryParams;
+
     const QI: QueryInfo = QueryInfo {
         path: "query",
         result_root: "QueryResult",
@@ -820,6 +824,19 @@ mod tests {
         entities: "Entities",
         paging: "PagingInfo",
         default_page_size: 100,
+        params: QueryParams {
+            type_: "type",
+            format: "format",
+            entities: "Entities",
+            filter: "filter",
+            sort_asc: "sortAsc",
+            sort_desc: "sortDesc",
+            page_size: "pageSize",
+            page: "page",
+        },
+        page_num: "PageNum",
+        page_size: "PageSize",
+        pages_count: "PagesCount",
     };
 
     #[test]

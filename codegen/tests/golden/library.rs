@@ -35,12 +35,30 @@ impl __rt::Api for Api {
             entities: "Items",
             paging: "Paging",
             default_page_size: 50u32,
+            params: __rt::QueryParams {
+                type_: "kind",
+                format: "view",
+                entities: "full",
+                filter: "where",
+                sort_asc: "asc",
+                sort_desc: "desc",
+                page_size: "per_page",
+                page: "page",
+            },
+            page_num: "Page",
+            page_size: "Size",
+            pages_count: "Pages",
         },
         error: __rt::ErrorInfo {
             root: "Problem",
             message: "Message",
             status: "Code",
             detail: "Detail",
+        },
+        other_product: __rt::OtherProduct {
+            ports: &[],
+            path_markers: &[],
+            headers: &[],
         },
     };
 }

@@ -319,12 +319,30 @@ impl Api for Em {
             entities: "Entities",
             paging: "PagingInfo",
             default_page_size: 100,
+            params: QueryParams {
+                type_: "type",
+                format: "format",
+                entities: "Entities",
+                filter: "filter",
+                sort_asc: "sortAsc",
+                sort_desc: "sortDesc",
+                page_size: "pageSize",
+                page: "page",
+            },
+            page_num: "PageNum",
+            page_size: "PageSize",
+            pages_count: "PagesCount",
         },
         error: ErrorInfo {
             root: "Error",
             message: "Message",
             status: "StatusCode",
             detail: "FirstChanceExceptionMessage",
+        },
+        other_product: OtherProduct {
+            ports: &[9419],
+            path_markers: &["/v1", "oauth"],
+            headers: &["x-api-version"],
         },
     };
     const ENTRY_URL_HINT: Option<&'static str> = Some("https://{host}:9398/api/");
