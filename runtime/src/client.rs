@@ -72,6 +72,15 @@ pub struct RawResponse {
     body: Bytes,
 }
 
+/// What an answer's body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Html,
+    Empty,
+    Json,
+    Xml,
+}
+
 impl RawResponse {
     /// The request's verb.
     pub fn verb(&self) -> Verb {
@@ -98,39 +107,37 @@ impl RawResponse {
         &self.body
     }
 
-    /// True when the body is an XML document (by content type, or by its first character),
-    /// not JSON, HTML or empty.
-    pub(crate) fn is_xml(&self) -> bool {
+    /// What the body is, by its content type (sniffed from its first character when absent).
+    fn kind(&self) -> BodyKind {
         let ct = self.content_type().map(|c| c.to_ascii_lowercase());
-        let body = strip_bom(&self.body);
-        let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        match ct.as_deref() {
-            Some(c) if c.contains("html") || c.contains("json") => false,
-            Some(c) if c.contains("xml") => first.is_some(),
-            _ => first == Some(b'<'),
+        let first = strip_bom(&self.body)
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .copied();
+        match (ct.as_deref(), first) {
+            (Some(c), _) if c.contains("html") => BodyKind::Html,
+            (_, None) => BodyKind::Empty,
+            (Some(c), _) if c.contains("json") => BodyKind::Json,
+            (Some(c), _) if c.contains("xml") => BodyKind::Xml,
+            (_, Some(b'{' | b'[')) => BodyKind::Json,
+            _ => BodyKind::Xml,
         }
+    }
+
+    /// True when the body is to be read as XML (not JSON, HTML or empty).
+    pub(crate) fn is_xml(&self) -> bool {
+        self.kind() == BodyKind::Xml
     }
 
     /// Parses the body as a [`Node`] by its content type (sniffed when absent); a JSON root
     /// gets the name `root`.
     pub fn node(&self, root: &str) -> Result<Node> {
-        let ct = self.content_type().map(|c| c.to_ascii_lowercase());
         let body = strip_bom(&self.body);
-        let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        let is_json = match ct.as_deref() {
-            Some(c) if c.contains("json") => true,
-            Some(c) if c.contains("xml") => false,
-            _ => matches!(first, Some(b'{') | Some(b'[')),
-        };
-        let is_html = ct.as_deref().is_some_and(|c| c.contains("html"));
-        let res = if is_html {
-            Err(DecodeError::new("the server answered with an HTML page"))
-        } else if first.is_none() {
-            Err(DecodeError::new("empty body"))
-        } else if is_json {
-            parse_json(body, root)
-        } else {
-            parse_xml(body)
+        let res = match self.kind() {
+            BodyKind::Html => Err(DecodeError::new("the server answered with an HTML page")),
+            BodyKind::Empty => Err(DecodeError::new("empty body")),
+            BodyKind::Json => parse_json(body, root),
+            BodyKind::Xml => parse_xml(body),
         };
         res.map_err(|e| self.decode_error(e))
     }
