@@ -158,6 +158,7 @@ impl<'a> Checker<'a> {
             query_page_size: a.query.page_size,
             query_params: a.query.params.clone(),
             paging_attrs: a.query.paging_attrs.clone(),
+            paging_rels: a.query.paging_rels.clone(),
             other_product: a.other_product.clone(),
             error_type: a.error.type_.get_ref().clone(),
             error_message: a.error.message.clone(),

@@ -122,6 +122,8 @@ fn api_items(ir: &Ir) -> TokenStream {
     );
     let pg = &a.paging_attrs;
     let (pa_num, pa_size, pa_count) = (&pg.num, &pg.size, &pg.count);
+    let pr = &a.paging_rels;
+    let (pr_first, pr_previous, pr_next, pr_last) = (&pr.first, &pr.previous, &pr.next, &pr.last);
     let op_ports = &a.other_product.ports;
     let op_paths = &a.other_product.path_markers;
     let op_headers = &a.other_product.headers;
@@ -184,6 +186,12 @@ fn api_items(ir: &Ir) -> TokenStream {
                     page_num: #pa_num,
                     page_size: #pa_size,
                     pages_count: #pa_count,
+                    rels: __rt::PagingRels {
+                        first: #pr_first,
+                        previous: #pr_previous,
+                        next: #pr_next,
+                        last: #pr_last,
+                    },
                 },
                 error: __rt::ErrorInfo {
                     root: #eroot,

@@ -74,6 +74,8 @@ pub struct ApiIr {
     pub query_params: crate::spec::QueryParamsSpec,
     /// Paging attribute names.
     pub paging_attrs: crate::spec::PagingAttrsSpec,
+    /// Paging link relations.
+    pub paging_rels: crate::spec::PagingRelsSpec,
     /// Signs of a neighbouring product.
     pub other_product: crate::spec::OtherProductSpec,
     /// Error type.

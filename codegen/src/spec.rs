@@ -130,6 +130,22 @@ pub struct QuerySpec {
     pub params: QueryParamsSpec,
     /// Names of the paging element's page number, page size and page count.
     pub paging_attrs: PagingAttrsSpec,
+    /// Relations of the links between pages.
+    pub paging_rels: PagingRelsSpec,
+}
+
+/// `[api.query] paging_rels`
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagingRelsSpec {
+    /// The first page.
+    pub first: String,
+    /// The previous page.
+    pub previous: String,
+    /// The next page.
+    pub next: String,
+    /// The last page.
+    pub last: String,
 }
 
 /// `[api.query] params`

@@ -42,7 +42,9 @@ pub use error::{ApiError, Error, Result, TransportKind};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
-pub use op::{Api, ApiInfo, ErrorInfo, Op, OtherProduct, QueryInfo, QueryParams, TaskInfo, Verb};
+pub use op::{
+    Api, ApiInfo, ErrorInfo, Op, OtherProduct, PagingRels, QueryInfo, QueryParams, TaskInfo, Verb,
+};
 pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
     enum_index, scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Decoder, Encoder,

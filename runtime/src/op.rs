@@ -138,6 +138,21 @@ pub struct QueryInfo {
     pub page_size: &'static str,
     /// … holding the number of pages.
     pub pages_count: &'static str,
+    /// Relations of the paging links.
+    pub rels: PagingRels,
+}
+
+/// Relations of the links between pages of a query result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagingRels {
+    /// The first page.
+    pub first: &'static str,
+    /// The previous page.
+    pub previous: &'static str,
+    /// The next page.
+    pub next: &'static str,
+    /// The last page.
+    pub last: &'static str,
 }
 
 /// The query service's parameter names (and the `format` value that asks for entities).

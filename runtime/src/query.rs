@@ -13,7 +13,7 @@ use crate::client::{Session, SessionInner};
 use crate::error::{Error, Result};
 use crate::link::Links;
 use crate::node::{JsonKind, Node};
-use crate::op::{Api, QueryInfo, Verb};
+use crate::op::{Api, PagingRels, QueryInfo, Verb};
 use crate::repr::{
     scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Repr, Scalar, Value,
 };
@@ -556,7 +556,7 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
                     });
                 }
                 let page: Page<I> = fetch_page(&session.inner, url, path).await?;
-                let next = page.link_url(&session.inner, "Next").transpose();
+                let next = page.link_url(&session.inner, page.rels.next).transpose();
                 Ok(Some((page.items, (next, seen))))
             },
         )
@@ -582,15 +582,18 @@ pub struct Page<I> {
     pub page_size: u32,
     /// Number of pages (0 when the server did not say).
     pub pages_count: u32,
-    /// The paging links (`First`, `Previous`, `Next`, `Last`).
+    /// The paging links (`First`, `Previous`, `Next`, `Last` in EM).
     pub links: Links,
     path: ItemPath,
+    rels: PagingRels,
+    /// Element name of the paging information (for messages).
+    paging: &'static str,
 }
 
 impl<I: Repr + Send> Page<I> {
     /// True when the server offers a next page.
     pub fn has_next(&self) -> bool {
-        self.links.find("Next", None, None).is_ok()
+        self.links.find(self.rels.next, None, None).is_ok()
     }
 
     fn link_url(&self, session: &SessionInner, rel: &str) -> Result<Option<Url>> {
@@ -609,7 +612,7 @@ impl<I: Repr + Send> Page<I> {
                 Ok(Some(url))
             }
             Err(crate::LinkLookupError::NotOffered) => Ok(None),
-            Err(e) => Err(crate::client::link_error(e, rel, A_PAGING_OWNER, None)),
+            Err(e) => Err(crate::client::link_error(e, rel, self.paging, None)),
         }
     }
 
@@ -622,26 +625,24 @@ impl<I: Repr + Send> Page<I> {
 
     /// The next page, if any.
     pub async fn next<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
-        self.follow(session, "Next").await
+        self.follow(session, self.rels.next).await
     }
 
     /// The previous page, if any.
     pub async fn previous<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
-        self.follow(session, "Previous").await
+        self.follow(session, self.rels.previous).await
     }
 
     /// The first page, if the server links it.
     pub async fn first<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
-        self.follow(session, "First").await
+        self.follow(session, self.rels.first).await
     }
 
     /// The last page, if the server links it.
     pub async fn last<A: Api>(&self, session: &Session<A>) -> Result<Option<Page<I>>> {
-        self.follow(session, "Last").await
+        self.follow(session, self.rels.last).await
     }
 }
-
-const A_PAGING_OWNER: &str = "PagingInfo";
 
 async fn fetch_page<I: Repr + Send>(
     session: &SessionInner,
@@ -738,6 +739,8 @@ fn page_from<I>(
         pages_count: num(info.pages_count),
         links,
         path,
+        rels: info.rels,
+        paging: info.paging,
     })
 }
 
@@ -837,6 +840,12 @@ mod tests {
         page_num: "PageNum",
         page_size: "PageSize",
         pages_count: "PagesCount",
+        rels: PagingRels {
+            first: "First",
+            previous: "Previous",
+            next: "Next",
+            last: "Last",
+        },
     };
 
     #[test]

@@ -48,6 +48,12 @@ impl __rt::Api for Api {
             page_num: "Page",
             page_size: "Size",
             pages_count: "Pages",
+            rels: __rt::PagingRels {
+                first: "First",
+                previous: "Previous",
+                next: "Next",
+                last: "Last",
+            },
         },
         error: __rt::ErrorInfo {
             root: "Problem",

@@ -332,6 +332,12 @@ impl Api for Em {
             page_num: "PageNum",
             page_size: "PageSize",
             pages_count: "PagesCount",
+            rels: PagingRels {
+                first: "First",
+                previous: "Previous",
+                next: "Next",
+                last: "Last",
+            },
         },
         error: ErrorInfo {
             root: "Error",
