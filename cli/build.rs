@@ -90,15 +90,15 @@ fn main() {
     }
     out.push_str("];\n\n");
 
-    // Typed decode: decode a node as the named type, then encode it back.
+    // Typed decode: the bytes of a document decoded as the named type.
     out.push_str(
-        "/// Decodes `node` as the spec type `name` (typed), and writes the typed value back as a\n/// node; `None` when the spec has no such type.\npub fn roundtrip(name: &str, node: &Node) -> Option<Result<Node, DecodeError>> {\n    use emrest::runtime::Value as _;\n    Some(match name {\n",
+        "/// Decodes `bytes` (JSON when `json`) as the spec type `name`; `None` when the spec has no\n/// such type.\npub fn decode_as(name: &str, bytes: &[u8], json: bool) -> Option<Result<Box<dyn AnyRepr>, DecodeError>> {\n    Some(match name {\n",
     );
     for t in &ir.types {
         let _ = writeln!(
             out,
-            "        {:?} => emrest::{}::from_node(node).map(|v| v.to_node({:?})),",
-            t.name, t.name, t.root
+            "        {:?} => emrest::runtime::decode_any::<emrest::{}>(bytes, json),",
+            t.name, t.name
         );
     }
     out.push_str("        _ => return None,\n    })\n}\n\n");

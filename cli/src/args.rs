@@ -268,4 +268,8 @@ pub struct DecodeArgs {
     /// documents without a `Type` member).
     #[arg(long = "type", value_name = "TYPE")]
     pub type_: Option<String>,
+    /// Print, on standard error, every element or attribute path no typed field took, and
+    /// exit 1 when there is any.
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -3,26 +3,40 @@
 
 use std::io::Read;
 
-use emrest::runtime::write_xml;
+use std::io::Write as _;
+
+use emrest::runtime::Casing;
 
 use crate::args::{DecodeArgs, DocFormat};
 use crate::error::{CliError, Result};
 use crate::generic::{is_json, namespace, parse_doc};
-use crate::output::{node_json, print_text, Out};
+use crate::output::{print_text, Out};
 use crate::spec::{self, TypeInfo};
 
 /// Decodes `bytes` (named `what` in messages) and returns the output text.
+#[cfg(test)]
 pub fn decode_bytes(
     bytes: &[u8],
     what: &str,
     format: DocFormat,
     type_: Option<&str>,
 ) -> Result<String> {
+    decode_doc(bytes, what, format, type_).map(|(text, _)| text)
+}
+
+/// Decodes `bytes` and returns the output text and the paths no typed field took.
+pub fn decode_doc(
+    bytes: &[u8],
+    what: &str,
+    format: DocFormat,
+    type_: Option<&str>,
+) -> Result<(String, Vec<String>)> {
     let forced = match type_ {
         Some(t) => Some(spec::type_or_usage(t)?),
         None => None,
     };
-    let (t, node): (&TypeInfo, _) = if is_json(bytes) {
+    let json = is_json(bytes);
+    let (t, node): (&TypeInfo, _) = if json {
         // JSON has no root element: the `Type` member (EM writes it on resources) or --type.
         let probe = parse_doc(bytes, "Document")
             .map_err(|e| CliError::error(format!("{what}: not an EM document: {e}")))?;
@@ -58,21 +72,29 @@ pub fn decode_bytes(
         };
         (t, node)
     };
-    let typed = spec::typed(t, &node)
+    let _ = node;
+    let typed = spec::typed(t, bytes, json)
         .map_err(|e| CliError::error(format!("{what}: not a valid {}: {e}", t.name)))?;
-    Ok(match format {
+    let unknown = typed.unknown_paths();
+    let text = match format {
         DocFormat::Json => {
-            let text = serde_json::to_string_pretty(&node_json(&typed)).unwrap_or_default();
+            // EM's own JSON shape, through the type's codec (pretty-printed).
+            let compact = typed.to_json(Casing::Pascal);
+            let text = serde_json::from_str::<serde_json::Value>(&compact)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or(compact);
             format!("{text}\n")
         }
         DocFormat::Xml => {
-            let mut x = write_xml(&typed, namespace());
+            let mut x = typed.to_xml(namespace());
             if !x.ends_with('\n') {
                 x.push('\n');
             }
             x
         }
-    })
+    };
+    Ok((text, unknown))
 }
 
 /// `vem decode`.
@@ -87,7 +109,18 @@ pub fn decode_cmd(_out: &Out, a: &DecodeArgs) -> Result<()> {
     } else {
         std::fs::read(&a.file).map_err(|e| CliError::error(format!("cannot read {what}: {e}")))?
     };
-    let text = decode_bytes(&bytes, &what, a.format, a.type_.as_deref())?;
+    let (text, unknown) = decode_doc(&bytes, &what, a.format, a.type_.as_deref())?;
+    if a.strict && !unknown.is_empty() {
+        // One line per path no typed field took; the document is not printed.
+        let mut err = std::io::stderr().lock();
+        for p in &unknown {
+            let _ = writeln!(err, "{what}: unknown {p}");
+        }
+        return Err(CliError::error(format!(
+            "{what}: {} element(s) or attribute(s) the spec does not declare",
+            unknown.len()
+        )));
+    }
     print_text(&text);
     Ok(())
 }

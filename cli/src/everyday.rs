@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use emrest::runtime::{DateTime, Filter, Links, Repr, Scalar, Value};
+use emrest::runtime::{DateTime, Filter, Links, Repr, Scalar};
 use emrest::{BackupJobSession, Job, JobResult, JobType, SessionOps, SessionState, VmRestorePoint};
 use futures::TryStreamExt;
 
@@ -167,7 +167,7 @@ async fn job_cmd(
     let what = |verb: &str| format!("{verb} of job \"{name}\"");
     match action.unwrap_or(&JobAction::Show) {
         JobAction::Show => {
-            show(out, &job.to_node(Job::ROOT));
+            show(out, &emrest::runtime::to_node(&job, Job::ROOT));
             Ok(())
         }
         JobAction::Sessions { limit } => {
@@ -211,8 +211,8 @@ async fn job_cmd(
             let session = follow_session(g, em, &job, &before).await?;
             if out.json {
                 out.json_value(&serde_json::json!({
-                    "task": crate::output::node_json(&task.to_node(spec::TaskRepr::ROOT)),
-                    "session": session.as_ref().map(|s| crate::output::node_json(&s.to_node(BackupJobSession::ROOT))),
+                    "task": crate::output::node_json(&emrest::runtime::to_node(&task, spec::TaskRepr::ROOT)),
+                    "session": session.as_ref().map(|s| crate::output::node_json(&emrest::runtime::to_node(s, BackupJobSession::ROOT))),
                 }));
             } else if let Some(s) = &session {
                 out.line(format!(
@@ -270,6 +270,7 @@ async fn job_cmd(
                     folder_name: folder.clone().unwrap_or_else(|| new_name.clone()),
                     repository_uid,
                     description: description.clone(),
+                    ..Default::default()
                 }),
                 ..Default::default()
             };

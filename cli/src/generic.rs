@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, Value as _};
+use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, RawResponse};
 
 use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
 use crate::error::{CliError, Result};
@@ -190,14 +190,14 @@ fn read_body(req: &str, path: &std::path::Path) -> Result<DynBody> {
             t.name
         )));
     }
-    let node = spec::typed(t, &node).map_err(|e| {
+    let value = spec::typed(t, &bytes, is_json(&bytes)).map_err(|e| {
         CliError::error(format!(
             "--body {}: not a valid {}: {e}",
             path.display(),
             t.name
         ))
     })?;
-    Ok(DynBody { root: t.root, node })
+    Ok(DynBody { value })
 }
 
 /// Fetches `target` (of type `t`) and calls `op` on it.
@@ -254,18 +254,23 @@ pub async fn call_on(
             Ok(())
         }
         Some(resp) => {
-            let node: Node = call(em, &links, op, body_dyn).await?;
+            let raw: RawResponse = call(em, &links, op, body_dyn).await?;
             let rt = spec::type_named(resp).unwrap_or(t);
-            let node = spec::typed(rt, &node).map_err(|e| {
-                CliError::error(format!("the answer is not a valid {}: {e}", rt.name))
-            })?;
+            let json = is_json(raw.body());
             if op.task {
-                let task = <spec::TaskRepr as emrest::runtime::Value>::from_node(&node)
-                    .map_err(|e| CliError::error(format!("the answer is not a task: {e}")))?;
+                let task: spec::TaskRepr = if json {
+                    emrest::runtime::decode_json(raw.body())
+                } else {
+                    emrest::runtime::decode_xml(raw.body())
+                }
+                .map_err(|e| CliError::error(format!("the answer is not a task: {e}")))?;
                 return tasks::report_task(g, out, em, task, &format!("{} {}", t.name, op.rel))
                     .await;
             }
-            show(out, &node);
+            let value = spec::typed(rt, raw.body(), json).map_err(|e| {
+                CliError::error(format!("the answer is not a valid {}: {e}", rt.name))
+            })?;
+            show(out, &value.to_tree());
             Ok(())
         }
     }

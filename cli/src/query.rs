@@ -53,7 +53,7 @@ async fn collect<I: Repr>(
     futures::pin_mut!(stream);
     while out.len() < limit {
         match stream.try_next().await? {
-            Some(item) => out.push(item.to_node(I::ROOT)),
+            Some(item) => out.push(emrest::runtime::to_node(&item, I::ROOT)),
             None => break,
         }
     }

@@ -1,7 +1,7 @@
 //! Tasks: `vem tasks`, `vem task ID [--wait]`, and how every action reports the task it
 //! started (waiting with a spinner under `--wait`).
 
-use emrest::runtime::{wait_task, Repr, Value};
+use emrest::runtime::{to_node, wait_task, Repr};
 use emrest::SessionOps;
 
 use crate::args::Global;
@@ -90,7 +90,7 @@ pub async fn report_task(
 ) -> Result<()> {
     let task = settle(g, em, task, what).await?;
     if out.json {
-        out.json_value(&node_json(&task.to_node(TaskRepr::ROOT)));
+        out.json_value(&node_json(&to_node(&task, TaskRepr::ROOT)));
     } else {
         out.line(task_line(g, &task, what));
     }
@@ -140,7 +140,7 @@ pub async fn task_cmd(g: &Global, out: &Out, em: &emrest::Session, id: &str) -> 
     } else {
         task
     };
-    show(out, &task.to_node(TaskRepr::ROOT));
+    show(out, &to_node(&task, TaskRepr::ROOT));
     match failure(&task) {
         Some(m) => Err(CliError::failed(format!(
             "task {} failed: {m}",

@@ -298,11 +298,11 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            if fs.json.is_some() && !fs.repeated {
+            if fs.json.is_some() && !fs.repeated && fs.item.is_none() {
                 self.err(
                     f,
                     format!(
-                        "field `{xml}`: `json` names the JSON array of a `repeated` field only"
+                        "field `{xml}`: `json` names the JSON array of a `repeated` or `item` field only"
                     ),
                 );
             }
@@ -324,6 +324,7 @@ impl<'a> Checker<'a> {
                 }
                 Shape::Wrapped {
                     item: item.get_ref().clone(),
+                    json: fs.json.clone(),
                 }
             } else {
                 Shape::Single

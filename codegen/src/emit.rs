@@ -58,13 +58,41 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let api = api_items(ir);
     let enums = ir.enums.iter().map(enum_items);
-    let types = ir.types.iter().map(|t| type_items(ir, t));
+    // Types of one shape (the per-resource references, for example) share one table.
+    let mut first_of_shape: std::collections::HashMap<String, &str> = Default::default();
+    let mut types = Vec::new();
+    for t in &ir.types {
+        let key: String = t
+            .fields
+            .iter()
+            .map(|f| field_def(ir, f).to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let shared = first_of_shape
+            .get(&key)
+            .copied()
+            .filter(|_| !t.fields.is_empty());
+        types.push(type_items(ir, t, shared));
+        first_of_shape.entry(key).or_insert(&t.name);
+    }
+    let ops = ir.types.iter().flat_map(|t| {
+        let owner = ident(&t.name);
+        t.ops.iter().map(move |op| {
+            let c = op_const_name(op);
+            quote!(&#owner::#c)
+        })
+    });
+    let op_table = quote! {
+        /// Every operation of the spec, type by type in spec order.
+        pub const OPERATIONS: &[&__rt::Op] = &[#(#ops),*];
+    };
     let session = session_trait(ir);
     quote! {
         #[doc(hidden)]
         #[allow(unused_imports)]
         pub use #rt::__private as __rt;
         #api
+        #op_table
         #(#enums)*
         #(#types)*
         #session
@@ -279,20 +307,7 @@ fn enum_items(e: &EnumIr) -> TokenStream {
             }
         }
 
-        impl __rt::Value for #name {
-            fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-                __rt::scalar_from_node(node)
-            }
-            fn to_node(&self, name: &str) -> __rt::Node {
-                __rt::scalar_to_node(self, name)
-            }
-            fn from_xml<'a>(
-                x: &mut __rt::XmlIn<'a>,
-                e: __rt::XmlElem<'a>,
-            ) -> ::std::result::Result<Self, __rt::DecodeError> {
-                __rt::scalar_from_xml(x, e)
-            }
-        }
+        __rt::scalar_value!(#name);
     }
 }
 
@@ -310,7 +325,7 @@ fn field_decl(f: &FieldIr) -> TokenStream {
         Shape::Attr => format!(" Attribute `{}`.", f.xml),
         Shape::Text => " Character data of the element.".to_string(),
         Shape::List { .. } => format!(" Repeated element `{}`.", f.xml),
-        Shape::Wrapped { item } => format!(" List `{}` of `{item}` elements.", f.xml),
+        Shape::Wrapped { item, .. } => format!(" List `{}` of `{item}` elements.", f.xml),
         Shape::Single => format!(" Element `{}`.", f.xml),
     };
     let doc = match &f.doc {
@@ -320,50 +335,75 @@ fn field_decl(f: &FieldIr) -> TokenStream {
     quote!(#[doc = #doc] pub #name: #ty,)
 }
 
-fn field_decode(f: &FieldIr) -> TokenStream {
-    let name = ident(&f.rust);
+/// The codec's description of a field (`__rt::FieldDef::…`).
+fn field_def(ir: &Ir, f: &FieldIr) -> TokenStream {
     let xml = &f.xml;
-    let call = match (&f.shape, f.optional) {
-        (Shape::Attr, false) => quote!(d.attr(#xml)?),
-        (Shape::Attr, true) => quote!(d.opt_attr(#xml)?),
-        (Shape::Text, _) => quote!(d.text()?),
-        (Shape::Single, false) => quote!(d.elem(#xml)?),
-        (Shape::Single, true) => quote!(d.opt_elem(#xml)?),
-        (Shape::List { json }, _) => match json {
-            Some(j) => quote!(d.list(#xml, Some(#j))?),
-            None => quote!(d.list(#xml, None)?),
-        },
-        (Shape::Wrapped { item }, false) => quote!(d.wrapped(#xml, #item)?),
-        (Shape::Wrapped { item }, true) => quote!(d.opt_wrapped(#xml, #item)?),
-    };
-    let call = if f.optional && f.shape == Shape::Text {
-        quote!(Some(#call))
-    } else {
-        call
-    };
-    quote!(#name: #call,)
-}
-
-fn field_encode(f: &FieldIr) -> TokenStream {
-    let name = ident(&f.rust);
-    let xml = &f.xml;
-    match (&f.shape, f.optional) {
-        (Shape::Attr, false) => quote!(e.attr(#xml, &self.#name);),
-        (Shape::Attr, true) => quote!(e.opt_attr(#xml, &self.#name);),
-        (Shape::Text, false) => quote!(e.text(&self.#name);),
-        (Shape::Text, true) => quote!(if let Some(v) = &self.#name { e.text(v); }),
-        (Shape::Single, false) => quote!(e.elem(#xml, &self.#name);),
-        (Shape::Single, true) => quote!(e.opt_elem(#xml, &self.#name);),
-        (Shape::List { json }, _) => match json {
-            Some(j) => quote!(e.list(#xml, Some(#j), &self.#name);),
-            None => quote!(e.list(#xml, None, &self.#name);),
-        },
-        (Shape::Wrapped { item }, false) => quote!(e.wrapped(#xml, #item, &self.#name);),
-        (Shape::Wrapped { item }, true) => quote!(e.opt_wrapped(#xml, #item, &self.#name);),
+    let req = !f.optional;
+    match &f.shape {
+        Shape::Attr => quote!(__rt::FieldDef::attr(#xml, #req)),
+        Shape::Text => quote!(__rt::FieldDef::text(#req)),
+        Shape::Single => quote!(__rt::FieldDef::elem(#xml, #req)),
+        Shape::List { json } => {
+            let j = json.as_deref().unwrap_or(xml);
+            quote!(__rt::FieldDef::list(#xml, #j))
+        }
+        Shape::Wrapped { item, json } => {
+            // A list of scalars is a bare JSON array; a list of representations keeps its
+            // wrapper object with the items under the plural of the item name.
+            let inner = match json {
+                Some(j) => j.clone(),
+                None if f.ty.is_scalar() => String::new(),
+                None => names::plural(item),
+            };
+            let _ = ir;
+            quote!(__rt::FieldDef::wrapped(#xml, #item, #inner, #req))
+        }
     }
 }
 
-fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
+/// The Rust name of the field keeping unknown content (`unknown`, unless the spec took it).
+fn unknown_field(t: &TypeIr) -> Ident {
+    let mut name = "unknown".to_string();
+    while t.fields.iter().any(|f| f.rust == name) {
+        name.push('_');
+    }
+    ident(&name)
+}
+
+/// The `Fields` and `Record` impls of a type named `name` whose fields are `fields` (the
+/// whole type, or the subset a derive declares) stored in the Rust fields `rust`.
+pub fn record_impls(
+    ty: &TokenStream,
+    root: &str,
+    defs: &TokenStream,
+    rust: &[Ident],
+    unknown: &Ident,
+    links: Option<usize>,
+    href: Option<usize>,
+) -> TokenStream {
+    let idx: Vec<usize> = (0..rust.len()).collect();
+    let links = links.map(|i| quote!(const LINKS: Option<usize> = Some(#i);));
+    let href = href.map(|i| quote!(const HREF: Option<usize> = Some(#i);));
+    // Any index beyond the fields is the unknown content (`Fields::kept` asks for it).
+    quote! {
+        impl __rt::Fields for #ty {
+            fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+                match i { #(#idx => &mut self.#rust,)* _ => &mut self.#unknown }
+            }
+            fn get(&self, i: usize) -> &dyn __rt::Slot {
+                match i { #(#idx => &self.#rust,)* _ => &self.#unknown }
+            }
+        }
+        impl __rt::Record for #ty {
+            const ROOT: &'static str = #root;
+            const FIELDS: &'static [__rt::FieldDef] = #defs;
+            #links
+            #href
+        }
+    }
+}
+
+fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
     let name = ident(&t.name);
     let root = &t.root;
     let doc = match &t.doc {
@@ -381,56 +421,27 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
         }
     };
     let decls = t.fields.iter().map(field_decl);
-    let decodes = t.fields.iter().map(field_decode);
-    let encodes = t.fields.iter().map(field_encode);
-    let value_body = if t.fields.is_empty() {
-        // An element with no content (`<ForDirectDownload/>`): nothing to read or write.
-        quote! {
-            fn from_node(_: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-                Ok(Self {})
-            }
-            fn to_node(&self, name: &str) -> __rt::Node {
-                __rt::Encoder::new(name).finish()
-            }
-            fn from_xml<'a>(
-                x: &mut __rt::XmlIn<'a>,
-                e: __rt::XmlElem<'a>,
-            ) -> ::std::result::Result<Self, __rt::DecodeError> {
-                x.skip(e)?;
-                Ok(Self {})
-            }
+    let unknown = unknown_field(t);
+    // Types of one shape share one table.
+    let defs = match shared {
+        Some(other) => {
+            let o = ident(other);
+            quote!(<#o as __rt::Record>::FIELDS)
         }
-    } else {
-        let from_xml = from_xml_body(t);
-        quote! {
-            fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-                let d = __rt::Decoder::new(node);
-                Ok(Self { #(#decodes)* })
-            }
-            fn to_node(&self, name: &str) -> __rt::Node {
-                let mut e = __rt::Encoder::new(name);
-                #(#encodes)*
-                e.finish()
-            }
-            #from_xml
+        None => {
+            let defs = t.fields.iter().map(|f| field_def(ir, f));
+            quote!(&[#(#defs),*])
         }
     };
-    let links = t.links_field().map(|f| {
-        let n = ident(&f.rust);
-        if f.optional {
-            quote!(fn links(&self) -> Option<&__rt::Links> { self.#n.as_ref() })
-        } else {
-            quote!(fn links(&self) -> Option<&__rt::Links> { Some(&self.#n) })
-        }
+    let rust: Vec<Ident> = t.fields.iter().map(|f| ident(&f.rust)).collect();
+    let links = t
+        .fields
+        .iter()
+        .position(|f| matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single));
+    let href = t.fields.iter().position(|f| {
+        f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
     });
-    let href = t.href_field().map(|f| {
-        let n = ident(&f.rust);
-        if f.optional {
-            quote!(fn href(&self) -> Option<&str> { self.#n.as_deref() })
-        } else {
-            quote!(fn href(&self) -> Option<&str> { Some(&self.#n) })
-        }
-    });
+    let record = record_impls(&quote!(#name), root, &defs, &rust, &unknown, links, href);
     let query = t.query.as_ref().map(|q| {
         let qn = &q.name;
         let plural = &q.plural;
@@ -452,6 +463,7 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
             }
         }
     });
+    let op_consts = t.ops.iter().map(|op| op_const(&t.name, op));
     let methods = match t.links_field() {
         Some(f) => {
             let n = ident(&f.rust);
@@ -471,170 +483,126 @@ fn type_items(ir: &Ir, t: &TypeIr) -> TokenStream {
     let inherent = if t.ops.is_empty() && wait.is_none() {
         TokenStream::new()
     } else {
-        quote!(impl #name { #wait #methods })
+        // The operation constants are described by their methods' docs.
+        quote!(#[allow(missing_docs)] impl #name { #(#op_consts)* #wait #methods })
     };
     quote! {
         #doc
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name {
             #(#decls)*
+            /// What the document carried beyond the spec's fields, kept in place and
+            /// written back on encoding.
+            pub #unknown: __rt::Unknown,
         }
 
-        impl __rt::Value for #name {
-            #value_body
-        }
-
-        impl __rt::Repr for #name {
-            const ROOT: &'static str = #root;
-            #links
-            #href
-        }
-
+        #record
         #query
         #inherent
     }
 }
 
-/// The streaming XML decoder of a type with fields: attributes first, then one pass over
-/// the children, each handed to its field's type; unknown children are skipped.
-fn from_xml_body(t: &TypeIr) -> TokenStream {
-    let var = |f: &FieldIr| format_ident!("f_{}", f.rust.trim_start_matches("r#"));
-    let mut lets = Vec::new();
-    let mut attr_arms = Vec::new();
-    let mut child_arms = Vec::new();
-    let mut finals = Vec::new();
-    let mut text_field = None;
-    for f in &t.fields {
-        let v = var(f);
-        let xml = &f.xml;
-        let name = ident(&f.rust);
-        match &f.shape {
-            Shape::Attr => {
-                lets.push(quote!(let mut #v = None;));
-                attr_arms.push(quote!(if k.eq_ignore_ascii_case(#xml) { __rt::xml_attr(&mut #v, #xml, &val)?; }));
-                finals.push(if f.optional {
-                    quote!(#name: #v,)
-                } else {
-                    quote!(#name: __rt::required(#v, #xml, true)?,)
-                });
-            }
-            Shape::Single => {
-                lets.push(quote!(let mut #v = None;));
-                child_arms.push(quote!(if n.eq_ignore_ascii_case(#xml) { x.first(&mut #v, c) }));
-                finals.push(if f.optional {
-                    quote!(#name: #v,)
-                } else {
-                    quote!(#name: __rt::required(#v, #xml, false)?,)
-                });
-            }
-            Shape::List { .. } => {
-                lets.push(quote!(let mut #v = ::std::vec::Vec::new();));
-                child_arms.push(quote!(if n.eq_ignore_ascii_case(#xml) { x.push(&mut #v, c) }));
-                finals.push(quote!(#name: #v,));
-            }
-            Shape::Wrapped { item } => {
-                lets.push(quote!(let mut #v = None;));
-                child_arms
-                    .push(quote!(if n.eq_ignore_ascii_case(#xml) { x.wrapped(&mut #v, c, #item) }));
-                finals.push(if f.optional {
-                    quote!(#name: #v,)
-                } else {
-                    quote!(#name: __rt::required(#v, #xml, false)?,)
-                });
-            }
-            Shape::Text => {
-                text_field = Some(f);
-                let parse = quote!(__rt::Scalar::parse_text(if text.trim().is_empty() {
-                    ""
-                } else {
-                    &text
-                })
-                .map_err(__rt::DecodeError::new)?);
-                finals.push(if f.optional {
-                    quote!(#name: Some(#parse),)
-                } else {
-                    quote!(#name: #parse,)
-                });
-            }
-        }
-    }
-    let attrs = (!attr_arms.is_empty()).then(|| {
-        quote! {
-            for a in e.attrs() {
-                let (k, val) = a?;
-                #(#attr_arms)else*
-            }
-        }
+/// The `Fields`/`Record` impls making a user's struct `ty` a representation of spec type
+/// `t` (for `#[derive(Resource)]`): `chosen` pairs the struct's fields with indices of
+/// `t.fields`; what the struct does not declare is kept in its field `unknown`.
+pub fn derived_record(
+    ir: &Ir,
+    t: &TypeIr,
+    prefix: &TokenStream,
+    ty: &TokenStream,
+    chosen: &[(usize, Ident)],
+    unknown: &Ident,
+) -> TokenStream {
+    let mut chosen: Vec<&(usize, Ident)> = chosen.iter().collect();
+    chosen.sort_by_key(|(i, _)| *i);
+    let defs = chosen.iter().map(|(i, _)| field_def(ir, &t.fields[*i]));
+    let rust: Vec<Ident> = chosen.iter().map(|(_, r)| r.clone()).collect();
+    let links = chosen.iter().position(|(i, _)| {
+        let f = &t.fields[*i];
+        matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single)
     });
-    let text_decl = text_field.map(|_| quote!(let mut text = ::std::string::String::new();));
-    let text_arg = if text_field.is_some() {
-        quote!(Some(&mut text))
-    } else {
-        quote!(None)
-    };
-    let walk = if child_arms.is_empty() && text_field.is_none() {
-        quote!(x.skip(e)?;)
-    } else {
-        quote! {
-            x.children(e, #text_arg, |x, c| {
-                let n = c.name();
-                #(#child_arms else)* { x.skip(c) }
-            })?;
-        }
-    };
+    let href = chosen.iter().position(|(i, _)| {
+        let f = &t.fields[*i];
+        f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
+    });
+    let record = record_impls(
+        ty,
+        &t.root,
+        &quote!(&[#(#defs),*]),
+        &rust,
+        unknown,
+        links,
+        href,
+    );
+    let spec_ty = ident(&t.name);
     quote! {
-        fn from_xml<'a>(
-            x: &mut __rt::XmlIn<'a>,
-            e: __rt::XmlElem<'a>,
-        ) -> ::std::result::Result<Self, __rt::DecodeError> {
-            #(#lets)*
-            #text_decl
-            #attrs
-            #walk
-            Ok(Self { #(#finals)* })
-        }
+        #record
+        impl __rt::BodyOf<#prefix #spec_ty> for #ty {}
     }
 }
 
-/// The static `Op` describing an operation of type `owner`.
-fn op_static(owner: &str, op: &OpIr) -> TokenStream {
-    let opt = |o: &Option<String>| match o {
-        Some(s) => quote!(Some(#s)),
-        None => quote!(None),
-    };
-    let rel = &op.rel;
-    let lt = opt(&op.link_type);
-    let ln = opt(&op.link_name);
-    let method = &op.method;
+/// The name of the constant describing operation `op` (`OP_START`).
+fn op_const_name(op: &OpIr) -> Ident {
+    format_ident!("OP_{}", names::screaming(&op.method))
+}
+
+/// The constant `Op` describing an operation of type `owner`: the required parts, then
+/// only what differs from the defaults (so most fit in a few lines).
+fn op_const(owner: &str, op: &OpIr) -> TokenStream {
+    let (rel, method, path) = (&op.rel, &op.method, &op.path);
     let verb = match op.verb {
-        Verb::Get => quote!(__rt::Verb::Get),
-        Verb::Post => quote!(__rt::Verb::Post),
-        Verb::Put => quote!(__rt::Verb::Put),
-        Verb::Delete => quote!(__rt::Verb::Delete),
+        Verb::Get => quote!(get),
+        Verb::Post => quote!(post),
+        Verb::Put => quote!(put),
+        Verb::Delete => quote!(delete),
     };
-    let action = opt(&op.action);
-    let query = opt(&op.query);
-    let path = &op.path;
-    let request = opt(&op.body);
-    let response = match &op.returns {
-        Returns::Nothing => quote!(None),
-        Returns::Bytes => quote!(Some("bytes")),
-        Returns::Type(t) => quote!(Some(#t)),
+    let mut chain = quote!(.path(#path));
+    let mut add = |m: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            let m = ident(m);
+            chain.extend(quote!(.#m(#v)));
+        }
     };
-    let status = &op.status;
-    let task = op.task;
+    add("link_type", &op.link_type);
+    add("link_name", &op.link_name);
+    add("action", &op.action);
+    add("query", &op.query);
+    add("body", &op.body);
+    match &op.returns {
+        Returns::Nothing => {}
+        Returns::Bytes => add("returns", &Some("bytes".to_string())),
+        Returns::Type(t) => add("returns", &Some(t.clone())),
+    }
+    if op.task {
+        chain.extend(quote!(.task()));
+    }
+    let default: &[u16] = match (op.task, op.verb) {
+        (true, _) => &[202],
+        (false, Verb::Get) => &[200],
+        (false, _) => &[],
+    };
+    if op.status != default {
+        let st = op
+            .status
+            .iter()
+            .map(|s| proc_macro2::Literal::u16_unsuffixed(*s));
+        chain.extend(quote!(.status(&[#(#st),*])));
+    }
+    let c = op_const_name(op);
     quote! {
-        static OP: __rt::Op = __rt::Op {
-            owner: #owner, rel: #rel, link_type: #lt, link_name: #ln, method: #method,
-            verb: #verb, action: #action, query: #query, path: #path, request: #request,
-            response: #response, status: &[#(#status),*], task: #task,
-        };
+        pub const #c: __rt::Op = __rt::Op::#verb(#owner, #method, #rel) #chain;
     }
 }
 
 fn op_doc(op: &OpIr) -> TokenStream {
+    let returns = match (&op.returns, op.task) {
+        (Returns::Type(t), true) => format!("the [`{t}`] started (`.wait(&em)` waits for its end)"),
+        (Returns::Type(t), false) => format!("[`{t}`]"),
+        (Returns::Bytes, _) => "the raw content".to_string(),
+        (Returns::Nothing, _) => "nothing".to_string(),
+    };
     let mut lines = vec![format!(
-        " `{} {}` — follows the `{}` link{}.",
+        " `{} {}` through the `{}` link{}; returns {returns}.",
         op.verb.as_str(),
         op.path,
         op.rel,
@@ -647,19 +615,6 @@ fn op_doc(op: &OpIr) -> TokenStream {
         lines.push(String::new());
         lines.extend(d.lines().map(|l| format!(" {l}")));
     }
-    lines.push(String::new());
-    lines.push(match (&op.returns, op.task) {
-        (Returns::Type(t), true) => format!(
-            " Returns the [`{t}`] the server started; `.wait(&em)` on it waits for the end."
-        ),
-        (Returns::Type(t), false) => format!(" Returns [`{t}`]."),
-        (Returns::Bytes, _) => " Returns the raw content.".to_string(),
-        (Returns::Nothing, _) => " Returns nothing on success.".to_string(),
-    });
-    lines.push(String::new());
-    lines.push(
-        " Fails with `LinkNotOffered` when the representation does not carry the link.".to_string(),
-    );
     quote!(#(#[doc = #lines])*)
 }
 
@@ -686,27 +641,43 @@ pub fn type_methods(
     prefix: &TokenStream,
     session: &TokenStream,
 ) -> TokenStream {
+    let owner = ident(&t.name);
+    // Inside the generated type, its own constants; from a derive, the spec type's.
+    let op_path = if prefix.is_empty() {
+        quote!(Self)
+    } else {
+        quote!(#prefix #owner)
+    };
     let methods = t.ops.iter().map(|op| {
         let m = ident(&op.method);
-        let st = op_static(&t.name, op);
+        let c = op_const_name(op);
         let doc = op_doc(op);
         let ret = ret_ty(op, prefix);
-        let (arg, body) = match &op.body {
-            Some(b) => {
+        // A derive (`prefix` set) takes any body standing for the spec type: the spec type
+        // itself or another derived struct of it.
+        let (generics, arg, body) = match &op.body {
+            Some(b) if !prefix.is_empty() => {
                 let bt = ident(b);
                 (
-                    quote!(, body: &#prefix #bt),
+                    quote!(<'a, B: __rt::BodyOf<#prefix #bt>>),
+                    quote!(, body: &'a B),
                     quote!(Some(body as &dyn __rt::Body)),
                 )
             }
-            None => (TokenStream::new(), quote!(None)),
+            Some(b) => {
+                let bt = ident(b);
+                (
+                    quote!(<'a>),
+                    quote!(, body: &'a #bt),
+                    quote!(Some(body as &dyn __rt::Body)),
+                )
+            }
+            None => (quote!(<'a>), TokenStream::new(), quote!(None)),
         };
         quote! {
             #doc
-            pub async fn #m(&self, em: &#session #arg) -> __rt::Result<#ret> {
-                #st
-                let links = __rt::AsLinks::as_links(&#links);
-                __rt::call(em, &links, &OP, #body).await
+            pub fn #m #generics(&'a self, em: &'a #session #arg) -> __rt::Call<'a, #ret> {
+                __rt::follow(em, __rt::AsLinks::links(&#links), &#op_path::#c, #body)
             }
         }
     });
@@ -717,41 +688,30 @@ fn session_trait(ir: &Ir) -> TokenStream {
     let Some(t) = ir.type_named(&ir.api.session) else {
         return TokenStream::new();
     };
-    let sigs: Vec<TokenStream> = t
-        .ops
-        .iter()
-        .map(|op| {
-            let m = ident(&op.method);
-            let doc = op_doc(op);
-            let ret = ret_ty(op, &TokenStream::new());
-            let arg = match &op.body {
-                Some(b) => {
-                    let bt = ident(b);
-                    quote!(, body: &#bt)
-                }
-                None => TokenStream::new(),
-            };
-            quote! {
-                #doc
-                fn #m(&self #arg) -> impl __rt::Future<Output = __rt::Result<#ret>> + Send
-            }
-        })
-        .collect();
-    let impls = t.ops.iter().zip(&sigs).map(|(op, sig)| {
-        let st = op_static(&t.name, op);
+    let owner = ident(&t.name);
+    let sig = |op: &OpIr| {
+        let m = ident(&op.method);
+        let ret = ret_ty(op, &TokenStream::new());
+        let arg = op.body.as_ref().map(|b| {
+            let bt = ident(b);
+            quote!(, body: &#bt)
+        });
+        quote!(fn #m(&self #arg) -> impl __rt::Future<Output = __rt::Result<#ret>> + Send)
+    };
+    let decls = t.ops.iter().map(|op| {
+        let doc = op_doc(op);
+        let sig = sig(op);
+        quote!(#doc #sig;)
+    });
+    let impls = t.ops.iter().map(|op| {
+        let sig = sig(op);
+        let c = op_const_name(op);
         let body = if op.body.is_some() {
             quote!(Some(body as &dyn __rt::Body))
         } else {
             quote!(None)
         };
-        quote! {
-            #sig {
-                async move {
-                    #st
-                    __rt::call(self, self.links(), &OP, #body).await
-                }
-            }
-        }
+        quote!(#sig { __rt::call(self, self.links(), &#owner::#c, #body) })
     });
     let doc = format!(
         " Operations of the logon session (`{}`): the API's entry-point collections, available directly on a [`Session`].",
@@ -760,7 +720,7 @@ fn session_trait(ir: &Ir) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub trait SessionOps {
-            #(#sigs;)*
+            #(#decls)*
         }
 
         impl SessionOps for Session {

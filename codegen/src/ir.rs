@@ -180,6 +180,9 @@ pub enum Shape {
     Wrapped {
         /// Item element name.
         item: String,
+        /// JSON: the array member inside the wrapper object (default: the item name plus
+        /// `s`; a list of scalars is a bare array).
+        json: Option<String>,
     },
 }
 

@@ -22,7 +22,7 @@ pub mod spec;
 use std::path::Path;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use emit::{generate, type_methods, EmitOptions};
+pub use emit::{derived_record, generate, type_methods, EmitOptions};
 pub use ir::Ir;
 
 /// Parses and checks spec source text; `path` is only used in messages.

@@ -89,6 +89,28 @@ pub fn variant(s: &str) -> String {
     out
 }
 
+/// The English plural of an element name, as .NET serializers name list properties
+/// (`ObjectInJob` → `ObjectInJobs`, `DirectoryEntry` → `DirectoryEntries`, `Address` →
+/// `Addresses`).
+pub fn plural(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let consonant_y = lower.ends_with('y')
+        && !matches!(
+            lower.chars().rev().nth(1),
+            Some('a' | 'e' | 'i' | 'o' | 'u')
+        );
+    if consonant_y {
+        format!("{}ies", &s[..s.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        format!("{s}es")
+    } else {
+        format!("{s}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,7 +171,13 @@ fn ir_resolves_names_shapes_and_defaults() {
     let book = ir.type_named("Book").unwrap();
     assert_eq!(book.root, "Book");
     let tags = book.fields.iter().find(|f| f.xml == "Tags").unwrap();
-    assert_eq!(tags.shape, Shape::Wrapped { item: "Tag".into() });
+    assert_eq!(
+        tags.shape,
+        Shape::Wrapped {
+            item: "Tag".into(),
+            json: None
+        }
+    );
     assert_eq!(tags.ty, Ty::String);
     assert!(tags.optional);
     let isbn = book.fields.iter().find(|f| f.xml == "Isbn").unwrap();

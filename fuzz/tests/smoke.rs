@@ -305,8 +305,8 @@ const SPEC_DICT: &[&[u8]] = &[
 #[test]
 fn xml_decoder() {
     let mut seeds = files("runtime/tests/fixtures", &["xml"]);
-    // The EM samples beside the design document, when present (outside the repository).
-    seeds.extend(files("../shared/em-api/samples", &["xml"]));
+    // The documented EM samples the repository carries.
+    seeds.extend(files("tests/fixtures/em-docs/samples", &["xml"]));
     seeds.push(Vec::new());
     let others = seeds.clone();
     let execs = run(
@@ -323,14 +323,21 @@ fn xml_decoder() {
 fn json_decoder() {
     let mut seeds = files("runtime/tests/fixtures", &["json"]);
     // JSON renderings of the XML fixtures, PascalCase and camelCase.
-    for x in files("runtime/tests/fixtures", &["xml"]) {
-        if let Ok(node) = emrest_runtime::parse_xml(&x) {
-            seeds.push(
-                emrest_runtime::write_json(&node, emrest_runtime::Casing::Pascal).into_bytes(),
-            );
-            seeds.push(
-                emrest_runtime::write_json(&node, emrest_runtime::Casing::Camel).into_bytes(),
-            );
+    // JSON renderings of the XML fixtures through the typed codec, PascalCase and camelCase.
+    for x in files("runtime/tests/fixtures", &["xml"])
+        .into_iter()
+        .chain(files("tests/fixtures/em-docs/samples", &["xml"]))
+    {
+        for casing in [emrest_runtime::Casing::Pascal, emrest_runtime::Casing::Camel] {
+            if let Ok(v) = emrest_runtime::decode_xml::<emrest::Job>(&x) {
+                seeds.push(emrest_runtime::encode_json(&v, casing).into_bytes());
+            }
+            if let Ok(v) = emrest_runtime::decode_xml::<emrest::Task>(&x) {
+                seeds.push(emrest_runtime::encode_json(&v, casing).into_bytes());
+            }
+            if let Ok(v) = emrest_runtime::decode_xml::<emrest::QueryResult>(&x) {
+                seeds.push(emrest_runtime::encode_json(&v, casing).into_bytes());
+            }
         }
     }
     seeds.push(Vec::new());

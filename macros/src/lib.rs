@@ -11,6 +11,7 @@ use emrest_codegen::{Diagnostics, EmitOptions, Ir};
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
 
 /// The flagship spec, embedded: the default of `#[derive(Resource)]`.
@@ -181,41 +182,76 @@ fn container_args(input: &DeriveInput) -> syn::Result<ResourceArgs> {
     Ok(args)
 }
 
-fn links_field(input: &DeriveInput) -> syn::Result<Option<syn::Ident>> {
-    let Data::Struct(data) = &input.data else {
+/// What the struct's fields are for the derive.
+struct FieldRoles {
+    /// The field holding the links.
+    links: Option<syn::Ident>,
+    /// The field keeping unknown content (makes the struct a representation).
+    unknown: Option<syn::Ident>,
+    /// Every other field, with the spec name it was given (`#[resource(name = "…")]`).
+    data: Vec<(syn::Ident, Option<LitStr>)>,
+}
+
+fn field_roles(input: &DeriveInput) -> syn::Result<FieldRoles> {
+    let named = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => Some(fields),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(fields) = named else {
         return Err(syn::Error::new(
             input.ident.span(),
             "#[derive(Resource)] works on structs with named fields only",
         ));
     };
-    let Fields::Named(fields) = &data.fields else {
-        return Err(syn::Error::new(
-            input.ident.span(),
-            "#[derive(Resource)] works on structs with named fields only",
-        ));
+    let mut roles = FieldRoles {
+        links: None,
+        unknown: None,
+        data: Vec::new(),
     };
-    let mut found = None;
     for f in &fields.named {
+        let mut role = None;
+        let mut name = None;
         for attr in f.attrs.iter().filter(|a| a.path().is_ident("resource")) {
             attr.parse_nested_meta(|m| {
                 if m.path.is_ident("links") {
-                    if found.is_some() {
+                    if roles.links.is_some() {
                         return Err(m.error("only one field can hold the links"));
                     }
-                    found = f.ident.clone();
+                    role = Some("links");
+                    Ok(())
+                } else if m.path.is_ident("unknown") {
+                    if roles.unknown.is_some() {
+                        return Err(m.error("only one field can keep the unknown content"));
+                    }
+                    role = Some("unknown");
+                    Ok(())
+                } else if m.path.is_ident("name") {
+                    name = Some(m.value()?.parse::<LitStr>()?);
                     Ok(())
                 } else {
-                    Err(m.error("expected `#[resource(links)]` on the field holding the links"))
+                    Err(m.error(
+                        "expected `#[resource(links)]`, `#[resource(unknown)]` or `#[resource(name = \"…\")]`",
+                    ))
                 }
             })?;
         }
+        let Some(id) = f.ident.clone() else { continue };
+        match role {
+            Some("links") => roles.links = Some(id),
+            Some(_) => roles.unknown = Some(id),
+            None => roles.data.push((id, name)),
+        }
     }
-    Ok(found)
+    Ok(roles)
 }
 
 fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let args = container_args(input)?;
-    let links = links_field(input)?;
+    let roles = field_roles(input)?;
+    let links = roles.links.clone();
     let Some(type_lit) = args.type_ else {
         return Err(syn::Error::new(
             input.ident.span(),
@@ -283,12 +319,74 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let methods =
         emrest_codegen::type_methods(t, &quote!(self.#links), &prefix, &quote!(#client::Session));
     let span = input.ident.span();
+    // With a field keeping unknown content, the struct is a representation of the type:
+    // its declared fields are read and written by name, everything else is kept.
+    let record = match &roles.unknown {
+        None => TokenStream2::new(),
+        Some(unknown) => {
+            if !input.generics.params.is_empty() {
+                return Err(syn::Error::new(
+                    input.generics.span(),
+                    "a #[derive(Resource)] representation cannot be generic",
+                ));
+            }
+            let Some(links_at) = t.fields.iter().position(|f| {
+                matches!(f.ty, emrest_codegen::ir::Ty::Links)
+                    && matches!(f.shape, emrest_codegen::ir::Shape::Single)
+            }) else {
+                return Err(syn::Error::new(
+                    links.span(),
+                    format!("`{tname}` has no links field"),
+                ));
+            };
+            let mut chosen = vec![(links_at, links.clone())];
+            for (id, given) in &roles.data {
+                chosen.push((spec_field(t, id, given.as_ref())?, id.clone()));
+            }
+            emrest_codegen::derived_record(ir, t, &prefix, &quote!(#name), &chosen, unknown)
+        }
+    };
     Ok(quote_spanned! {span=>
         const _: () = {
             use #client::__rt;
             impl #impl_g #name #ty_g #where_g {
                 #methods
             }
+            #record
         };
+    })
+}
+
+/// The index of the spec field a struct field stands for: by `#[resource(name = "…")]`
+/// (element or attribute name, case-insensitive), else by Rust name.
+fn spec_field(
+    t: &emrest_codegen::ir::TypeIr,
+    id: &syn::Ident,
+    given: Option<&LitStr>,
+) -> syn::Result<usize> {
+    let found = match given {
+        Some(n) => t
+            .fields
+            .iter()
+            .position(|f| f.xml.eq_ignore_ascii_case(&n.value())),
+        None => {
+            let r = id.to_string();
+            let r = r.trim_start_matches("r#");
+            t.fields
+                .iter()
+                .position(|f| f.rust.trim_start_matches("r#") == r || f.xml.eq_ignore_ascii_case(r))
+        }
+    };
+    found.ok_or_else(|| {
+        let names: Vec<&str> = t.fields.iter().map(|f| f.rust.as_str()).collect();
+        syn::Error::new(
+            given.map_or(id.span(), |g| g.span()),
+            format!(
+                "`{}` has no field `{}`; its fields: {} (or name one with `#[resource(name = \"…\")]`)",
+                t.name,
+                given.map_or(id.to_string(), |g| g.value()),
+                names.join(", ")
+            ),
+        )
     })
 }

@@ -14,16 +14,17 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use url::Url;
 
+use crate::call_future::Call;
 use crate::error::{ApiError, Error, Result, TransportKind};
-use crate::json::{parse_json, write_json, Casing};
+use crate::json::{parse_json, Casing};
 use crate::link::{Link, LinkLookupError, Links};
 use crate::node::Node;
 use crate::op::{Api, ApiInfo, Op, Verb};
-use crate::repr::{wrapped_items, DecodeError, Repr, Value};
+use crate::repr::{DecodeError, Repr};
 use crate::secret::SecretString;
 use crate::task::WaitOptions;
 use crate::tls::{self, TlsSettings};
-use crate::xml::{parse_xml, strip_bom, write_xml};
+use crate::xml::{parse_xml, strip_bom};
 
 /// Wire format of requests and answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -49,18 +50,24 @@ impl Format {
 pub trait Body: Sync {
     /// Root element name.
     fn body_root(&self) -> &'static str;
-    /// The body as a tree.
-    fn body_node(&self) -> Node;
+    /// Writes the body as its root element through `out` (XML or JSON).
+    fn write_body(&self, out: &mut dyn crate::Out);
 }
 
 impl<T: Repr + Sync> Body for T {
     fn body_root(&self) -> &'static str {
         T::ROOT
     }
-    fn body_node(&self) -> Node {
-        self.to_node(T::ROOT)
+    fn write_body(&self, out: &mut dyn crate::Out) {
+        self.write_value(T::ROOT, out);
     }
 }
+
+/// A body accepted where the spec asks for `T`: `T` itself, or a user's
+/// `#[derive(Resource)]` struct that stands for `T`.
+pub trait BodyOf<T>: Body {}
+
+impl<T: Repr + Sync> BodyOf<T> for T {}
 
 /// A successful HTTP answer before decoding.
 #[derive(Debug, Clone)]
@@ -163,12 +170,35 @@ pub trait Response: Sized + Send {
 
 impl<T: Repr + Send> Response for T {
     fn from_response(resp: RawResponse) -> Result<Self> {
-        if resp.is_xml() {
-            // Straight from the XML events into the typed value: no intermediate tree.
-            return crate::xml::decode_xml(&resp.body).map_err(|e| resp.decode_error(e));
+        // Straight from the XML events or JSON tokens into the typed value: no tree.
+        let value: T = match resp.kind() {
+            BodyKind::Xml => {
+                crate::xml::decode_xml(&resp.body).map_err(|e| resp.decode_error(e))?
+            }
+            BodyKind::Json => {
+                crate::json::decode_json(&resp.body).map_err(|e| resp.decode_error(e))?
+            }
+            BodyKind::Html => {
+                return Err(
+                    resp.decode_error(DecodeError::new("the server answered with an HTML page"))
+                )
+            }
+            BodyKind::Empty => return Err(resp.decode_error(DecodeError::new("empty body"))),
+        };
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            // Paths only: values may be anything a newer server sends.
+            let paths = crate::unknown_paths(&value);
+            if !paths.is_empty() {
+                tracing::debug!(url = %resp.url, ?paths, "content the spec does not declare, kept");
+            }
         }
-        let node = resp.node(T::ROOT)?;
-        T::from_node(&node).map_err(|e| resp.decode_error(e.within(&node.name)))
+        Ok(value)
+    }
+}
+
+impl Response for RawResponse {
+    fn from_response(resp: RawResponse) -> Result<Self> {
+        Ok(resp)
     }
 }
 
@@ -1005,9 +1035,7 @@ impl ClientInner {
     fn logon_links(&self, entry: &Node) -> Vec<(Option<String>, String)> {
         let info = self.info;
         let pick = |n: &Node| -> Option<String> {
-            let links: Links = wrapped_items::<Link>(n.child("Links")?, "Link")
-                .ok()
-                .map(Links)?;
+            let links: Links = crate::link::links_from_node(n.child("Links")?).ok()?;
             links
                 .find(info.logon_rel, Some(info.logon_type), None)
                 .ok()
@@ -1089,7 +1117,9 @@ impl ClientInner {
             })?;
         let node = resp.node(self.info.logon_type)?;
         let links = match node.child("Links") {
-            Some(l) => Links::from_node(l).map_err(|e| resp.decode_error(e.within("Links")))?,
+            Some(l) => {
+                crate::link::links_from_node(l).map_err(|e| resp.decode_error(e.within("Links")))?
+            }
             None => Links::default(),
         };
         let href = node
@@ -1100,16 +1130,17 @@ impl ClientInner {
     }
 
     fn encode(&self, body: &dyn Body) -> (Bytes, &'static str) {
-        let node = body.body_node();
         match self.format {
-            Format::Xml => (
-                Bytes::from(write_xml(&node, self.info.namespace)),
-                "application/xml",
-            ),
-            Format::Json => (
-                Bytes::from(write_json(&node, self.casing)),
-                "application/json",
-            ),
+            Format::Xml => {
+                let mut out = crate::XmlOut::new(self.info.namespace);
+                body.write_body(&mut out);
+                (Bytes::from(out.finish()), "application/xml")
+            }
+            Format::Json => {
+                let mut out = crate::JsonOut::new(self.casing);
+                body.write_body(&mut out);
+                (Bytes::from(out.finish()), "application/json")
+            }
         }
     }
 }
@@ -1209,6 +1240,13 @@ impl<A: Api> Session<A> {
     /// Changes the options used by [`crate::wait_task`].
     pub fn set_wait_options(&self, wait: WaitOptions) {
         *self.inner.wait.lock().unwrap_or_else(|p| p.into_inner()) = wait;
+    }
+
+    /// Follows `op` among `links` and decodes the answer as `R`: any representation, a
+    /// user's `#[derive(Resource)]` struct included (`em.fetch::<MyJob>(&links,
+    /// &emrest::JobReference::OP_ALTERNATE)`).
+    pub async fn fetch<R: Response>(&self, links: &Links, op: &'static Op) -> Result<R> {
+        call(self, links, op, None).await
     }
 
     /// GETs `href` (resolved against the base URL) and decodes the answer.
@@ -1462,6 +1500,21 @@ pub(crate) fn op_url(client: &ClientInner, href: &str, op: &Op) -> Result<Url> {
         }
     }
     Ok(url)
+}
+
+/// [`call`] for generated methods, boxed: `links` absent is the same as offering none.
+pub fn follow<'a, A: Api, R: Response + 'a>(
+    session: &'a Session<A>,
+    links: Option<&'a Links>,
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+) -> Call<'a, R> {
+    Call::new(async move {
+        match links {
+            Some(l) => call(session, l, op, body).await,
+            None => call(session, &Links::default(), op, body).await,
+        }
+    })
 }
 
 /// Follows `op`'s link among `links` and decodes the answer.

@@ -173,15 +173,20 @@ pub fn write_json(node: &Node, casing: Casing) -> String {
     node_to_json(node, casing).to_string()
 }
 
-/// Decodes a JSON document into `T` (member names in any casing).
+/// Decodes a JSON document into `T` (member names in any casing), streaming from the
+/// tokens (no tree is built).
 pub fn decode_json<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let node = parse_json(bytes, T::ROOT)?;
-    T::from_node(&node).map_err(|e| e.within(T::ROOT))
+    let mut j = crate::json_in::JsonIn::new(bytes)?;
+    let value = T::from_json(&mut j).map_err(|e| e.within(T::ROOT))?;
+    j.finish()?;
+    Ok(value)
 }
 
-/// Encodes `value` as a JSON document with member names in `casing`.
+/// Encodes `value` as a JSON document in the server's shape, member names in `casing`.
 pub fn encode_json<T: Repr>(value: &T, casing: Casing) -> String {
-    write_json(&value.to_node(T::ROOT), casing)
+    let mut out = crate::out::JsonOut::new(casing);
+    value.write_value(T::ROOT, &mut out);
+    out.finish()
 }
 
 #[cfg(test)]

@@ -13,19 +13,30 @@
 //!   logoff through the session's own link.
 //! - [`call`]: follows an operation's link; [`wait_task`] polls tasks; [`Session::query`]
 //!   builds query-service queries with typed [`Filter`]s and lazily paged streams.
-//! - [`xml`] and [`json`]: the codecs between bytes and the format-neutral [`Node`] tree,
-//!   with nesting bounds ([`xml::MAX_DEPTH`], [`json::MAX_DEPTH`]).
+//! - [`Record`]: the one codec of every representation. A type is a table of
+//!   [`FieldDef`]s with a [`Slot`] per field; the runtime reads XML events ([`XmlIn`]) and
+//!   JSON tokens ([`JsonIn`]) straight into it and writes XML, EM-shaped JSON or a [`Node`]
+//!   tree from it ([`Out`]). What a table does not declare is kept in the type's
+//!   [`Unknown`] and written back, in place.
+//! - [`xml`] and [`json`]: documents as format-neutral [`Node`] trees for generic tools, with
+//!   nesting bounds ([`xml::MAX_DEPTH`], [`json::MAX_DEPTH`]) shared by the streaming
+//!   cursors.
 //! - [`SecretString`]: passwords and session tokens, redacted in `Debug`/`Display` and zeroed
 //!   when dropped; no error or log line carries them.
 
 #![warn(missing_docs)]
 
+mod any;
+mod call_future;
 mod client;
+mod codec;
 mod error;
 pub mod json;
+mod json_in;
 mod link;
 mod node;
 mod op;
+mod out;
 mod query;
 mod repr;
 mod secret;
@@ -34,27 +45,35 @@ mod tls;
 pub mod xml;
 mod xml_in;
 
+pub use any::{decode_any, unknown_paths, AnyRepr};
+pub use call_future::Call;
 pub use client::{
-    call, Body, Client, ClientBuilder, Download, Format, PreparedRequest, RawResponse, Response,
-    RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
+    call, follow, Body, BodyOf, Client, ClientBuilder, Download, Format, PreparedRequest,
+    RawResponse, Response, RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
+};
+pub use codec::{
+    read_json, read_xml, write_record, Anchor, FieldDef, Fields, Kind, Record, Slot, Unknown,
+    UnknownElem, UnknownParts,
 };
 pub use error::{ApiError, Error, Result, TransportKind};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
+pub use json_in::{JsonIn, JsonTok};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
 pub use op::{
     Api, ApiInfo, ErrorInfo, Op, OtherProduct, PagingRels, QueryInfo, QueryParams, TaskInfo, Verb,
 };
+pub use out::{JsonOut, NodeOut, Out, XmlOut};
 pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
-    enum_index, scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Decoder, Encoder,
-    Repr, Scalar, SpecEnum, Value,
+    enum_index, scalar_from_json, scalar_from_xml, scalar_write, DecodeError, Repr, Scalar,
+    SpecEnum, Value,
 };
 pub use secret::SecretString;
 pub use task::{follow_related, wait_task, wait_task_with, WaitOptions};
 pub use tls::{fingerprint_sha256, parse_fingerprint};
-pub use xml::{decode_xml, decode_xml_via_tree, encode_xml, parse_xml, write_xml};
-pub use xml_in::{required, scalar_from_xml, xml_attr, XmlElem, XmlIn};
+pub use xml::{decode_xml, encode_xml, parse_xml, to_node, write_xml};
+pub use xml_in::{XmlElem, XmlIn};
 
 /// The one path generated code goes through. Not a stable API.
 #[doc(hidden)]

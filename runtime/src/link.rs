@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 
-use crate::node::Node;
-use crate::repr::{DecodeError, Encoder, Value};
+use crate::codec::{FieldDef, Fields, Record, Slot, Unknown};
+use crate::out::Out;
+use crate::repr::{DecodeError, Value};
 
 /// One link a representation offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,83 +17,160 @@ pub struct Link {
     pub type_: Option<String>,
     /// Human name of the target, when the server gives one.
     pub name: Option<String>,
+    /// Attributes and content the link carried beyond these (kept and written back).
+    pub unknown: Unknown,
 }
 
-impl Value for Link {
-    fn from_node(node: &Node) -> Result<Self, DecodeError> {
-        let get = |k: &str| node.scalar(k).filter(|v| !v.is_empty()).map(str::to_string);
-        // `Name=""` and `Type=""` are kept as written (they round-trip); lookups treat them
-        // like any other value.
-        let keep = |k: &str| node.scalar(k).map(str::to_string);
-        Ok(Link {
-            rel: get("Rel").ok_or_else(|| DecodeError::new("link without `Rel`"))?,
-            href: get("Href").ok_or_else(|| DecodeError::new("link without `Href`"))?,
-            type_: keep("Type"),
-            name: keep("Name"),
-        })
-    }
-
-    fn from_xml<'a>(x: &mut crate::XmlIn<'a>, e: crate::XmlElem<'a>) -> Result<Self, DecodeError> {
-        let (mut rel, mut href, mut type_, mut name) = (None, None, None, None);
-        for a in e.attrs() {
-            let (k, v) = a?;
-            let slot = if k.eq_ignore_ascii_case("Rel") {
-                &mut rel
-            } else if k.eq_ignore_ascii_case("Href") {
-                &mut href
-            } else if k.eq_ignore_ascii_case("Type") {
-                &mut type_
-            } else if k.eq_ignore_ascii_case("Name") {
-                &mut name
-            } else {
-                continue;
-            };
-            if slot.is_none() {
-                *slot = Some(v.into_owned());
-            }
+impl Link {
+    /// A link with a relation and a target.
+    pub fn new(rel: impl Into<String>, href: impl Into<String>) -> Self {
+        Link {
+            rel: rel.into(),
+            href: href.into(),
+            ..Link::default()
         }
-        x.skip(e)?;
-        Ok(Link {
-            rel: rel
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| DecodeError::new("link without `Rel`"))?,
-            href: href
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| DecodeError::new("link without `Href`"))?,
-            type_,
-            name,
-        })
     }
+}
 
-    fn to_node(&self, name: &str) -> Node {
-        let mut e = Encoder::new(name);
-        e.attr("Rel", &self.rel);
-        e.attr("Href", &self.href);
-        e.opt_attr("Type", &self.type_);
-        e.opt_attr("Name", &self.name);
-        e.finish()
+const LINK_FIELDS: &[FieldDef] = &[
+    FieldDef::attr("Rel", true),
+    FieldDef::attr("Href", true),
+    FieldDef::attr("Name", false),
+    FieldDef::attr("Type", false),
+];
+
+impl Fields for Link {
+    fn slot(&mut self, i: usize) -> &mut dyn Slot {
+        match i {
+            0 => &mut self.rel,
+            1 => &mut self.href,
+            2 => &mut self.name,
+            3 => &mut self.type_,
+            _ => &mut self.unknown,
+        }
     }
+    fn get(&self, i: usize) -> &dyn Slot {
+        match i {
+            0 => &self.rel,
+            1 => &self.href,
+            2 => &self.name,
+            3 => &self.type_,
+            _ => &self.unknown,
+        }
+    }
+}
+
+impl Record for Link {
+    const ROOT: &'static str = "Link";
+    const FIELDS: &'static [FieldDef] = LINK_FIELDS;
+    const HREF: Option<usize> = Some(1);
 }
 
 /// The `Links` list of a representation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links(pub Vec<Link>);
 
+/// Item element of a links list.
+const LINK: &str = "Link";
+
 impl Value for Links {
-    fn from_node(node: &Node) -> Result<Self, DecodeError> {
-        crate::repr::wrapped_items(node, "Link").map(Links)
-    }
-
     fn from_xml<'a>(x: &mut crate::XmlIn<'a>, e: crate::XmlElem<'a>) -> Result<Self, DecodeError> {
-        x.items(e, "Link", |x, l| Link::from_xml(x, l)).map(Links)
+        let mut v = Vec::new();
+        x.wrapped_items(e, LINK, &mut v)?;
+        check_links(&v)?;
+        Ok(Links(v))
     }
 
-    fn to_node(&self, name: &str) -> Node {
-        let mut w = Node::new(name);
-        w.array = true;
-        w.children = self.0.iter().map(|l| l.to_node("Link")).collect();
-        w
+    fn from_json(j: &mut crate::JsonIn<'_>) -> Result<Self, DecodeError> {
+        let mut v = Vec::new();
+        match j.peek()? {
+            crate::JsonTok::Array => {
+                j.begin_array()?;
+                while j.next_item()? {
+                    if j.peek()? == crate::JsonTok::Null {
+                        j.null()?;
+                    } else {
+                        v.push(Link::from_json(j)?);
+                    }
+                }
+            }
+            // `{"Link": [...]}` (an XML-shaped converter's output).
+            crate::JsonTok::Object => {
+                j.begin_object()?;
+                while j.next_key()?.is_some() {
+                    match j.peek()? {
+                        crate::JsonTok::Array => {
+                            j.begin_array()?;
+                            while j.next_item()? {
+                                v.push(Link::from_json(j)?);
+                            }
+                        }
+                        crate::JsonTok::Object => v.push(Link::from_json(j)?),
+                        _ => j.skip()?,
+                    }
+                }
+            }
+            _ => return Err(DecodeError::new("expected an array of links")),
+        }
+        check_links(&v)?;
+        Ok(Links(v))
     }
+
+    fn write_value(&self, name: &str, out: &mut dyn Out) {
+        self.write_with(name, out, &mut |_, _| {});
+    }
+
+    fn write_with(
+        &self,
+        name: &str,
+        out: &mut dyn Out,
+        between: &mut dyn FnMut(&mut dyn Out, u32),
+    ) {
+        out.wrapper_open(name, None);
+        between(out, 0);
+        for (n, l) in self.0.iter().enumerate() {
+            l.write_value(LINK, out);
+            between(out, n as u32 + 1);
+        }
+        out.wrapper_close(name, None);
+    }
+
+    fn as_links(&self) -> Option<&Links> {
+        Some(self)
+    }
+}
+
+/// The links of a [`Node`] (a `Links` element, or a JSON array of link objects).
+pub(crate) fn links_from_node(node: &crate::Node) -> Result<Links, DecodeError> {
+    let get = |n: &crate::Node, k: &str| n.scalar(k).map(str::to_string);
+    let mut v = Vec::new();
+    for c in &node.children {
+        if !(node.array || c.name.eq_ignore_ascii_case(LINK)) {
+            continue;
+        }
+        v.push(Link {
+            rel: get(c, "Rel").unwrap_or_default(),
+            href: get(c, "Href").unwrap_or_default(),
+            type_: get(c, "Type"),
+            name: get(c, "Name"),
+            unknown: Unknown::default(),
+        });
+    }
+    check_links(&v)?;
+    Ok(Links(v))
+}
+
+/// A link needs a relation and a target.
+fn check_links(v: &[Link]) -> Result<(), DecodeError> {
+    for (i, l) in v.iter().enumerate() {
+        if l.rel.is_empty() {
+            return Err(DecodeError::new("link without `Rel`").within(&format!("Link[{i}]")));
+        }
+        if l.href.is_empty() {
+            return Err(DecodeError::new("link without `Href`").within(&format!("Link[{i}]")));
+        }
+    }
+    Ok(())
 }
 
 /// Why a link lookup failed.
@@ -105,6 +183,11 @@ pub enum LinkLookupError {
 }
 
 impl Links {
+    /// The links of a [`crate::Node`]: a `Links` element, or a JSON array of link objects.
+    pub fn from_node(node: &crate::Node) -> Result<Links, DecodeError> {
+        links_from_node(node)
+    }
+
     /// All links.
     pub fn iter(&self) -> impl Iterator<Item = &Link> {
         self.0.iter()
@@ -165,22 +248,26 @@ impl Links {
 
 /// Anything a generated method can read links from: `Links` or `Option<Links>`.
 pub trait AsLinks {
+    /// The links, when there are any.
+    fn links(&self) -> Option<&Links>;
     /// The links, or an empty list.
-    fn as_links(&self) -> Cow<'_, Links>;
+    fn as_links(&self) -> Cow<'_, Links> {
+        match self.links() {
+            Some(l) => Cow::Borrowed(l),
+            None => Cow::Owned(Links::default()),
+        }
+    }
 }
 
 impl AsLinks for Links {
-    fn as_links(&self) -> Cow<'_, Links> {
-        Cow::Borrowed(self)
+    fn links(&self) -> Option<&Links> {
+        Some(self)
     }
 }
 
 impl AsLinks for Option<Links> {
-    fn as_links(&self) -> Cow<'_, Links> {
-        match self {
-            Some(l) => Cow::Borrowed(l),
-            None => Cow::Owned(Links::default()),
-        }
+    fn links(&self) -> Option<&Links> {
+        self.as_ref()
     }
 }
 
@@ -220,12 +307,7 @@ mod op_lookup_tests {
     use super::*;
 
     fn link(rel: &str, href: &str) -> Link {
-        Link {
-            rel: rel.into(),
-            href: href.into(),
-            type_: None,
-            name: None,
-        }
+        Link::new(rel, href)
     }
 
     #[test]

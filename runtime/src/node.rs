@@ -14,7 +14,7 @@
 /// For JSON, an object becomes a node whose members are children (scalars become children with
 /// `text`); an array becomes a node with `array == true` whose children are the items, each
 /// named after the member that held the array.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// Element local name, or JSON member name.
     pub name: String,

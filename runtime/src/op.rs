@@ -61,6 +61,101 @@ pub struct Op {
     pub task: bool,
 }
 
+impl Op {
+    /// An operation of `owner` (generated method `method`) following its `rel` link with
+    /// `verb`. Chain the rest ([`Op::path`], [`Op::action`], [`Op::returns`], …). The success
+    /// statuses default as the spec format says: 200 for a GET, 202 for a task
+    /// ([`Op::task`]), any 2xx otherwise.
+    pub const fn new(
+        owner: &'static str,
+        method: &'static str,
+        rel: &'static str,
+        verb: Verb,
+    ) -> Self {
+        Op {
+            owner,
+            rel,
+            link_type: None,
+            link_name: None,
+            method,
+            verb,
+            action: None,
+            query: None,
+            path: "",
+            request: None,
+            response: None,
+            status: if matches!(verb, Verb::Get) {
+                &[200]
+            } else {
+                &[]
+            },
+            task: false,
+        }
+    }
+    /// [`Op::new`] with GET.
+    pub const fn get(owner: &'static str, method: &'static str, rel: &'static str) -> Self {
+        Self::new(owner, method, rel, Verb::Get)
+    }
+    /// [`Op::new`] with POST.
+    pub const fn post(owner: &'static str, method: &'static str, rel: &'static str) -> Self {
+        Self::new(owner, method, rel, Verb::Post)
+    }
+    /// [`Op::new`] with PUT.
+    pub const fn put(owner: &'static str, method: &'static str, rel: &'static str) -> Self {
+        Self::new(owner, method, rel, Verb::Put)
+    }
+    /// [`Op::new`] with DELETE.
+    pub const fn delete(owner: &'static str, method: &'static str, rel: &'static str) -> Self {
+        Self::new(owner, method, rel, Verb::Delete)
+    }
+    /// The documented URL form (`/jobs/{ID}?action=start`).
+    pub const fn path(mut self, p: &'static str) -> Self {
+        self.path = p;
+        self
+    }
+    /// The success statuses, where they are not the default.
+    pub const fn status(mut self, s: &'static [u16]) -> Self {
+        self.status = s;
+        self
+    }
+    /// The link's type narrows the lookup.
+    pub const fn link_type(mut self, t: &'static str) -> Self {
+        self.link_type = Some(t);
+        self
+    }
+    /// The link's name narrows the lookup.
+    pub const fn link_name(mut self, n: &'static str) -> Self {
+        self.link_name = Some(n);
+        self
+    }
+    /// The `?action=` value.
+    pub const fn action(mut self, a: &'static str) -> Self {
+        self.action = Some(a);
+        self
+    }
+    /// Extra query added when the Href lacks it.
+    pub const fn query(mut self, q: &'static str) -> Self {
+        self.query = Some(q);
+        self
+    }
+    /// The request body type.
+    pub const fn body(mut self, t: &'static str) -> Self {
+        self.request = Some(t);
+        self
+    }
+    /// The response type.
+    pub const fn returns(mut self, t: &'static str) -> Self {
+        self.response = Some(t);
+        self
+    }
+    /// The answer is an asynchronous task (answered 202 unless [`Op::status`] follows).
+    pub const fn task(mut self) -> Self {
+        self.task = true;
+        self.status = &[202];
+        self
+    }
+}
+
 /// What the runtime needs to know about an API; every name comes from the spec's `[api]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiInfo {

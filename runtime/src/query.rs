@@ -14,9 +14,7 @@ use crate::error::{Error, Result};
 use crate::link::Links;
 use crate::node::{JsonKind, Node};
 use crate::op::{Api, PagingRels, QueryInfo, Verb};
-use crate::repr::{
-    scalar_from_node, scalar_to_node, wrapped_items, DecodeError, Repr, Scalar, Value,
-};
+use crate::repr::{DecodeError, Repr, Scalar};
 
 /// A representation the query service can return.
 pub trait Queryable: Repr {
@@ -81,20 +79,7 @@ impl Scalar for DateTime {
     }
 }
 
-impl Value for DateTime {
-    fn from_node(node: &Node) -> Result<Self, DecodeError> {
-        scalar_from_node(node)
-    }
-    fn to_node(&self, name: &str) -> Node {
-        scalar_to_node(self, name)
-    }
-    fn from_xml<'a>(
-        x: &mut crate::xml_in::XmlIn<'a>,
-        e: crate::xml_in::XmlElem<'a>,
-    ) -> Result<Self, DecodeError> {
-        crate::xml_in::scalar_from_xml(x, e)
-    }
-}
+crate::scalar_value!(DateTime);
 
 impl std::fmt::Display for DateTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -654,8 +639,7 @@ async fn fetch_page<I: Repr + Send>(
     if resp.is_xml() {
         return decode_page_xml(resp.body(), info, path).map_err(|e| resp.decode_error(e));
     }
-    let node = resp.node(info.result_root)?;
-    decode_page(&node, info, path).map_err(|e| resp.decode_error(e))
+    decode_page_json(resp.body(), info, path).map_err(|e| resp.decode_error(e))
 }
 
 /// [`decode_page`] straight from the XML events: the items stream into `I` without a tree;
@@ -699,20 +683,44 @@ fn decode_page_xml<I: Repr>(
     page_from(items, paging.as_ref(), info, path)
 }
 
-fn decode_page<I: Repr>(
-    node: &Node,
+/// A page straight from the JSON tokens: `{"Refs": [...]}` or
+/// `{"Entities": {"Jobs": {"Jobs": [...]}}}`, then the paging object.
+fn decode_page_json<I: Repr>(
+    bytes: &[u8],
     info: &QueryInfo,
     path: ItemPath,
 ) -> Result<Page<I>, DecodeError> {
-    let list = node.child(path.wrapper).and_then(|w| match path.list {
-        Some(l) => w.child(l),
-        None => Some(w),
-    });
-    let items = match list {
-        Some(l) => wrapped_items::<I>(l, path.item).map_err(|e| e.within(path.wrapper))?,
-        None => Vec::new(),
-    };
-    page_from(items, node.child(info.paging), info, path)
+    let mut j = crate::JsonIn::new(bytes)?;
+    let mut items: Vec<I> = Vec::new();
+    let mut paging: Option<Node> = None;
+    j.begin_object()?;
+    while let Some(k) = j.next_key()? {
+        if j.peek()? == crate::JsonTok::Null {
+            j.null()?;
+        } else if k.eq_ignore_ascii_case(path.wrapper) {
+            match path.list {
+                Some(list) => {
+                    j.begin_object()?;
+                    while let Some(l) = j.next_key()? {
+                        if l.eq_ignore_ascii_case(list) && j.peek()? != crate::JsonTok::Null {
+                            crate::codec::json_wrapped(&mut j, &mut items)
+                                .map_err(|e| e.within(list).within(path.wrapper))?;
+                        } else {
+                            j.skip()?;
+                        }
+                    }
+                }
+                None => crate::codec::json_wrapped(&mut j, &mut items)
+                    .map_err(|e| e.within(path.wrapper))?,
+            }
+        } else if k.eq_ignore_ascii_case(info.paging) && paging.is_none() {
+            paging = j.node(info.paging)?;
+        } else {
+            j.skip()?;
+        }
+    }
+    j.finish()?;
+    page_from(items, paging.as_ref(), info, path)
 }
 
 /// A page from its items and its paging element.
@@ -729,7 +737,7 @@ fn page_from<I>(
             .unwrap_or(0)
     };
     let links = match paging.and_then(|p| p.child("Links")) {
-        Some(l) => Links::from_node(l).map_err(|e| e.within(info.paging))?,
+        Some(l) => crate::link::links_from_node(l).map_err(|e| e.within(info.paging))?,
         None => Links::default(),
     };
     Ok(Page {
@@ -801,20 +809,25 @@ mod tests {
         );
     }
 
-    #[derive(Debug)]
-    struct R(String);
-    impl Value for R {
-        fn from_node(node: &Node) -> Result<Self, DecodeError> {
-            crate::Decoder::new(node).attr("Name").map(R)
+    #[derive(Debug, Default)]
+    struct R(String, crate::Unknown);
+    impl crate::Fields for R {
+        fn slot(&mut self, i: usize) -> &mut dyn crate::Slot {
+            match i {
+                0 => &mut self.0,
+                _ => &mut self.1,
+            }
         }
-        fn to_node(&self, name: &str) -> Node {
-            let mut e = crate::Encoder::new(name);
-            e.attr("Name", &self.0);
-            e.finish()
+        fn get(&self, i: usize) -> &dyn crate::Slot {
+            match i {
+                0 => &self.0,
+                _ => &self.1,
+            }
         }
     }
-    impl Repr for R {
+    impl crate::Record for R {
         const ROOT: &'static str = "BackupJobSession";
+        const FIELDS: &'static [crate::FieldDef] = &[crate::FieldDef::attr("Name", true)];
     }
 
     use crate::QueryParams;
@@ -857,8 +870,7 @@ mod tests {
         };
         let v12 = br#"{"Refs":null,"Entities":{"Jobs":null,"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b"}]},"SystemSessions":null},
             "Resources":null,"Links":null,"PagingInfo":{"Links":[{"Rel":"First","Href":"https://h/api/query?type=BackupJobSession&pageSize=100&page=1","Name":null,"Type":null}],"PageNum":1,"PageSize":100,"PagesCount":1}}"#;
-        let node = crate::json::parse_json(v12, "QueryResult").unwrap();
-        let page: Page<R> = decode_page(&node, &QI, entities).unwrap();
+        let page: Page<R> = decode_page_json(v12, &QI, entities).unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.items[1].0, "b");
         assert_eq!(
@@ -868,8 +880,7 @@ mod tests {
         assert_eq!(page.links.iter().count(), 1);
 
         let v13 = br#"{"entities":{"backupJobSessions":{"backupJobSessions":[{"name":"c"}]}},"pagingInfo":{"links":[],"pageNum":2,"pageSize":1,"pagesCount":3}}"#;
-        let node = crate::json::parse_json(v13, "QueryResult").unwrap();
-        let page: Page<R> = decode_page(&node, &QI, entities).unwrap();
+        let page: Page<R> = decode_page_json(v13, &QI, entities).unwrap();
         assert_eq!(page.items[0].0, "c");
         assert_eq!(page.page_num, 2);
 
@@ -879,8 +890,7 @@ mod tests {
             item: "Ref",
         };
         let xml = br#"<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Refs><Ref Name="x"/><Ref Name="y"/></Refs><PagingInfo PageNum="1" PageSize="2" PagesCount="2"><Links><Link Rel="Next" Href="https://h/api/query?type=x&amp;page=2"/></Links></PagingInfo></QueryResult>"#;
-        let node = crate::xml::parse_xml(xml).unwrap();
-        let page: Page<R> = decode_page(&node, &QI, refs).unwrap();
+        let page: Page<R> = decode_page_xml(xml, &QI, refs).unwrap();
         assert_eq!(page.items.len(), 2);
         assert!(page.has_next());
         assert_eq!(
@@ -888,8 +898,7 @@ mod tests {
             "https://h/api/query?type=x&page=2"
         );
         // Empty result: no items, no error.
-        let node = crate::xml::parse_xml(b"<QueryResult/>").unwrap();
-        let page: Page<R> = decode_page(&node, &QI, refs).unwrap();
+        let page: Page<R> = decode_page_xml(b"<QueryResult/>", &QI, refs).unwrap();
         assert!(page.items.is_empty() && !page.has_next());
     }
 }

@@ -83,7 +83,7 @@ pub async fn wait_task_with<A: Api, T: Repr + Send>(
     options: WaitOptions,
 ) -> Result<T> {
     let info = &A::INFO.task;
-    let node = task.to_node(T::ROOT);
+    let node = crate::to_node(task, T::ROOT);
     let href = task
         .href()
         .map(str::to_string)
@@ -96,15 +96,24 @@ pub async fn wait_task_with<A: Api, T: Repr + Send>(
     let start = Instant::now();
     let mut interval = options.initial_interval;
     let mut current = node;
+    let mut latest: Option<T> = None;
     loop {
         match task_state(info, &current) {
             TaskState::Succeeded => {
-                return T::from_node(&current).map_err(|e| Error::Decode {
-                    url: href.clone(),
-                    content_type: None,
-                    snippet: String::new(),
-                    source: e.within(T::ROOT),
-                })
+                return match latest {
+                    Some(t) => Ok(t),
+                    // Done when first seen: a copy of the value given (through its own codec,
+                    // as `T` need not be `Clone`).
+                    None => crate::decode_xml::<T>(
+                        crate::encode_xml(task, A::INFO.namespace).as_bytes(),
+                    )
+                    .map_err(|e| Error::Decode {
+                        url: href.clone(),
+                        content_type: None,
+                        snippet: String::new(),
+                        source: e.within(T::ROOT),
+                    }),
+                };
             }
             TaskState::Failed { operation, message } => {
                 return Err(Error::TaskFailed { operation, message })
@@ -121,8 +130,12 @@ pub async fn wait_task_with<A: Api, T: Repr + Send>(
                 let sleep = interval.min(options.deadline - elapsed);
                 tokio::time::sleep(sleep).await;
                 interval = (interval * 2).min(options.max_interval);
-                current = match session.get::<Node>(&href).await {
-                    Ok(n) => n,
+                current = match session.get::<T>(&href).await {
+                    Ok(t) => {
+                        let n = crate::to_node(&t, T::ROOT);
+                        latest = Some(t);
+                        n
+                    }
                     Err(e) if e.status() == Some(404) => {
                         return Err(Error::TaskLost {
                             href: href.clone(),
@@ -147,9 +160,9 @@ pub async fn follow_related<A: Api, R: Repr + Send, T: Repr>(
     let links = match task.links() {
         Some(l) => l.clone(),
         None => {
-            let node = task.to_node(T::ROOT);
+            let node = crate::to_node(task, T::ROOT);
             match node.child("Links") {
-                Some(l) => crate::repr::Value::from_node(l).unwrap_or_default(),
+                Some(l) => crate::link::links_from_node(l).unwrap_or_default(),
                 None => crate::Links::default(),
             }
         }

@@ -10,7 +10,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::node::Node;
-use crate::repr::{DecodeError, Repr};
+use crate::repr::{DecodeError, Repr, Value};
 
 /// Deepest element nesting accepted; deeper documents are rejected (stack safety).
 pub const MAX_DEPTH: usize = 256;
@@ -167,7 +167,7 @@ pub fn write_xml(node: &Node, namespace: &str) -> String {
     out
 }
 
-fn write_node(out: &mut String, node: &Node, ns: Option<&str>) {
+pub(crate) fn write_node(out: &mut String, node: &Node, ns: Option<&str>) {
     out.push('<');
     out.push_str(&node.name);
     if let Some(ns) = ns {
@@ -200,7 +200,7 @@ fn write_node(out: &mut String, node: &Node, ns: Option<&str>) {
 }
 
 /// Escapes markup characters; characters XML 1.0 cannot carry become U+FFFD.
-fn escape_into(out: &mut String, s: &str, attr: bool) {
+pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
     for ch in s.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
@@ -218,21 +218,23 @@ fn escape_into(out: &mut String, s: &str, attr: bool) {
     }
 }
 
-/// Decodes an XML document into `T`.
+/// Decodes an XML document into `T`, streaming (no tree is built).
 pub fn decode_xml<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
     crate::xml_in::decode_xml_streaming(bytes)
 }
 
-/// Decodes through a [`Node`] tree (the path JSON takes): [`parse_xml`] then
-/// [`crate::Value::from_node`]. Same result as [`decode_xml`], slower.
-pub fn decode_xml_via_tree<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let node = parse_xml(bytes)?;
-    T::from_node(&node).map_err(|e| e.within(&node.name))
-}
-
 /// Encodes `value` as an XML document whose root is `T::ROOT` in namespace `namespace`.
 pub fn encode_xml<T: Repr>(value: &T, namespace: &str) -> String {
-    write_xml(&value.to_node(T::ROOT), namespace)
+    let mut out = crate::out::XmlOut::new(namespace);
+    value.write_value(T::ROOT, &mut out);
+    out.finish()
+}
+
+/// `value` as a [`Node`] tree named `name` (for generic inspection and display).
+pub fn to_node<T: Value>(value: &T, name: &str) -> Node {
+    let mut out = crate::out::NodeOut::new();
+    value.write_value(name, &mut out);
+    out.finish()
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub struct XmlIn<'a> {
     doc: &'a str,
     reader: Reader<&'a [u8]>,
     depth: usize,
+    /// Children of wrapper elements that no item took, with the number of items before
+    /// them; the enclosing record moves them into its unknown content.
+    spill: Vec<(u32, Node)>,
 }
 
 /// A start tag just read; its content has not been read yet.
@@ -120,6 +123,7 @@ impl<'a> XmlIn<'a> {
             doc,
             reader,
             depth: 0,
+            spill: Vec::new(),
         })
     }
 
@@ -189,7 +193,29 @@ impl<'a> XmlIn<'a> {
     pub fn children(
         &mut self,
         e: XmlElem<'a>,
+        text: Option<&mut String>,
+        f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        self.walk(e, text, false, f)
+    }
+
+    /// As [`XmlIn::children`], collecting character data into `text` except runs that are
+    /// only whitespace (the indentation between elements), so that pretty-printed records
+    /// allocate nothing for it.
+    pub fn children_nonblank(
+        &mut self,
+        e: XmlElem<'a>,
+        text: &mut String,
+        f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
+        self.walk(e, Some(text), true, f)
+    }
+
+    fn walk(
+        &mut self,
+        e: XmlElem<'a>,
         mut text: Option<&mut String>,
+        skip_blank: bool,
         mut f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
         if e.empty {
@@ -236,6 +262,9 @@ impl<'a> XmlIn<'a> {
                                 break Err(DecodeError::new(format!("text is not UTF-8: {err}")))
                             }
                         };
+                        if skip_blank && raw.bytes().all(|b| b.is_ascii_whitespace()) {
+                            continue;
+                        }
                         match unescape(raw) {
                             Ok(s) => buf.push_str(&s),
                             Err(err) => {
@@ -334,84 +363,54 @@ fn quick_check_text(doc: &str, t: &[u8]) -> Result<(), DecodeError> {
     Ok(())
 }
 
-/// Generated `from_xml` bodies call these, one line per field.
+/// The spill position of a wrapper's own attributes (a node holding only them).
+pub const WRAPPER_ATTRS: u32 = u32::MAX;
+
+/// Wrapper elements and the records around them use these.
 impl<'a> XmlIn<'a> {
-    /// Decodes child `c` into `slot` unless a child of that name came first (the first wins,
-    /// as with the tree decoder).
-    pub fn first<T: crate::Value>(
+    /// Appends the `item` children of the wrapper `e` to `into`; other children are kept
+    /// in the spill (with the number of items before them) for the enclosing record.
+    pub fn wrapped_items<T: crate::Value>(
         &mut self,
-        slot: &mut Option<T>,
-        c: XmlElem<'a>,
-    ) -> Result<(), DecodeError> {
-        if slot.is_some() {
-            return self.skip(c);
-        }
-        let name = c.name();
-        *slot = Some(T::from_xml(self, c).map_err(|e| e.within(name))?);
-        Ok(())
-    }
-
-    /// Decodes child `c` and appends it to `list` (a repeated element without wrapper).
-    pub fn push<T: crate::Value>(
-        &mut self,
-        list: &mut Vec<T>,
-        c: XmlElem<'a>,
-    ) -> Result<(), DecodeError> {
-        let name = c.name();
-        list.push(T::from_xml(self, c).map_err(|e| e.within(name))?);
-        Ok(())
-    }
-
-    /// Decodes the wrapper child `c` into `slot` as its `item` elements (first wrapper wins).
-    pub fn wrapped<T: crate::Value>(
-        &mut self,
-        slot: &mut Option<Vec<T>>,
-        c: XmlElem<'a>,
+        e: XmlElem<'a>,
         item: &str,
+        into: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
-        if slot.is_some() {
-            return self.skip(c);
+        // Attributes of the wrapper itself have no field either: kept for the record too.
+        let mut attrs = Vec::new();
+        for a in e.attrs() {
+            let (k, v) = a?;
+            attrs.push((k.to_string(), v.into_owned()));
         }
-        let name = c.name();
-        *slot = Some(
-            self.items(c, item, |x, i| T::from_xml(x, i))
-                .map_err(|e| e.within(name))?,
-        );
-        Ok(())
-    }
-}
-
-/// Parses attribute `key`'s value into `slot` (the first of that name wins).
-pub fn xml_attr<T: crate::Scalar>(
-    slot: &mut Option<T>,
-    key: &str,
-    value: &str,
-) -> Result<(), DecodeError> {
-    if slot.is_none() {
-        *slot =
-            Some(T::parse_text(value).map_err(|e| DecodeError::new(e).within(&format!("@{key}")))?);
-    }
-    Ok(())
-}
-
-/// A required field's value, or the error naming it.
-pub fn required<T>(slot: Option<T>, name: &str, attr: bool) -> Result<T, DecodeError> {
-    slot.ok_or_else(|| {
-        DecodeError::new(if attr {
-            format!("missing attribute `{name}`")
-        } else {
-            format!("missing element `{name}`")
+        if !attrs.is_empty() {
+            let mut w = Node::new(e.name());
+            w.attrs = attrs;
+            self.spill.push((WRAPPER_ATTRS, w));
+        }
+        let mut n = 0u32;
+        self.children(e, None, |x, c| {
+            if c.name().eq_ignore_ascii_case(item) {
+                let name = c.name();
+                into.push(T::from_xml(x, c).map_err(|err| err.within(&format!("{name}[{n}]")))?);
+                n += 1;
+            } else {
+                let node = x.node(c)?;
+                x.spill.push((n, node));
+            }
+            Ok(())
         })
-    })
-}
+    }
 
-/// Reads a scalar from an element's character data.
-pub fn scalar_from_xml<'a, T: crate::Scalar>(
-    x: &mut XmlIn<'a>,
-    e: XmlElem<'a>,
-) -> Result<T, DecodeError> {
-    let t = x.text(e)?;
-    T::parse_text(&t).map_err(DecodeError::new)
+    /// A mark of the spill, to take what is spilled after it.
+    pub fn spill_mark(&self) -> usize {
+        self.spill.len()
+    }
+
+    /// What was spilled since `mark`.
+    pub fn spill_take(&mut self, mark: usize) -> std::vec::Drain<'_, (u32, Node)> {
+        let mark = mark.min(self.spill.len());
+        self.spill.drain(mark..)
+    }
 }
 
 /// Decodes a whole XML document into `T` by streaming, without building a tree.
@@ -445,9 +444,15 @@ mod tests {
         let mut x = XmlIn::new(doc).unwrap();
         let root = x.root().unwrap();
         let streamed = Links::from_xml(&mut x, root).unwrap();
+        // The stranger among the links waits in the spill for the enclosing record, after
+        // one link; the one inside a link is that link's own unknown content.
+        let spilled: Vec<(u32, Node)> = x.spill_take(0).collect();
+        assert_eq!(spilled.len(), 1);
+        assert_eq!((spilled[0].0, spilled[0].1.name.as_str()), (1, "Other"));
         x.finish().unwrap();
         let tree = Links::from_node(&crate::parse_xml(doc).unwrap()).unwrap();
-        assert_eq!(streamed, tree);
+        assert_eq!(streamed.0.len(), tree.0.len());
+        assert_eq!(streamed.0[1].unknown.paths(), vec!["Ignored".to_string()]);
         assert_eq!(streamed.0[0].href, "h?a=1&b=2");
         assert_eq!(streamed.0[0].name.as_deref(), Some(""));
         assert_eq!(streamed.0[1].type_.as_deref(), Some("T"));

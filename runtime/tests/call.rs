@@ -27,6 +27,7 @@ fn link(rel: &str, href: &str, type_: Option<&str>) -> Link {
         href: href.into(),
         type_: type_.map(Into::into),
         name: None,
+        ..Default::default()
     }
 }
 
@@ -75,6 +76,7 @@ async fn action_query_body_and_decoding() {
     let spec = JobCloneSpec {
         job_name: "copy <1> & \"2\"".into(),
         retries: 3,
+        ..Default::default()
     };
     let t: Task = call(
         &session,
@@ -139,6 +141,7 @@ async fn json_bodies_use_the_chosen_casing() {
     let spec = JobCloneSpec {
         job_name: "n".into(),
         retries: 2,
+        ..Default::default()
     };
     let t: Task = call(
         &session,

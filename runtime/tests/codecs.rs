@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use emrest_runtime::{
-    decode_json, decode_xml, encode_json, encode_xml, parse_json, parse_xml, Casing, Links, Value,
+    decode_json, decode_xml, encode_json, encode_xml, parse_json, parse_xml, Casing, Links,
 };
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -26,6 +26,7 @@ fn links(server: &Server, path: &str) -> Links {
                 href: href.clone(),
                 type_: None,
                 name: None,
+                ..Default::default()
             })
             .collect(),
     )

@@ -107,6 +107,7 @@ fn jobs_links(server: &Server) -> Links {
         href: format!("{}jobs", server.base()),
         type_: None,
         name: None,
+        ..Default::default()
     }])
 }
 

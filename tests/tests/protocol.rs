@@ -190,6 +190,7 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
             folder_name: "Preview".into(),
             repository_uid: "urn:veeam:Repository:1".into(),
             description: None,
+            ..Default::default()
         }),
         ..Default::default()
     };

@@ -266,6 +266,7 @@ async fn clone_job(e: Env) {
             folder_name: "CloneOfE2e".into(),
             repository_uid: repo.uid.clone().unwrap(),
             description: Some("made by the relation tests".into()),
+            ..Default::default()
         }),
         ..Default::default()
     };
@@ -328,6 +329,7 @@ async fn credentials_create_edit_delete(e: Env) {
         username: "CORP\\e2e".into(),
         description: Some("e2e".into()),
         password: "s3cret!".into(),
+        ..Default::default()
     };
     server.create_credentials(&e.em, &spec).await.unwrap();
     e.expect(

@@ -72,6 +72,18 @@ impl __rt::Api for Api {
 pub type Client = __rt::Client<Api>;
 /// A logged-on session of the Library API.
 pub type Session = __rt::Session<Api>;
+/// Every operation of the spec, type by type in spec order.
+pub const OPERATIONS: &[&__rt::Op] = &[
+    &Book::OP_SESSION,
+    &Book::OP_BORROW,
+    &Book::OP_GIVE_BACK,
+    &Book::OP_EDIT,
+    &Book::OP_REMOVE,
+    &Job::OP_BOOK,
+    &LoginSession::OP_BOOKS,
+    &LoginSession::OP_LOGOUT,
+    &Ref::OP_BOOK,
+];
 /// What a book is about.
 ///
 /// The default is the first declared value.
@@ -130,20 +142,7 @@ impl __rt::SpecEnum for Genre {
         }
     }
 }
-impl __rt::Value for Genre {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        __rt::scalar_from_node(node)
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        __rt::scalar_to_node(self, name)
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        __rt::scalar_from_xml(x, e)
-    }
-}
+__rt::scalar_value!(Genre);
 /// Enumeration `JobStatus`.
 ///
 /// The default is the first declared value.
@@ -202,20 +201,7 @@ impl __rt::SpecEnum for JobStatus {
         }
     }
 }
-impl __rt::Value for JobStatus {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        __rt::scalar_from_node(node)
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        __rt::scalar_to_node(self, name)
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        __rt::scalar_from_xml(x, e)
-    }
-}
+__rt::scalar_value!(JobStatus);
 /// A book of the library.
 ///
 /**
@@ -240,101 +226,55 @@ pub struct Book {
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Element `Added`.
     pub added: ::std::option::Option<__rt::DateTime>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Book {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            href: d.opt_attr("Href")?,
-            isbn: d.attr("Isbn")?,
-            links: d.opt_elem("Links")?,
-            title: d.elem("Title")?,
-            genre: d.elem("Genre")?,
-            pages: d.opt_elem("Pages")?,
-            price: d.opt_elem("Price")?,
-            tags: d.opt_wrapped("Tags", "Tag")?,
-            added: d.opt_elem("Added")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_attr("Href", &self.href);
-        e.attr("Isbn", &self.isbn);
-        e.opt_elem("Links", &self.links);
-        e.elem("Title", &self.title);
-        e.elem("Genre", &self.genre);
-        e.opt_elem("Pages", &self.pages);
-        e.opt_elem("Price", &self.price);
-        e.opt_wrapped("Tags", "Tag", &self.tags);
-        e.opt_elem("Added", &self.added);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_href = None;
-        let mut f_isbn = None;
-        let mut f_links = None;
-        let mut f_title = None;
-        let mut f_genre = None;
-        let mut f_pages = None;
-        let mut f_price = None;
-        let mut f_tags = None;
-        let mut f_added = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Href") {
-                __rt::xml_attr(&mut f_href, "Href", &val)?;
-            } else if k.eq_ignore_ascii_case("Isbn") {
-                __rt::xml_attr(&mut f_isbn, "Isbn", &val)?;
-            }
+impl __rt::Fields for Book {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.href,
+            1usize => &mut self.isbn,
+            2usize => &mut self.links,
+            3usize => &mut self.title,
+            4usize => &mut self.genre,
+            5usize => &mut self.pages,
+            6usize => &mut self.price,
+            7usize => &mut self.tags,
+            8usize => &mut self.added,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else if n.eq_ignore_ascii_case("Title") {
-                    x.first(&mut f_title, c)
-                } else if n.eq_ignore_ascii_case("Genre") {
-                    x.first(&mut f_genre, c)
-                } else if n.eq_ignore_ascii_case("Pages") {
-                    x.first(&mut f_pages, c)
-                } else if n.eq_ignore_ascii_case("Price") {
-                    x.first(&mut f_price, c)
-                } else if n.eq_ignore_ascii_case("Tags") {
-                    x.wrapped(&mut f_tags, c, "Tag")
-                } else if n.eq_ignore_ascii_case("Added") {
-                    x.first(&mut f_added, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            href: f_href,
-            isbn: __rt::required(f_isbn, "Isbn", true)?,
-            links: f_links,
-            title: __rt::required(f_title, "Title", false)?,
-            genre: __rt::required(f_genre, "Genre", false)?,
-            pages: f_pages,
-            price: f_price,
-            tags: f_tags,
-            added: f_added,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.href,
+            1usize => &self.isbn,
+            2usize => &self.links,
+            3usize => &self.title,
+            4usize => &self.genre,
+            5usize => &self.pages,
+            6usize => &self.price,
+            7usize => &self.tags,
+            8usize => &self.added,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Book {
+impl __rt::Record for Book {
     const ROOT: &'static str = "Book";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
-    fn href(&self) -> Option<&str> {
-        self.href.as_deref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Href", false),
+        __rt::FieldDef::attr("Isbn", true),
+        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::elem("Title", true),
+        __rt::FieldDef::elem("Genre", true),
+        __rt::FieldDef::elem("Pages", false),
+        __rt::FieldDef::elem("Price", false),
+        __rt::FieldDef::wrapped("Tags", "Tag", "", false),
+        __rt::FieldDef::elem("Added", false),
+    ];
+    const LINKS: Option<usize> = Some(2usize);
+    const HREF: Option<usize> = Some(0usize);
 }
 impl __rt::Queryable for Book {
     const QUERY_TYPE: &'static str = "Book";
@@ -351,128 +291,67 @@ impl Book {
     /// Query field `Pages`.
     pub const PAGES: __rt::Field<Self, i32> = __rt::Field::new("Pages");
 }
+#[allow(missing_docs)]
 impl Book {
-    /// `GET /sessions/{ID}` — follows the `Up` link of type `LoginSession`.
-    ///
-    /// Returns [`LoginSession`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn session(&self, em: &Session) -> __rt::Result<LoginSession> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Book",
-            rel: "Up",
-            link_type: Some("LoginSession"),
-            link_name: None,
-            method: "session",
-            verb: __rt::Verb::Get,
-            action: None,
-            query: None,
-            path: "/sessions/{ID}",
-            request: None,
-            response: Some("LoginSession"),
-            status: &[200u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    pub const OP_SESSION: __rt::Op = __rt::Op::get("Book", "session", "Up")
+        .path("/sessions/{ID}")
+        .link_type("LoginSession")
+        .returns("LoginSession");
+    pub const OP_BORROW: __rt::Op = __rt::Op::post("Book", "borrow", "Borrow")
+        .path("/books/{ID}?action=borrow")
+        .action("borrow")
+        .body("BorrowSpec")
+        .returns("Job")
+        .task();
+    pub const OP_GIVE_BACK: __rt::Op = __rt::Op::post("Book", "give_back", "Return")
+        .path("/books/{ID}?action=return")
+        .action("return")
+        .returns("Job")
+        .task();
+    pub const OP_EDIT: __rt::Op = __rt::Op::put("Book", "edit", "Edit")
+        .path("/books/{ID}?action=edit")
+        .action("edit")
+        .body("Book")
+        .status(&[204]);
+    pub const OP_REMOVE: __rt::Op = __rt::Op::delete("Book", "remove", "Remove")
+        .path("/books/{ID}")
+        .returns("Job")
+        .task();
+    /// `GET /sessions/{ID}` through the `Up` link of type `LoginSession`; returns [`LoginSession`].
+    pub fn session<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, LoginSession> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_SESSION, None)
     }
-    /// `POST /books/{ID}?action=borrow` — follows the `Borrow` link.
+    /// `POST /books/{ID}?action=borrow` through the `Borrow` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     ///
     /// The member must hold a card.
-    ///
-    /// Returns the [`Job`] the server started; `.wait(&em)` on it waits for the end.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn borrow(&self, em: &Session, body: &BorrowSpec) -> __rt::Result<Job> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Book",
-            rel: "Borrow",
-            link_type: None,
-            link_name: None,
-            method: "borrow",
-            verb: __rt::Verb::Post,
-            action: Some("borrow"),
-            query: None,
-            path: "/books/{ID}?action=borrow",
-            request: Some("BorrowSpec"),
-            response: Some("Job"),
-            status: &[202u16],
-            task: true,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, Some(body as &dyn __rt::Body)).await
+    pub fn borrow<'a>(
+        &'a self,
+        em: &'a Session,
+        body: &'a BorrowSpec,
+    ) -> __rt::Call<'a, Job> {
+        __rt::follow(
+            em,
+            __rt::AsLinks::links(&self.links),
+            &Self::OP_BORROW,
+            Some(body as &dyn __rt::Body),
+        )
     }
-    /// `POST /books/{ID}?action=return` — follows the `Return` link.
-    ///
-    /// Returns the [`Job`] the server started; `.wait(&em)` on it waits for the end.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn give_back(&self, em: &Session) -> __rt::Result<Job> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Book",
-            rel: "Return",
-            link_type: None,
-            link_name: None,
-            method: "give_back",
-            verb: __rt::Verb::Post,
-            action: Some("return"),
-            query: None,
-            path: "/books/{ID}?action=return",
-            request: None,
-            response: Some("Job"),
-            status: &[202u16],
-            task: true,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    /// `POST /books/{ID}?action=return` through the `Return` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
+    pub fn give_back<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Job> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_GIVE_BACK, None)
     }
-    /// `PUT /books/{ID}?action=edit` — follows the `Edit` link.
-    ///
-    /// Returns nothing on success.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn edit(&self, em: &Session, body: &Book) -> __rt::Result<()> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Book",
-            rel: "Edit",
-            link_type: None,
-            link_name: None,
-            method: "edit",
-            verb: __rt::Verb::Put,
-            action: Some("edit"),
-            query: None,
-            path: "/books/{ID}?action=edit",
-            request: Some("Book"),
-            response: None,
-            status: &[204u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, Some(body as &dyn __rt::Body)).await
+    /// `PUT /books/{ID}?action=edit` through the `Edit` link; returns nothing.
+    pub fn edit<'a>(&'a self, em: &'a Session, body: &'a Book) -> __rt::Call<'a, ()> {
+        __rt::follow(
+            em,
+            __rt::AsLinks::links(&self.links),
+            &Self::OP_EDIT,
+            Some(body as &dyn __rt::Body),
+        )
     }
-    /// `DELETE /books/{ID}` — follows the `Remove` link.
-    ///
-    /// Returns the [`Job`] the server started; `.wait(&em)` on it waits for the end.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn remove(&self, em: &Session) -> __rt::Result<Job> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Book",
-            rel: "Remove",
-            link_type: None,
-            link_name: None,
-            method: "remove",
-            verb: __rt::Verb::Delete,
-            action: None,
-            query: None,
-            path: "/books/{ID}",
-            request: None,
-            response: Some("Job"),
-            status: &[202u16],
-            task: true,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    /// `DELETE /books/{ID}` through the `Remove` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
+    pub fn remove<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Job> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_REMOVE, None)
     }
 }
 /// Representation `Books` (root element `Books`).
@@ -480,41 +359,27 @@ impl Book {
 pub struct Books {
     /// Repeated element `Book`.
     pub book: ::std::vec::Vec<Book>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Books {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            book: d.list("Book", Some("Books"))?,
-        })
+impl __rt::Fields for Books {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.book,
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.list("Book", Some("Books"), &self.book);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_book = ::std::vec::Vec::new();
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Book") {
-                    x.push(&mut f_book, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self { book: f_book })
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.book,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Books {
+impl __rt::Record for Books {
     const ROOT: &'static str = "Books";
+    const FIELDS: &'static [__rt::FieldDef] = &[__rt::FieldDef::list("Book", "Books")];
 }
 /// Representation `BorrowSpec` (root element `BorrowSpec`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -525,76 +390,58 @@ pub struct BorrowSpec {
     pub days: ::std::option::Option<i32>,
     /// Element `Express`.
     pub express: ::std::option::Option<Express>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for BorrowSpec {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            member: d.elem("Member")?,
-            days: d.opt_elem("Days")?,
-            express: d.opt_elem("Express")?,
-        })
+impl __rt::Fields for BorrowSpec {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.member,
+            1usize => &mut self.days,
+            2usize => &mut self.express,
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.elem("Member", &self.member);
-        e.opt_elem("Days", &self.days);
-        e.opt_elem("Express", &self.express);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_member = None;
-        let mut f_days = None;
-        let mut f_express = None;
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Member") {
-                    x.first(&mut f_member, c)
-                } else if n.eq_ignore_ascii_case("Days") {
-                    x.first(&mut f_days, c)
-                } else if n.eq_ignore_ascii_case("Express") {
-                    x.first(&mut f_express, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            member: __rt::required(f_member, "Member", false)?,
-            days: f_days,
-            express: f_express,
-        })
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.member,
+            1usize => &self.days,
+            2usize => &self.express,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for BorrowSpec {
+impl __rt::Record for BorrowSpec {
     const ROOT: &'static str = "BorrowSpec";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::elem("Member", true),
+        __rt::FieldDef::elem("Days", false),
+        __rt::FieldDef::elem("Express", false),
+    ];
 }
 /// An empty marker element: `<Express/>` asks for same-day delivery.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Express {}
-impl __rt::Value for Express {
-    fn from_node(_: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        Ok(Self {})
+pub struct Express {
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
+}
+impl __rt::Fields for Express {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        __rt::Encoder::new(name).finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        x.skip(e)?;
-        Ok(Self {})
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Express {
+impl __rt::Record for Express {
     const ROOT: &'static str = "Express";
+    const FIELDS: &'static [__rt::FieldDef] = &[];
 }
 /// The entry point.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -603,52 +450,33 @@ pub struct Home {
     pub links: ::std::option::Option<__rt::Links>,
     /// Repeated element `Version`.
     pub version: ::std::vec::Vec<Version>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Home {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            links: d.opt_elem("Links")?,
-            version: d.list("Version", None)?,
-        })
+impl __rt::Fields for Home {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.links,
+            1usize => &mut self.version,
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_elem("Links", &self.links);
-        e.list("Version", None, &self.version);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_links = None;
-        let mut f_version = ::std::vec::Vec::new();
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else if n.eq_ignore_ascii_case("Version") {
-                    x.push(&mut f_version, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            links: f_links,
-            version: f_version,
-        })
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.links,
+            1usize => &self.version,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Home {
+impl __rt::Record for Home {
     const ROOT: &'static str = "Home";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::list("Version", "Version"),
+    ];
+    const LINKS: Option<usize> = Some(0usize);
 }
 /// An asynchronous operation.
 ///
@@ -666,107 +494,58 @@ pub struct Job {
     pub kind: ::std::string::String,
     /// Element `Outcome`.
     pub outcome: ::std::option::Option<Outcome>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Job {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            href: d.attr("Href")?,
-            links: d.opt_elem("Links")?,
-            status: d.elem("Status")?,
-            kind: d.elem("Kind")?,
-            outcome: d.opt_elem("Outcome")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.attr("Href", &self.href);
-        e.opt_elem("Links", &self.links);
-        e.elem("Status", &self.status);
-        e.elem("Kind", &self.kind);
-        e.opt_elem("Outcome", &self.outcome);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_href = None;
-        let mut f_links = None;
-        let mut f_status = None;
-        let mut f_kind = None;
-        let mut f_outcome = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Href") {
-                __rt::xml_attr(&mut f_href, "Href", &val)?;
-            }
+impl __rt::Fields for Job {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.href,
+            1usize => &mut self.links,
+            2usize => &mut self.status,
+            3usize => &mut self.kind,
+            4usize => &mut self.outcome,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else if n.eq_ignore_ascii_case("Status") {
-                    x.first(&mut f_status, c)
-                } else if n.eq_ignore_ascii_case("Kind") {
-                    x.first(&mut f_kind, c)
-                } else if n.eq_ignore_ascii_case("Outcome") {
-                    x.first(&mut f_outcome, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            href: __rt::required(f_href, "Href", true)?,
-            links: f_links,
-            status: __rt::required(f_status, "Status", false)?,
-            kind: __rt::required(f_kind, "Kind", false)?,
-            outcome: f_outcome,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.href,
+            1usize => &self.links,
+            2usize => &self.status,
+            3usize => &self.kind,
+            4usize => &self.outcome,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Job {
+impl __rt::Record for Job {
     const ROOT: &'static str = "Job";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
-    fn href(&self) -> Option<&str> {
-        Some(&self.href)
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Href", true),
+        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::elem("Status", true),
+        __rt::FieldDef::elem("Kind", true),
+        __rt::FieldDef::elem("Outcome", false),
+    ];
+    const LINKS: Option<usize> = Some(1usize);
+    const HREF: Option<usize> = Some(0usize);
 }
+#[allow(missing_docs)]
 impl Job {
+    pub const OP_BOOK: __rt::Op = __rt::Op::get("Job", "book", "Affects")
+        .path("/jobs/{ID}")
+        .link_type("Book")
+        .returns("Book");
     /// Polls the task until it is done (with backoff, under the session's deadline);
     /// fails with the task's message when its result says it did not succeed.
     pub async fn wait(&self, em: &Session) -> __rt::Result<Self> {
         __rt::wait_task(em, self).await
     }
-    /// `GET /jobs/{ID}` — follows the `Affects` link of type `Book`.
-    ///
-    /// Returns [`Book`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn book(&self, em: &Session) -> __rt::Result<Book> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Job",
-            rel: "Affects",
-            link_type: Some("Book"),
-            link_name: None,
-            method: "book",
-            verb: __rt::Verb::Get,
-            action: None,
-            query: None,
-            path: "/jobs/{ID}",
-            request: None,
-            response: Some("Book"),
-            status: &[200u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    /// `GET /jobs/{ID}` through the `Affects` link of type `Book`; returns [`Book`].
+    pub fn book<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Book> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOK, None)
     }
 }
 /// A logged-in session; its links are the service document.
@@ -781,114 +560,54 @@ pub struct LoginSession {
     pub links: ::std::option::Option<__rt::Links>,
     /// Element `User`.
     pub user: ::std::string::String,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for LoginSession {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            href: d.opt_attr("Href")?,
-            links: d.opt_elem("Links")?,
-            user: d.elem("User")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_attr("Href", &self.href);
-        e.opt_elem("Links", &self.links);
-        e.elem("User", &self.user);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_href = None;
-        let mut f_links = None;
-        let mut f_user = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Href") {
-                __rt::xml_attr(&mut f_href, "Href", &val)?;
-            }
+impl __rt::Fields for LoginSession {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.href,
+            1usize => &mut self.links,
+            2usize => &mut self.user,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else if n.eq_ignore_ascii_case("User") {
-                    x.first(&mut f_user, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            href: f_href,
-            links: f_links,
-            user: __rt::required(f_user, "User", false)?,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.href,
+            1usize => &self.links,
+            2usize => &self.user,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for LoginSession {
+impl __rt::Record for LoginSession {
     const ROOT: &'static str = "LoginSession";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
-    fn href(&self) -> Option<&str> {
-        self.href.as_deref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Href", false),
+        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::elem("User", true),
+    ];
+    const LINKS: Option<usize> = Some(1usize);
+    const HREF: Option<usize> = Some(0usize);
 }
+#[allow(missing_docs)]
 impl LoginSession {
-    /// `GET /books` — follows the `Down` link of type `BookList`.
-    ///
-    /// Returns [`Books`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn books(&self, em: &Session) -> __rt::Result<Books> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "LoginSession",
-            rel: "Down",
-            link_type: Some("BookList"),
-            link_name: None,
-            method: "books",
-            verb: __rt::Verb::Get,
-            action: None,
-            query: None,
-            path: "/books",
-            request: None,
-            response: Some("Books"),
-            status: &[200u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    pub const OP_BOOKS: __rt::Op = __rt::Op::get("LoginSession", "books", "Down")
+        .path("/books")
+        .link_type("BookList")
+        .returns("Books");
+    pub const OP_LOGOUT: __rt::Op = __rt::Op::delete("LoginSession", "logout", "Logout")
+        .path("/sessions/{ID}")
+        .status(&[204]);
+    /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
+    pub fn books<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Books> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOKS, None)
     }
-    /// `DELETE /sessions/{ID}` — follows the `Logout` link.
-    ///
-    /// Returns nothing on success.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn logout(&self, em: &Session) -> __rt::Result<()> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "LoginSession",
-            rel: "Logout",
-            link_type: None,
-            link_name: None,
-            method: "logout",
-            verb: __rt::Verb::Delete,
-            action: None,
-            query: None,
-            path: "/sessions/{ID}",
-            request: None,
-            response: None,
-            status: &[204u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    /// `DELETE /sessions/{ID}` through the `Logout` link; returns nothing.
+    pub fn logout<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, ()> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_LOGOUT, None)
     }
 }
 /// Representation `Outcome` (root element `Outcome`).
@@ -898,53 +617,32 @@ pub struct Outcome {
     pub ok: bool,
     /// Element `Text`.
     pub text: ::std::option::Option<::std::string::String>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Outcome {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            ok: d.attr("Ok")?,
-            text: d.opt_elem("Text")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.attr("Ok", &self.ok);
-        e.opt_elem("Text", &self.text);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_ok = None;
-        let mut f_text = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Ok") {
-                __rt::xml_attr(&mut f_ok, "Ok", &val)?;
-            }
+impl __rt::Fields for Outcome {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.ok,
+            1usize => &mut self.text,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Text") {
-                    x.first(&mut f_text, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            ok: __rt::required(f_ok, "Ok", true)?,
-            text: f_text,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.ok,
+            1usize => &self.text,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Outcome {
+impl __rt::Record for Outcome {
     const ROOT: &'static str = "Outcome";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Ok", true),
+        __rt::FieldDef::elem("Text", false),
+    ];
 }
 /// Representation `Paging` (root element `Paging`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -955,62 +653,36 @@ pub struct Paging {
     pub pages: i32,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Paging {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            page: d.attr("Page")?,
-            pages: d.attr("Pages")?,
-            links: d.opt_elem("Links")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.attr("Page", &self.page);
-        e.attr("Pages", &self.pages);
-        e.opt_elem("Links", &self.links);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_page = None;
-        let mut f_pages = None;
-        let mut f_links = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Page") {
-                __rt::xml_attr(&mut f_page, "Page", &val)?;
-            } else if k.eq_ignore_ascii_case("Pages") {
-                __rt::xml_attr(&mut f_pages, "Pages", &val)?;
-            }
+impl __rt::Fields for Paging {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.page,
+            1usize => &mut self.pages,
+            2usize => &mut self.links,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            page: __rt::required(f_page, "Page", true)?,
-            pages: __rt::required(f_pages, "Pages", true)?,
-            links: f_links,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.page,
+            1usize => &self.pages,
+            2usize => &self.links,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Paging {
+impl __rt::Record for Paging {
     const ROOT: &'static str = "Paging";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Page", true),
+        __rt::FieldDef::attr("Pages", true),
+        __rt::FieldDef::elem("Links", false),
+    ];
+    const LINKS: Option<usize> = Some(2usize);
 }
 /// Representation `Problem` (root element `Problem`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1021,59 +693,35 @@ pub struct Problem {
     pub code: i32,
     /// Element `Detail`.
     pub detail: ::std::option::Option<::std::string::String>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Problem {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            message: d.attr("Message")?,
-            code: d.attr("Code")?,
-            detail: d.opt_elem("Detail")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.attr("Message", &self.message);
-        e.attr("Code", &self.code);
-        e.opt_elem("Detail", &self.detail);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_message = None;
-        let mut f_code = None;
-        let mut f_detail = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Message") {
-                __rt::xml_attr(&mut f_message, "Message", &val)?;
-            } else if k.eq_ignore_ascii_case("Code") {
-                __rt::xml_attr(&mut f_code, "Code", &val)?;
-            }
+impl __rt::Fields for Problem {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.message,
+            1usize => &mut self.code,
+            2usize => &mut self.detail,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Detail") {
-                    x.first(&mut f_detail, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            message: __rt::required(f_message, "Message", true)?,
-            code: __rt::required(f_code, "Code", true)?,
-            detail: f_detail,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.message,
+            1usize => &self.code,
+            2usize => &self.detail,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Problem {
+impl __rt::Record for Problem {
     const ROOT: &'static str = "Problem";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Message", true),
+        __rt::FieldDef::attr("Code", true),
+        __rt::FieldDef::elem("Detail", false),
+    ];
 }
 /// Representation `Ref` (root element `Ref`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1084,90 +732,48 @@ pub struct Ref {
     pub name: ::std::option::Option<::std::string::String>,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Ref {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            href: d.opt_attr("Href")?,
-            name: d.opt_attr("Name")?,
-            links: d.opt_elem("Links")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_attr("Href", &self.href);
-        e.opt_attr("Name", &self.name);
-        e.opt_elem("Links", &self.links);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_href = None;
-        let mut f_name = None;
-        let mut f_links = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Href") {
-                __rt::xml_attr(&mut f_href, "Href", &val)?;
-            } else if k.eq_ignore_ascii_case("Name") {
-                __rt::xml_attr(&mut f_name, "Name", &val)?;
-            }
+impl __rt::Fields for Ref {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.href,
+            1usize => &mut self.name,
+            2usize => &mut self.links,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            href: f_href,
-            name: f_name,
-            links: f_links,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.href,
+            1usize => &self.name,
+            2usize => &self.links,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Ref {
+impl __rt::Record for Ref {
     const ROOT: &'static str = "Ref";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
-    fn href(&self) -> Option<&str> {
-        self.href.as_deref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Href", false),
+        __rt::FieldDef::attr("Name", false),
+        __rt::FieldDef::elem("Links", false),
+    ];
+    const LINKS: Option<usize> = Some(2usize);
+    const HREF: Option<usize> = Some(0usize);
 }
+#[allow(missing_docs)]
 impl Ref {
-    /// `GET /books/{ID}?view=full` — follows the `Alternate` link of type `Book`.
-    ///
-    /// Returns [`Book`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
-    pub async fn book(&self, em: &Session) -> __rt::Result<Book> {
-        static OP: __rt::Op = __rt::Op {
-            owner: "Ref",
-            rel: "Alternate",
-            link_type: Some("Book"),
-            link_name: None,
-            method: "book",
-            verb: __rt::Verb::Get,
-            action: None,
-            query: Some("view=full"),
-            path: "/books/{ID}?view=full",
-            request: None,
-            response: Some("Book"),
-            status: &[200u16],
-            task: false,
-        };
-        let links = __rt::AsLinks::as_links(&self.links);
-        __rt::call(em, &links, &OP, None).await
+    pub const OP_BOOK: __rt::Op = __rt::Op::get("Ref", "book", "Alternate")
+        .path("/books/{ID}?view=full")
+        .link_type("Book")
+        .query("view=full")
+        .returns("Book");
+    /// `GET /books/{ID}?view=full` through the `Alternate` link of type `Book`; returns [`Book`].
+    pub fn book<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Book> {
+        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOK, None)
     }
 }
 /// Representation `SearchItems` (root element `SearchItems`).
@@ -1175,41 +781,29 @@ impl Ref {
 pub struct SearchItems {
     /// List `Books` of `Book` elements.
     pub books: ::std::option::Option<::std::vec::Vec<Book>>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for SearchItems {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            books: d.opt_wrapped("Books", "Book")?,
-        })
+impl __rt::Fields for SearchItems {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.books,
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_wrapped("Books", "Book", &self.books);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_books = None;
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Books") {
-                    x.wrapped(&mut f_books, c, "Book")
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self { books: f_books })
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.books,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for SearchItems {
+impl __rt::Record for SearchItems {
     const ROOT: &'static str = "SearchItems";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::wrapped("Books", "Book", "Books", false),
+    ];
 }
 /// Representation `SearchResult` (root element `SearchResult`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1220,55 +814,35 @@ pub struct SearchResult {
     pub items: ::std::option::Option<SearchItems>,
     /// Element `Paging`.
     pub paging: ::std::option::Option<Paging>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for SearchResult {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            refs: d.opt_wrapped("Refs", "Ref")?,
-            items: d.opt_elem("Items")?,
-            paging: d.opt_elem("Paging")?,
-        })
+impl __rt::Fields for SearchResult {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.refs,
+            1usize => &mut self.items,
+            2usize => &mut self.paging,
+            _ => &mut self.unknown,
+        }
     }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.opt_wrapped("Refs", "Ref", &self.refs);
-        e.opt_elem("Items", &self.items);
-        e.opt_elem("Paging", &self.paging);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_refs = None;
-        let mut f_items = None;
-        let mut f_paging = None;
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Refs") {
-                    x.wrapped(&mut f_refs, c, "Ref")
-                } else if n.eq_ignore_ascii_case("Items") {
-                    x.first(&mut f_items, c)
-                } else if n.eq_ignore_ascii_case("Paging") {
-                    x.first(&mut f_paging, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            refs: f_refs,
-            items: f_items,
-            paging: f_paging,
-        })
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.refs,
+            1usize => &self.items,
+            2usize => &self.paging,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for SearchResult {
+impl __rt::Record for SearchResult {
     const ROOT: &'static str = "SearchResult";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::wrapped("Refs", "Ref", "Refs", false),
+        __rt::FieldDef::elem("Items", false),
+        __rt::FieldDef::elem("Paging", false),
+    ];
 }
 /// Representation `Version` (root element `Version`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1277,121 +851,46 @@ pub struct Version {
     pub name: ::std::string::String,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
 }
-impl __rt::Value for Version {
-    fn from_node(node: &__rt::Node) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let d = __rt::Decoder::new(node);
-        Ok(Self {
-            name: d.attr("Name")?,
-            links: d.opt_elem("Links")?,
-        })
-    }
-    fn to_node(&self, name: &str) -> __rt::Node {
-        let mut e = __rt::Encoder::new(name);
-        e.attr("Name", &self.name);
-        e.opt_elem("Links", &self.links);
-        e.finish()
-    }
-    fn from_xml<'a>(
-        x: &mut __rt::XmlIn<'a>,
-        e: __rt::XmlElem<'a>,
-    ) -> ::std::result::Result<Self, __rt::DecodeError> {
-        let mut f_name = None;
-        let mut f_links = None;
-        for a in e.attrs() {
-            let (k, val) = a?;
-            if k.eq_ignore_ascii_case("Name") {
-                __rt::xml_attr(&mut f_name, "Name", &val)?;
-            }
+impl __rt::Fields for Version {
+    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
+        match i {
+            0usize => &mut self.name,
+            1usize => &mut self.links,
+            _ => &mut self.unknown,
         }
-        x.children(
-            e,
-            None,
-            |x, c| {
-                let n = c.name();
-                if n.eq_ignore_ascii_case("Links") {
-                    x.first(&mut f_links, c)
-                } else {
-                    x.skip(c)
-                }
-            },
-        )?;
-        Ok(Self {
-            name: __rt::required(f_name, "Name", true)?,
-            links: f_links,
-        })
+    }
+    fn get(&self, i: usize) -> &dyn __rt::Slot {
+        match i {
+            0usize => &self.name,
+            1usize => &self.links,
+            _ => &self.unknown,
+        }
     }
 }
-impl __rt::Repr for Version {
+impl __rt::Record for Version {
     const ROOT: &'static str = "Version";
-    fn links(&self) -> Option<&__rt::Links> {
-        self.links.as_ref()
-    }
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("Name", true),
+        __rt::FieldDef::elem("Links", false),
+    ];
+    const LINKS: Option<usize> = Some(1usize);
 }
 /// Operations of the logon session (`LoginSession`): the API's entry-point collections, available directly on a [`Session`].
 pub trait SessionOps {
-    /// `GET /books` — follows the `Down` link of type `BookList`.
-    ///
-    /// Returns [`Books`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
+    /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
     fn books(&self) -> impl __rt::Future<Output = __rt::Result<Books>> + Send;
-    /// `DELETE /sessions/{ID}` — follows the `Logout` link.
-    ///
-    /// Returns nothing on success.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
+    /// `DELETE /sessions/{ID}` through the `Logout` link; returns nothing.
     fn logout(&self) -> impl __rt::Future<Output = __rt::Result<()>> + Send;
 }
 impl SessionOps for Session {
-    /// `GET /books` — follows the `Down` link of type `BookList`.
-    ///
-    /// Returns [`Books`].
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
     fn books(&self) -> impl __rt::Future<Output = __rt::Result<Books>> + Send {
-        async move {
-            static OP: __rt::Op = __rt::Op {
-                owner: "LoginSession",
-                rel: "Down",
-                link_type: Some("BookList"),
-                link_name: None,
-                method: "books",
-                verb: __rt::Verb::Get,
-                action: None,
-                query: None,
-                path: "/books",
-                request: None,
-                response: Some("Books"),
-                status: &[200u16],
-                task: false,
-            };
-            __rt::call(self, self.links(), &OP, None).await
-        }
+        __rt::call(self, self.links(), &LoginSession::OP_BOOKS, None)
     }
-    /// `DELETE /sessions/{ID}` — follows the `Logout` link.
-    ///
-    /// Returns nothing on success.
-    ///
-    /// Fails with `LinkNotOffered` when the representation does not carry the link.
     fn logout(&self) -> impl __rt::Future<Output = __rt::Result<()>> + Send {
-        async move {
-            static OP: __rt::Op = __rt::Op {
-                owner: "LoginSession",
-                rel: "Logout",
-                link_type: None,
-                link_name: None,
-                method: "logout",
-                verb: __rt::Verb::Delete,
-                action: None,
-                query: None,
-                path: "/sessions/{ID}",
-                request: None,
-                response: None,
-                status: &[204u16],
-                task: false,
-            };
-            __rt::call(self, self.links(), &OP, None).await
-        }
+        __rt::call(self, self.links(), &LoginSession::OP_LOGOUT, None)
     }
 }

@@ -1,0 +1,90 @@
+//! Representations handled without knowing their type at compile time: what generic tools
+//! (`vem decode`, a strict check, a crawler) use to decode any document of a spec.
+
+use crate::client::Body;
+use crate::codec::{FieldDef, Fields, Kind};
+use crate::json::Casing;
+use crate::node::Node;
+use crate::repr::{DecodeError, Repr};
+
+/// A decoded representation of any type.
+pub trait AnyRepr: Send + Sync {
+    /// The type's root element.
+    fn root(&self) -> &'static str;
+    /// The value as an XML document in `namespace`.
+    fn to_xml(&self, namespace: &str) -> String;
+    /// The value as a JSON document in the server's shape.
+    fn to_json(&self, casing: Casing) -> String;
+    /// The value as a tree (for display).
+    fn to_tree(&self) -> Node;
+    /// Paths of everything no typed field took, at any depth (`Job/JobInfo/@Extra`).
+    fn unknown_paths(&self) -> Vec<String>;
+    /// The value as a request body.
+    fn as_body(&self) -> &dyn Body;
+}
+
+impl<T: Repr + Send + Sync> AnyRepr for T {
+    fn root(&self) -> &'static str {
+        T::ROOT
+    }
+    fn to_xml(&self, namespace: &str) -> String {
+        crate::encode_xml(self, namespace)
+    }
+    fn to_json(&self, casing: Casing) -> String {
+        crate::encode_json(self, casing)
+    }
+    fn to_tree(&self) -> Node {
+        crate::to_node(self, T::ROOT)
+    }
+    fn unknown_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((r, fields)) = self.as_record() {
+            walk(r, fields, T::ROOT, &mut out);
+        }
+        out
+    }
+    fn as_body(&self) -> &dyn Body {
+        self
+    }
+}
+
+/// Collects the unknown paths of `r` (named `path`) and of every record inside it.
+pub(crate) fn walk(r: &dyn Fields, fields: &[FieldDef], path: &str, out: &mut Vec<String>) {
+    for p in r.kept().paths() {
+        out.push(format!("{path}/{p}"));
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if matches!(f.kind, Kind::Attr | Kind::Text) {
+            continue;
+        }
+        let name = if f.kind == Kind::Wrapped {
+            format!("{path}/{}/{}", f.name, f.item)
+        } else {
+            format!("{path}/{}", f.name)
+        };
+        r.get(i)
+            .each_record(&mut |child, child_fields| walk(child, child_fields, &name, out));
+    }
+}
+
+/// Decodes `bytes` (JSON when `json`, else XML) as `T`, boxed.
+pub fn decode_any<T: Repr + Send + Sync + 'static>(
+    bytes: &[u8],
+    json: bool,
+) -> Result<Box<dyn AnyRepr>, DecodeError> {
+    let v: T = if json {
+        crate::decode_json(bytes)?
+    } else {
+        crate::decode_xml(bytes)?
+    };
+    Ok(Box::new(v))
+}
+
+/// Paths of the content of `value` that no typed field took.
+pub fn unknown_paths<T: Repr>(value: &T) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((r, fields)) = value.as_record() {
+        walk(r, fields, T::ROOT, &mut out);
+    }
+    out
+}

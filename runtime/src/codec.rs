@@ -1,0 +1,915 @@
+//! The one codec of every representation: a type describes its fields once, as a table of
+//! [`FieldDef`]s with one [`Slot`] per field ([`Record`]), and the runtime reads XML events,
+//! JSON tokens and writes every format from that table. Generated code holds no decoding or
+//! encoding logic of its own, so `vem decode`, a live call and a request body can never
+//! disagree on the same bytes.
+//!
+//! What the table does not declare is kept in the record's [`Unknown`]: attributes, child
+//! elements (with their position among the known fields) and text, written back when the
+//! value is encoded — a read-modify-write never drops what a newer server sent. A record
+//! without unknown content pays one `None` pointer and no allocation.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::json_in::{JsonIn, JsonTok};
+use crate::link::Links;
+use crate::node::{JsonKind, Node};
+use crate::out::Out;
+use crate::repr::{DecodeError, Value};
+use crate::xml_in::{XmlElem, XmlIn};
+
+/// How a field is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An attribute (JSON: a member).
+    Attr,
+    /// One child element.
+    Elem,
+    /// A repeated child element without wrapper (JSON: an array under [`FieldDef::json`]).
+    List,
+    /// A list inside the wrapper element [`FieldDef::name`], one [`FieldDef::item`] element
+    /// per value (JSON: the wrapper object holding an array under [`FieldDef::json`]).
+    Wrapped,
+    /// The element's own character data (JSON: the member `Value`).
+    Text,
+}
+
+/// One field of a representation, as the spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldDef {
+    /// XML element or attribute name; the JSON member (matched case-insensitively).
+    pub name: &'static str,
+    /// How the field is written.
+    pub kind: Kind,
+    /// [`Kind::Wrapped`]: the item element name.
+    pub item: &'static str,
+    /// [`Kind::List`]: the JSON array member; [`Kind::Wrapped`]: the array member inside the
+    /// wrapper object (empty: a bare array). Equal to `name` when the spec says nothing.
+    pub json: &'static str,
+    /// Absence is a decode error.
+    pub required: bool,
+}
+
+impl FieldDef {
+    /// An attribute.
+    pub const fn attr(name: &'static str, required: bool) -> Self {
+        Self::new(name, Kind::Attr, "", name, required)
+    }
+    /// A child element.
+    pub const fn elem(name: &'static str, required: bool) -> Self {
+        Self::new(name, Kind::Elem, "", name, required)
+    }
+    /// A repeated child element, listed in JSON under `json`.
+    pub const fn list(name: &'static str, json: &'static str) -> Self {
+        Self::new(name, Kind::List, "", json, false)
+    }
+    /// A list of `item` elements in the wrapper `name`; JSON `"name": {"json": [...]}`.
+    pub const fn wrapped(
+        name: &'static str,
+        item: &'static str,
+        json: &'static str,
+        required: bool,
+    ) -> Self {
+        Self::new(name, Kind::Wrapped, item, json, required)
+    }
+    /// The element's character data.
+    pub const fn text(required: bool) -> Self {
+        Self::new("", Kind::Text, "", "", required)
+    }
+    const fn new(
+        name: &'static str,
+        kind: Kind,
+        item: &'static str,
+        json: &'static str,
+        required: bool,
+    ) -> Self {
+        FieldDef {
+            name,
+            kind,
+            item,
+            json,
+            required,
+        }
+    }
+}
+
+/// Where kept content sat among the known fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// Before field `.0` (after every field before it); `FIELDS.len()` means at the end.
+    Before(u16),
+    /// Among the items of the repeated field `.0`, after `.1` of them.
+    After(u16, u32),
+    /// Inside the wrapper element of field `.0`, after `.1` of its items.
+    Inside(u16, u32),
+    /// The attributes (only) of the wrapper element of field `.0` (kept in XML; JSON has no
+    /// place for them on an array).
+    Wrapper(u16),
+}
+
+/// An element kept as read, with its position.
+#[derive(Debug, Clone)]
+pub struct UnknownElem {
+    /// Where it sat.
+    pub at: Anchor,
+    /// The element (for JSON: the member).
+    pub node: Node,
+}
+
+/// The content of a representation that its spec does not declare.
+///
+/// Equality compares names ASCII case-insensitively (JSON servers write them in their own
+/// casing) and ignores the JSON writing hints of kept nodes.
+#[derive(Debug, Clone, Default)]
+pub struct UnknownParts {
+    /// Attributes, in document order.
+    pub attrs: Vec<(String, String)>,
+    /// Child elements (JSON members), in document order.
+    pub elems: Vec<UnknownElem>,
+    /// Character data of an element whose spec declares none.
+    pub text: Option<String>,
+}
+
+impl PartialEq for UnknownElem {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && node_eq(&self.node, &other.node)
+    }
+}
+
+impl Eq for UnknownElem {}
+
+impl PartialEq for UnknownParts {
+    fn eq(&self, other: &Self) -> bool {
+        self.attrs.len() == other.attrs.len()
+            && self
+                .attrs
+                .iter()
+                .zip(&other.attrs)
+                .all(|((ka, va), (kb, vb))| ka.eq_ignore_ascii_case(kb) && va == vb)
+            && self.elems == other.elems
+            && self.text == other.text
+    }
+}
+
+impl Eq for UnknownParts {}
+
+/// Two trees with the same content (names compared ASCII case-insensitively).
+fn node_eq(a: &Node, b: &Node) -> bool {
+    a.name.eq_ignore_ascii_case(&b.name)
+        && a.array == b.array
+        && a.text.as_deref().unwrap_or("") == b.text.as_deref().unwrap_or("")
+        && a.attrs.len() == b.attrs.len()
+        && a.attrs
+            .iter()
+            .zip(&b.attrs)
+            .all(|((ka, va), (kb, vb))| ka.eq_ignore_ascii_case(kb) && va == vb)
+        && a.children.len() == b.children.len()
+        && a.children
+            .iter()
+            .zip(&b.children)
+            .all(|(x, y)| node_eq(x, y))
+}
+
+/// What a representation read but its spec does not declare; written back on encoding.
+/// Empty (no allocation) in the common case.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Unknown(Option<Box<UnknownParts>>);
+
+impl Unknown {
+    /// No unknown content.
+    pub const NONE: Unknown = Unknown(None);
+
+    /// Whether nothing unknown was read.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The kept content, if any.
+    pub fn parts(&self) -> Option<&UnknownParts> {
+        self.0.as_deref()
+    }
+
+    /// The kept content, created on first use.
+    pub fn parts_mut(&mut self) -> &mut UnknownParts {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Drops everything kept.
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    /// Paths (`Name`, `@Attr`) of the kept content, for diagnostics (values never appear).
+    pub fn paths(&self) -> Vec<String> {
+        let Some(p) = &self.0 else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = p.attrs.iter().map(|(k, _)| format!("@{k}")).collect();
+        out.extend(p.elems.iter().map(|e| e.node.name.clone()));
+        if p.text.is_some() {
+            out.push("#text".to_string());
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("Unknown(none)"),
+            Some(_) => write!(f, "Unknown({})", self.paths().join(", ")),
+        }
+    }
+}
+
+/// The field access a representation gives the codec (object safe; see [`Record`]).
+pub trait Fields {
+    /// The slot of field `i` (an index into the type's [`Record::FIELDS`]).
+    fn slot(&mut self, i: usize) -> &mut dyn Slot;
+    /// The slot of field `i`, for writing.
+    fn get(&self, i: usize) -> &dyn Slot;
+    /// The kept unknown content (the slot an index beyond the fields answers).
+    fn kept(&self) -> &Unknown {
+        self.get(usize::MAX).as_unknown().unwrap_or(&Unknown::NONE)
+    }
+    /// The kept unknown content, for decoding.
+    ///
+    /// # Panics
+    ///
+    /// When `slot(usize::MAX)` is not the unknown field: generated and derived impls always
+    /// answer it there (an invariant of the generator, not of input).
+    fn kept_mut(&mut self) -> &mut Unknown {
+        self.slot(usize::MAX)
+            .as_unknown_mut()
+            .expect("generated Fields impls answer the unknown slot beyond their fields")
+    }
+}
+
+/// A representation described by a field table. Every [`Record`] is a [`Value`] and a
+/// [`crate::Repr`]; generated types and `#[derive(Resource)]` structs implement it.
+pub trait Record: Default + Fields {
+    /// The XML root element.
+    const ROOT: &'static str;
+    /// The fields, in schema order.
+    const FIELDS: &'static [FieldDef];
+    /// The field holding the links, if any.
+    const LINKS: Option<usize> = None;
+    /// The field holding the representation's own URL, if any.
+    const HREF: Option<usize> = None;
+}
+
+/// One field's storage, as the codec sees it; implemented for `T`, `Option<T>`, `Vec<T>` and
+/// `Option<Vec<T>>` of every [`Value`].
+pub trait Slot {
+    /// Reads child element `e` into the field.
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError>;
+    /// Reads the field from text (an attribute value or character data).
+    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError>;
+    /// Reads the field from the next JSON value (not `null`).
+    fn read_json(&mut self, f: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError>;
+    /// Writes the field (elements and lists); `between(out, n)` is called after the `n`-th
+    /// item of a list and inside a wrapper before its first item (`n == 0`), where kept
+    /// content may be written back.
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32));
+    /// The text of a present scalar field.
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)>;
+    /// The field as links, when it holds them.
+    fn links(&self) -> Option<&Links> {
+        None
+    }
+    /// The field as a string, when it holds one.
+    fn str_value(&self) -> Option<&str> {
+        None
+    }
+    /// Calls `f` on every record the field holds.
+    fn each_record(&self, f: &mut dyn FnMut(&dyn Fields, &'static [FieldDef])) {
+        let _ = f;
+    }
+    /// The slot as the unknown content it keeps, when it is that.
+    fn as_unknown(&self) -> Option<&Unknown> {
+        None
+    }
+    /// The slot as the unknown content it keeps, when it is that.
+    fn as_unknown_mut(&mut self) -> Option<&mut Unknown> {
+        None
+    }
+}
+
+fn json_items<T: Value>(j: &mut JsonIn<'_>, into: &mut Vec<T>) -> Result<(), DecodeError> {
+    j.begin_array()?;
+    while j.next_item()? {
+        if j.peek()? == JsonTok::Null {
+            j.null()?;
+            continue;
+        }
+        let n = into.len();
+        into.push(T::from_json(j).map_err(|e| e.within(&format!("[{n}]")))?);
+    }
+    Ok(())
+}
+
+/// A wrapped list in JSON: a bare array, or the wrapper object holding arrays.
+pub(crate) fn json_wrapped<T: Value>(
+    j: &mut JsonIn<'_>,
+    into: &mut Vec<T>,
+) -> Result<(), DecodeError> {
+    match j.peek()? {
+        JsonTok::Array => json_items(j, into),
+        JsonTok::Object => {
+            j.begin_object()?;
+            while let Some(k) = j.next_key()? {
+                match j.peek()? {
+                    JsonTok::Array => json_items(j, into).map_err(|e| e.within(&k))?,
+                    JsonTok::Null => j.null()?,
+                    // One item written without its array.
+                    JsonTok::Object => into.push(T::from_json(j).map_err(|e| e.within(&k))?),
+                    _ => j.skip()?,
+                }
+            }
+            Ok(())
+        }
+        _ => Err(DecodeError::new("expected an array or an object")),
+    }
+}
+
+fn write_list<T: Value>(
+    f: &FieldDef,
+    items: &[T],
+    out: &mut dyn Out,
+    between: &mut dyn FnMut(&mut dyn Out, u32),
+) {
+    match f.kind {
+        Kind::Wrapped => {
+            let inner = (!f.json.is_empty()).then_some(f.json);
+            out.wrapper_open(f.name, inner);
+            between(out, 0);
+            for (n, v) in items.iter().enumerate() {
+                v.write_value(f.item, out);
+                between(out, n as u32 + 1);
+            }
+            out.wrapper_close(f.name, inner);
+        }
+        _ => {
+            if items.is_empty() {
+                return;
+            }
+            out.list_open(f.json);
+            for (n, v) in items.iter().enumerate() {
+                v.write_value(f.name, out);
+                between(out, n as u32 + 1);
+            }
+            out.list_close();
+        }
+    }
+}
+
+impl<T: Value> Slot for T {
+    fn read_xml<'a>(
+        &mut self,
+        _: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        *self = T::from_xml(x, e)?;
+        Ok(())
+    }
+    fn read_text(&mut self, _: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        *self = T::from_text(text)?;
+        Ok(())
+    }
+    fn read_json(&mut self, _: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        *self = T::from_json(j)?;
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        self.write_with(f.name, out, between);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        self.to_text()
+    }
+    fn links(&self) -> Option<&Links> {
+        self.as_links()
+    }
+    fn str_value(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn each_record(&self, f: &mut dyn FnMut(&dyn Fields, &'static [FieldDef])) {
+        if let Some((r, d)) = self.as_record() {
+            f(r, d);
+        }
+    }
+}
+
+impl<T: Value> Slot for Option<T> {
+    fn read_xml<'a>(
+        &mut self,
+        _: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        *self = Some(T::from_xml(x, e)?);
+        Ok(())
+    }
+    fn read_text(&mut self, _: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        *self = Some(T::from_text(text)?);
+        Ok(())
+    }
+    fn read_json(&mut self, _: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        *self = Some(T::from_json(j)?);
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(v) = self {
+            v.write_with(f.name, out, between);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        self.as_ref().and_then(Value::to_text)
+    }
+    fn links(&self) -> Option<&Links> {
+        self.as_ref().and_then(Value::as_links)
+    }
+    fn str_value(&self) -> Option<&str> {
+        self.as_ref().and_then(Value::as_str)
+    }
+    fn each_record(&self, f: &mut dyn FnMut(&dyn Fields, &'static [FieldDef])) {
+        if let Some((r, d)) = self.as_ref().and_then(Value::as_record) {
+            f(r, d);
+        }
+    }
+}
+
+impl<T: Value> Slot for Vec<T> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        if f.kind == Kind::Wrapped {
+            x.wrapped_items(e, f.item, self)
+        } else {
+            self.push(T::from_xml(x, e)?);
+            Ok(())
+        }
+    }
+    fn read_text(&mut self, _: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        self.push(T::from_text(text)?);
+        Ok(())
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        if f.kind == Kind::Wrapped {
+            return json_wrapped(j, self);
+        }
+        match j.peek()? {
+            JsonTok::Array => json_items(j, self),
+            _ => {
+                self.push(T::from_json(j)?);
+                Ok(())
+            }
+        }
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        write_list(f, self, out, between);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+    fn each_record(&self, f: &mut dyn FnMut(&dyn Fields, &'static [FieldDef])) {
+        for v in self {
+            if let Some((r, d)) = v.as_record() {
+                f(r, d);
+            }
+        }
+    }
+}
+
+impl<T: Value> Slot for Option<Vec<T>> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        x.wrapped_items(e, f.item, self.get_or_insert_with(Vec::new))
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Err(DecodeError::new("expected a list, found text"))
+    }
+    fn read_json(&mut self, _: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        json_wrapped(j, self.get_or_insert_with(Vec::new))
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(v) = self {
+            write_list(f, v, out, between);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+    fn each_record(&self, f: &mut dyn FnMut(&dyn Fields, &'static [FieldDef])) {
+        for v in self.iter().flatten() {
+            if let Some((r, d)) = v.as_record() {
+                f(r, d);
+            }
+        }
+    }
+}
+
+/// Which fields were read (required ones are checked at the end).
+struct Seen {
+    small: u128,
+    big: Vec<bool>,
+}
+
+impl Seen {
+    fn new(n: usize) -> Self {
+        Seen {
+            small: 0,
+            big: if n > 128 { vec![false; n] } else { Vec::new() },
+        }
+    }
+    fn set(&mut self, i: usize) {
+        if self.big.is_empty() {
+            self.small |= 1 << i;
+        } else {
+            self.big[i] = true;
+        }
+    }
+    fn get(&self, i: usize) -> bool {
+        if self.big.is_empty() {
+            self.small & (1 << i) != 0
+        } else {
+            self.big[i]
+        }
+    }
+}
+
+fn is_element(k: Kind) -> bool {
+    matches!(k, Kind::Elem | Kind::List | Kind::Wrapped)
+}
+
+/// The element field named `name`, looking first at `hint` (documents follow schema order,
+/// so the next field is usually the one after the last).
+fn find_elem(fields: &[FieldDef], name: &str, hint: usize) -> Option<usize> {
+    for i in [hint, hint + 1] {
+        if let Some(f) = fields.get(i) {
+            if is_element(f.kind) && f.name.eq_ignore_ascii_case(name) {
+                return Some(i);
+            }
+        }
+    }
+    fields
+        .iter()
+        .position(|f| is_element(f.kind) && f.name.eq_ignore_ascii_case(name))
+}
+
+fn missing(f: &FieldDef) -> DecodeError {
+    DecodeError::new(match f.kind {
+        Kind::Attr => format!("missing attribute `{}`", f.name),
+        Kind::Text => "missing character data".to_string(),
+        _ => format!("missing element `{}`", f.name),
+    })
+}
+
+fn check_required(fields: &[FieldDef], seen: &Seen) -> Result<(), DecodeError> {
+    match fields
+        .iter()
+        .enumerate()
+        .find(|(i, f)| f.required && !seen.get(*i))
+    {
+        Some((_, f)) => Err(missing(f)),
+        None => Ok(()),
+    }
+}
+
+/// Decodes the element `e` into `r` by its field table.
+pub fn read_xml<'a>(
+    r: &mut dyn Fields,
+    fields: &'static [FieldDef],
+    x: &mut XmlIn<'a>,
+    e: XmlElem<'a>,
+) -> Result<(), DecodeError> {
+    let mut seen = Seen::new(fields.len());
+    let mut unknown: Option<Box<UnknownParts>> = None;
+    for a in e.attrs() {
+        let (k, v) = a?;
+        let known = fields
+            .iter()
+            .position(|f| f.kind == Kind::Attr && f.name.eq_ignore_ascii_case(k));
+        match known {
+            Some(i) if !seen.get(i) => {
+                r.slot(i)
+                    .read_text(&fields[i], &v)
+                    .map_err(|err| err.within(&format!("@{k}")))?;
+                seen.set(i);
+            }
+            _ => unknown
+                .get_or_insert_with(Default::default)
+                .attrs
+                .push((k.to_string(), v.into_owned())),
+        }
+    }
+    let mut text = String::new();
+    // The last known element field read, and how many times in a row.
+    let mut last: Option<(usize, u32)> = None;
+    x.children_nonblank(e, &mut text, |x, c| {
+        let name = c.name();
+        let hint = last.map_or(0, |(i, _)| i);
+        let known = find_elem(fields, name, hint)
+            .filter(|&i| !(fields[i].kind == Kind::Elem && seen.get(i)));
+        match known {
+            Some(i) => {
+                let spill = x.spill_mark();
+                r.slot(i)
+                    .read_xml(&fields[i], x, c)
+                    .map_err(|err| err.within(name))?;
+                seen.set(i);
+                for (n, node) in x.spill_take(spill) {
+                    let at = if n == crate::xml_in::WRAPPER_ATTRS {
+                        Anchor::Wrapper(i as u16)
+                    } else {
+                        Anchor::Inside(i as u16, n)
+                    };
+                    unknown
+                        .get_or_insert_with(Default::default)
+                        .elems
+                        .push(UnknownElem { at, node });
+                }
+                last = match last {
+                    Some((j, n)) if j == i => Some((i, n + 1)),
+                    _ => Some((i, 1)),
+                };
+            }
+            None => {
+                let node = x.node(c)?;
+                let at = match last {
+                    None => Anchor::Before(0),
+                    Some((i, n)) if fields[i].kind == Kind::List => Anchor::After(i as u16, n),
+                    Some((i, _)) => Anchor::Before(i as u16 + 1),
+                };
+                unknown
+                    .get_or_insert_with(Default::default)
+                    .elems
+                    .push(UnknownElem { at, node });
+            }
+        }
+        Ok(())
+    })?;
+    if !text.trim().is_empty() {
+        match fields.iter().position(|f| f.kind == Kind::Text) {
+            Some(i) => {
+                r.slot(i).read_text(&fields[i], &text)?;
+                seen.set(i);
+            }
+            None => unknown.get_or_insert_with(Default::default).text = Some(text),
+        }
+    } else if let Some(i) = fields.iter().position(|f| f.kind == Kind::Text) {
+        // An empty element still has its (empty) character data.
+        r.slot(i).read_text(&fields[i], "")?;
+        seen.set(i);
+    }
+    check_required(fields, &seen)?;
+    if unknown.is_some() {
+        *r.kept_mut() = Unknown(unknown);
+    }
+    Ok(())
+}
+
+/// Decodes the next JSON object into `r` by its field table.
+pub fn read_json(
+    r: &mut dyn Fields,
+    fields: &'static [FieldDef],
+    j: &mut JsonIn<'_>,
+) -> Result<(), DecodeError> {
+    let mut seen = Seen::new(fields.len());
+    let mut unknown: Option<Box<UnknownParts>> = None;
+    let mut last: Option<usize> = None;
+    j.begin_object()?;
+    while let Some(key) = j.next_key()? {
+        let hint = last.map_or(0, |i| i + 1);
+        let known = find_member(fields, &key, hint);
+        if j.peek()? == JsonTok::Null {
+            // `null` is absence.
+            j.null()?;
+            continue;
+        }
+        match known {
+            Some(i) => {
+                let f = &fields[i];
+                if f.kind == Kind::Attr || f.kind == Kind::Text {
+                    match j.scalar().map_err(|e| e.within(&key))? {
+                        Some((text, _)) => r.slot(i).read_text(f, &text),
+                        None => Ok(()),
+                    }
+                } else {
+                    r.slot(i).read_json(f, j)
+                }
+                .map_err(|e| e.within(&key))?;
+                seen.set(i);
+                last = Some(i);
+            }
+            None if key.eq_ignore_ascii_case("Value") && j.peek()? == JsonTok::String => {
+                // The JSON text member of a type whose spec declares no text.
+                let text = j.string()?.into_owned();
+                unknown.get_or_insert_with(Default::default).text = Some(text);
+            }
+            None => {
+                let at = Anchor::Before(last.map_or(0, |i| i as u16 + 1));
+                if let Some(node) = j.node(&key)? {
+                    let parts = unknown.get_or_insert_with(Default::default);
+                    // JSON cannot tell an attribute from a simple element; a scalar member
+                    // is kept as an attribute (EM writes attributes as scalar members).
+                    if node.children.is_empty() && !node.array && node.json_kind == JsonKind::String
+                    {
+                        parts.attrs.push((node.name, node.text.unwrap_or_default()));
+                    } else {
+                        parts.elems.push(UnknownElem { at, node });
+                    }
+                }
+            }
+        }
+    }
+    check_required(fields, &seen)?;
+    if unknown.is_some() {
+        *r.kept_mut() = Unknown(unknown);
+    }
+    Ok(())
+}
+
+/// The field a JSON member names: element or attribute name, a list's JSON name, or the
+/// text member `Value`.
+fn find_member(fields: &[FieldDef], key: &str, hint: usize) -> Option<usize> {
+    let fits = |f: &FieldDef| match f.kind {
+        Kind::Text => key.eq_ignore_ascii_case("Value"),
+        Kind::List => f.json.eq_ignore_ascii_case(key) || f.name.eq_ignore_ascii_case(key),
+        _ => f.name.eq_ignore_ascii_case(key),
+    };
+    if let Some(f) = fields.get(hint) {
+        if fits(f) {
+            return Some(hint);
+        }
+    }
+    fields.iter().position(fits)
+}
+
+/// Writes `r` as the element `name` by its field table, with its kept content in place.
+pub fn write_record(r: &dyn Fields, fields: &'static [FieldDef], name: &str, out: &mut dyn Out) {
+    let unknown = r.kept().parts();
+    out.open(name);
+    let write_attrs = |out: &mut dyn Out| {
+        for (i, f) in fields.iter().enumerate() {
+            if f.kind == Kind::Attr {
+                if let Some((t, kind)) = r.get(i).text() {
+                    out.attr(f.name, &t, kind);
+                }
+            }
+        }
+        if let Some(u) = unknown {
+            for (k, v) in &u.attrs {
+                out.attr(k, v, JsonKind::String);
+            }
+        }
+    };
+    if out.attrs_first() {
+        write_attrs(out);
+    }
+    match fields.iter().position(|f| f.kind == Kind::Text) {
+        Some(i) => {
+            if let Some((t, kind)) = r.get(i).text() {
+                out.text(&t, kind);
+            }
+        }
+        None => {
+            if let Some(t) = unknown.and_then(|u| u.text.as_deref()) {
+                out.text(t, JsonKind::String);
+            }
+        }
+    }
+    match unknown.filter(|u| !u.elems.is_empty()) {
+        None => {
+            let mut none = |_: &mut dyn Out, _: u32| {};
+            for (i, f) in fields.iter().enumerate() {
+                if is_element(f.kind) {
+                    r.get(i).write(f, out, &mut none);
+                }
+            }
+        }
+        Some(u) => {
+            let kept = |out: &mut dyn Out, at: Anchor| {
+                for e in u.elems.iter().filter(|e| e.at == at) {
+                    out.node(&e.node);
+                }
+            };
+            // (Wrapper attributes are written by the wrapper's first callback, below.)
+            for (i, f) in fields.iter().enumerate() {
+                kept(out, Anchor::Before(i as u16));
+                if is_element(f.kind) {
+                    // A repeated field calls back between its items; a wrapper (a wrapped
+                    // list, or a value such as `Links` that is one) inside its element.
+                    let mut between = |out: &mut dyn Out, n: u32| match f.kind {
+                        Kind::List => kept(out, Anchor::After(i as u16, n)),
+                        _ => {
+                            if n == 0 {
+                                let wrapper = Anchor::Wrapper(i as u16);
+                                for e in u.elems.iter().filter(|e| e.at == wrapper) {
+                                    for (k, v) in &e.node.attrs {
+                                        out.attr(k, v, JsonKind::String);
+                                    }
+                                }
+                            }
+                            kept(out, Anchor::Inside(i as u16, n))
+                        }
+                    };
+                    r.get(i).write(f, out, &mut between);
+                }
+            }
+            kept(out, Anchor::Before(fields.len() as u16));
+            // Content anchored to a field index this table does not have (a value moved
+            // between types) is still written, at the end.
+            let n = fields.len() as u16;
+            for e in &u.elems {
+                let beyond = match e.at {
+                    Anchor::Before(i) => i > n,
+                    Anchor::After(i, _) | Anchor::Inside(i, _) => i >= n,
+                    // Attributes of a wrapper that is not there are dropped with it.
+                    Anchor::Wrapper(_) => false,
+                };
+                if beyond {
+                    out.node(&e.node);
+                }
+            }
+        }
+    }
+    if !out.attrs_first() {
+        write_attrs(out);
+    }
+    out.close(name);
+}
+
+impl<R: Record> Value for R {
+    fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError> {
+        let mut r = R::default();
+        read_xml(&mut r, R::FIELDS, x, e)?;
+        Ok(r)
+    }
+    fn from_json(j: &mut JsonIn<'_>) -> Result<Self, DecodeError> {
+        let mut r = R::default();
+        read_json(&mut r, R::FIELDS, j)?;
+        Ok(r)
+    }
+    fn write_value(&self, name: &str, out: &mut dyn Out) {
+        write_record(self, R::FIELDS, name, out);
+    }
+    fn as_record(&self) -> Option<(&dyn Fields, &'static [FieldDef])> {
+        Some((self, R::FIELDS))
+    }
+}
+
+impl<R: Record> crate::Repr for R {
+    const ROOT: &'static str = R::ROOT;
+    fn links(&self) -> Option<&Links> {
+        R::LINKS.and_then(|i| self.get(i).links())
+    }
+    fn href(&self) -> Option<&str> {
+        R::HREF.and_then(|i| self.get(i).str_value())
+    }
+    fn unknown(&self) -> &Unknown {
+        self.kept()
+    }
+}
+
+/// The slot generated `Fields` impls answer for an index beyond their fields: the kept
+/// unknown content (reading or writing it as a field does nothing).
+impl Slot for Unknown {
+    fn read_xml<'a>(
+        &mut self,
+        _: &FieldDef,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        x.skip(e)
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn read_json(&mut self, _: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        j.skip()
+    }
+    fn write(&self, _: &FieldDef, _: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {}
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+    fn as_unknown(&self) -> Option<&Unknown> {
+        Some(self)
+    }
+    fn as_unknown_mut(&mut self) -> Option<&mut Unknown> {
+        Some(self)
+    }
+}
