@@ -461,8 +461,19 @@ fn tasks_and_task_wait() {
     let t = sim.json(&["job", "SQL Backup", "start"]);
     assert_eq!(t["State"], "Running");
     let id = t["TaskId"].as_str().expect("task id").to_string();
-    // Another logon session cannot see it (EM scopes tasks to the session).
-    sim.vem().args(["task", &id]).assert().failure();
+    // Another logon session cannot see it (EM scopes tasks to the session): EM's 404, exit 1.
+    sim.vem()
+        .args(["task", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("HTTP 404"))
+        .stderr(predicate::str::contains(format!("/tasks/{id}")));
+    // The task itself is fine in its own session: it was hidden, not lost.
+    assert!(sim
+        .h()
+        .requests()
+        .iter()
+        .any(|r| r.status == 404 && r.path.ends_with(&format!("/tasks/{id}"))));
     sim.vem()
         .args([
             "call",
@@ -648,11 +659,64 @@ fn api_methods_match_the_generator() {
     let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/em.toml");
     let ir = emrest_codegen::load_path(&spec).expect("spec checks");
     let want = emrest_codegen::methods_table(&ir);
-    vem()
+    let tsv = vem()
         .args(["api", "methods", "--tsv"])
-        .assert()
-        .success()
-        .stdout(want.clone());
+        .output()
+        .expect("runs");
+    assert!(tsv.status.success());
+    let tsv = String::from_utf8(tsv.stdout).expect("UTF-8");
+    // vem prints the generator's table unchanged ...
+    assert_eq!(tsv, want);
+    // ... and that table agrees with sources that do not come from the generator.
+    // 1. Rows checked by hand against the EM reference (em-api/REFERENCE.md).
+    for row in [
+        "Job\tStart\tstart\tPOST\t/jobs/{ID}?action=start\t-\tTask\ttask",
+        "Job\tClone\tclone_job\tPOST\t/jobs/{ID}?action=clone\tJobCloneSpec\tTask\ttask",
+        "LogonSession\tDelete\tlogoff_session\tDELETE\t/logonSessions/{ID}\t-\t-\tsync",
+    ] {
+        assert!(tsv.lines().any(|l| l == row), "missing or changed: {row}");
+    }
+    // 2. EM's own method list (a copy of em-api/methods.tsv): wherever it documents a path,
+    // vem's verb for that path is one EM documents for it, or spec/DEVIATIONS.md says why not.
+    let deviations = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/DEVIATIONS.md"),
+    )
+    .expect("spec/DEVIATIONS.md");
+    let docs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/em-docs/methods.tsv"),
+    )
+    .expect("EM method list");
+    let documented: Vec<(String, String)> = docs
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Some((f.get(1)?.to_string(), doc_path(f.get(2)?)))
+        })
+        .collect();
+    let mut checked = 0;
+    for line in tsv.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 8, "{line}");
+        let path = doc_path(f[4]);
+        let verbs: Vec<&str> = documented
+            .iter()
+            .filter(|(_, p)| *p == path)
+            .map(|(v, _)| v.as_str())
+            .collect();
+        if !verbs.is_empty() {
+            let explained = deviations.contains(&format!("`{} {}`", f[3], f[4]));
+            assert!(
+                verbs.contains(&f[3]) || explained,
+                "{line}: EM documents {verbs:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 400,
+        "only {checked} rows were checked against EM's list"
+    );
     let rows = {
         let out = vem()
             .args(["api", "methods", "--json"])
@@ -685,6 +749,29 @@ fn api_methods_match_the_generator() {
         .success()
         .stdout(predicate::str::contains("EntityRef"));
     vem().args(["api", "methods", "Nope"]).assert().code(2);
+}
+
+/// A path as EM's method list writes it, for comparison: without the `format=Entity` view
+/// switch, every `{PARAM}` alike, in lower case.
+fn doc_path(path: &str) -> String {
+    let path = path
+        .replace("?format=Entity&", "?")
+        .replace("?format=Entity", "")
+        .replace("&format=Entity", "");
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -965,30 +1052,46 @@ fn connection_refused_is_exit_1() {
 #[test]
 fn odd_arguments_do_not_panic() {
     let sim = Sim::small();
-    for args in [
-        vec!["job", ""],
-        vec!["job", "ä/../../x"],
-        vec!["restore-points", "\"; DROP"],
-        vec!["sessions", "--job", "\"quoted\" name,with;grammar"],
-        vec!["task", "task-999999"],
-        vec!["call", "Job", "..", "Start"],
-        vec![
-            "call",
-            "Job",
-            "https://elsewhere.invalid/api/jobs/x",
-            "Start",
-        ],
-        vec!["query", "Job", "--filter", ""],
-        vec!["--timeout", "0s", "job", "SQL Backup", "start", "--wait"],
+    // Each odd argument gets the exit code its outcome calls for (0 done, 1 refused by the
+    // server or not found, 2 usage) and a message saying why, never a panic.
+    for (args, code, says) in [
+        (vec!["job", ""], 1, "no job named ``"),
+        (vec!["job", "ä/../../x"], 1, "no job named `ä/../../x`"),
+        (vec!["restore-points", "\"; DROP"], 0, "no restore points"),
+        (
+            vec!["sessions", "--job", "\"quoted\" name,with;grammar"],
+            0,
+            "",
+        ),
+        (vec!["task", "task-999999"], 1, "HTTP 404"),
+        (vec!["task", "a/b"], 2, "is not an ID"),
+        (
+            vec!["call", "Job", "..", "Start"],
+            1,
+            "does not offer a `Start` link",
+        ),
+        (
+            vec![
+                "call",
+                "Job",
+                "https://elsewhere.invalid/api/jobs/x",
+                "Start",
+            ],
+            1,
+            "HTTP 404",
+        ),
+        (vec!["query", "Job", "--filter", ""], 0, ""),
+        (
+            vec!["--timeout", "0s", "job", "SQL Backup", "start", "--wait"],
+            1,
+            "timed out",
+        ),
     ] {
         let out = sim.vem().args(&args).output().expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert!(
-            matches!(out.status.code(), Some(0..=3)),
-            "{args:?}: {:?} {stderr}",
-            out.status
-        );
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
 

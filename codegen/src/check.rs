@@ -76,6 +76,12 @@ impl<'a> Checker<'a> {
                     format!("enum name `{name}` is not an UpperCamelCase identifier"),
                 );
             }
+            if names::is_reserved_type_name(name) {
+                self.err(
+                    e,
+                    format!("enum name `{name}` is reserved: the generated code uses it"),
+                );
+            }
             if self.spec.types.contains_key(name) {
                 self.err(e, format!("`{name}` is both an enum and a type"));
             }
@@ -206,6 +212,12 @@ impl<'a> Checker<'a> {
                 format!("type name `{name}` is not an UpperCamelCase identifier"),
             );
         }
+        if names::is_reserved_type_name(name) {
+            self.err(
+                t,
+                format!("type name `{name}` is reserved: the generated code uses it"),
+            );
+        }
         let fields = self.fields(name, ts);
         let ops = self.links(name, ts, rels);
         if !ops.is_empty()
@@ -224,6 +236,16 @@ impl<'a> Checker<'a> {
                 let mut seen = BTreeSet::new();
                 for f in &ts.query_fields {
                     let fs = f.get_ref();
+                    if !names::is_query_word(fs.name.get_ref()) {
+                        self.err(
+                            &fs.name,
+                            format!(
+                                "query field `{}` is not a usable name: it needs an ASCII letter or `_` first, then only ASCII letters, digits or `_`",
+                                fs.name.get_ref()
+                            ),
+                        );
+                        continue;
+                    }
                     if !seen.insert(names::screaming(fs.name.get_ref())) {
                         self.err(
                             &fs.name,
@@ -273,6 +295,15 @@ impl<'a> Checker<'a> {
         for f in &ts.fields {
             let fs: &FieldSpec = f.get_ref();
             let xml = fs.name.get_ref().clone();
+            if !names::is_xml_name(&xml) {
+                self.err(
+                    &fs.name,
+                    format!(
+                        "field name `{xml}` of type `{tname}` is not an XML name (a letter or `_` first, then letters, digits, `_`, `-` or `.`)"
+                    ),
+                );
+                continue;
+            }
             let Some(ty) = self.resolve_ty(&fs.type_) else {
                 continue;
             };
@@ -319,8 +350,14 @@ impl<'a> Checker<'a> {
                     json: fs.json.clone(),
                 }
             } else if let Some(item) = &fs.item {
-                if item.get_ref().is_empty() {
-                    self.err(item, "`item` must name the element of each list item");
+                if !names::is_xml_name(item.get_ref()) {
+                    self.err(
+                        item,
+                        format!(
+                            "`item` must be the XML name of each list item's element, not `{}`",
+                            item.get_ref()
+                        ),
+                    );
                 }
                 Shape::Wrapped {
                     item: item.get_ref().clone(),
@@ -352,7 +389,16 @@ impl<'a> Checker<'a> {
                     }
                     r.get_ref().clone()
                 }
-                None => names::snake(&xml),
+                None => {
+                    let rust = names::snake(&xml);
+                    if !names::is_ident(&rust) {
+                        self.err(
+                            &fs.name,
+                            format!("field `{xml}` of type `{tname}` has no ASCII letter or digit to make a Rust name from; set `rust = \"…\"`"),
+                        );
+                    }
+                    rust
+                }
             };
             if rusts.insert(rust.clone(), ()).is_some() {
                 self.err(&fs.name, format!("two fields of type `{tname}` map to the Rust name `{rust}`; set `rust = \"…\"` on one"));
@@ -416,7 +462,16 @@ impl<'a> Checker<'a> {
                     }
                     m.get_ref().clone()
                 }
-                None => names::snake(rel),
+                None => {
+                    let m = names::snake(rel);
+                    if !names::is_ident(&m) {
+                        self.err(
+                            &ls.rel,
+                            format!("relation `{rel}` gives no usable Rust method name (`{m}`); set `method = \"…\"`"),
+                        );
+                    }
+                    m
+                }
             };
             if methods.insert(method.clone(), ()).is_some() {
                 let at = ls.method.as_ref().map_or(ls.rel.span(), |m| m.span());

@@ -24,6 +24,57 @@ pub fn is_ident(s: &str) -> bool {
     chars.all(|c| c == '_' || c.is_ascii_alphanumeric()) && !is_keyword(s) && s != "_"
 }
 
+/// Names the generated code defines itself or uses without a path (prelude types, traits
+/// and variants); a spec type or enum with one of these names would shadow it.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Api",
+    "Client",
+    "Session",
+    "SessionOps",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "Box",
+    "String",
+    "Default",
+    "Debug",
+    "Clone",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Send",
+    "Sync",
+    "Sized",
+];
+
+/// True for names a spec type or enum cannot take (see [`RESERVED_TYPE_NAMES`]).
+pub fn is_reserved_type_name(s: &str) -> bool {
+    RESERVED_TYPE_NAMES.contains(&s)
+}
+
+/// True when `s` can be an XML element or attribute name (no namespace prefix): a letter or
+/// `_` first, then letters, digits, `_`, `-` or `.`.
+pub fn is_xml_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_alphabetic() => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// True when `s` is a plain word of a query language: an ASCII letter or `_` first, then
+/// ASCII letters, digits or `_`, with at least one letter or digit.
+pub fn is_query_word(s: &str) -> bool {
+    s.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+        && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && s.chars().any(|c| c.is_ascii_alphanumeric())
+}
+
 /// `JobScheduleOptions` → `job_schedule_options`, `UID` → `uid`, `CreationTimeUTC` →
 /// `creation_time_utc`, `vCloud` → `v_cloud`; a keyword gets a trailing underscore.
 pub fn snake(s: &str) -> String {
@@ -133,6 +184,20 @@ mod tests {
         assert_eq!(variant("Full Backup"), "FullBackup");
         assert_eq!(variant("1"), "V1");
         assert_eq!(variant("Other"), "Other_");
+    }
+
+    #[test]
+    fn xml_and_query_names() {
+        assert!(is_xml_name("Name") && is_xml_name("_x") && is_xml_name("a-b.c"));
+        assert!(is_xml_name("Größe"));
+        for bad in ["", "1st", "-x", ".x", "a b", "a:b"] {
+            assert!(!is_xml_name(bad), "{bad}");
+        }
+        assert!(is_query_word("JobName") && is_query_word("_a1"));
+        for bad in ["", "_", "__", "1a", "a-b", "é"] {
+            assert!(!is_query_word(bad), "{bad}");
+        }
+        assert!(is_reserved_type_name("Option") && !is_reserved_type_name("Job"));
     }
 
     #[test]

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::conns::{ConnCounter, OpenGuard};
 use axum::body::{Body, Bytes};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
@@ -470,6 +471,7 @@ impl ConnCtl {
 pub struct FaultIo<T> {
     inner: T,
     ctl: ConnCtl,
+    _open: OpenGuard,
 }
 
 fn reset() -> io::Error {
@@ -531,8 +533,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for FaultIo<T> {
     }
 }
 
-/// A listener whose connections carry a [`ConnCtl`].
-pub struct FaultListener<L>(pub L);
+/// A listener whose connections carry a [`ConnCtl`] and are counted.
+pub struct FaultListener<L>(pub L, pub(crate) Arc<ConnCounter>);
 
 impl<L: Listener> Listener for FaultListener<L> {
     type Io = FaultIo<L::Io>;
@@ -544,6 +546,7 @@ impl<L: Listener> Listener for FaultListener<L> {
             FaultIo {
                 inner: io,
                 ctl: ConnCtl::default(),
+                _open: self.1.opened(),
             },
             addr,
         )

@@ -21,6 +21,7 @@
 
 mod api;
 mod build;
+mod conns;
 pub mod data;
 pub mod fault;
 pub mod filter;
@@ -40,11 +41,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use conns::Connections;
 pub use data::Size;
 pub use fault::{Burst, FaultKind, Faults, InjectedFault, Latency, Trickle, Trigger};
 pub use render::Casing;
 pub use sim::{ExecutedAction, RecordedRequest};
 
+use crate::conns::ConnCounter;
 use crate::data::{Data, R_FAILED, R_SUCCESS, R_WARNING};
 use crate::fault::{ConnCtl, FaultListener, FaultState};
 use crate::http::Shared;
@@ -146,6 +149,7 @@ pub struct SimHandle {
     shared: Arc<Shared>,
     addr: SocketAddr,
     cert: Option<tls::Cert>,
+    conns: Arc<ConnCounter>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     accept_loop: Option<tokio::task::AbortHandle>,
@@ -179,6 +183,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
     let addr = tcp.local_addr()?;
     // The fault layer breaks connections through the `ConnCtl` each connection carries.
     let app = http::router(shared.clone()).into_make_service_with_connect_info::<ConnCtl>();
+    let conns = Arc::new(ConnCounter::default());
     let (tx, rx) = oneshot::channel::<()>();
     let signal = async move {
         let _ = rx.await;
@@ -187,7 +192,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         let cert = tls::self_signed(&[config.bind.to_string()])?;
         let listener = tls::TlsListener::new(tcp, tls::acceptor(&cert)?)?;
         let accept_abort = listener.task.abort_handle();
-        let listener = FaultListener(listener);
+        let listener = FaultListener(listener, conns.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
@@ -195,8 +200,9 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         });
         (Some(cert), server, Some(accept_abort))
     } else {
+        let listener = FaultListener(tcp, conns.clone());
         let server = tokio::spawn(async move {
-            let _ = axum::serve(FaultListener(tcp), app)
+            let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
                 .await;
         });
@@ -206,6 +212,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         shared,
         addr,
         cert,
+        conns,
         shutdown: Some(tx),
         server: Some(server),
         accept_loop,
@@ -372,6 +379,11 @@ impl SimHandle {
     /// `filter` (the query-service grammar) now, as an administrator would see them.
     pub fn query_count(&self, type_name: &str, filter: Option<&str>) -> Result<usize, String> {
         api::query::count(&self.shared.lock(), type_name, filter)
+    }
+
+    /// Connections accepted, open now, and most open at once (HTTP and HTTPS alike).
+    pub fn connections(&self) -> Connections {
+        self.conns.snapshot()
     }
 
     /// Number of job sessions (backup, backup copy and replica).

@@ -365,26 +365,45 @@ async fn decisions_depend_on_the_seed_and_the_request_number_only() {
 #[tokio::test]
 async fn query_count_matches_the_query_service() {
     let (sim, http, token) = sim_with(Faults::none()).await;
-    let r = get(
-        &http,
-        &sim,
-        &token,
-        "query?type=BackupJobSession&filter=JobName==%22SQL%20Backup%22&pageSize=1",
-    )
-    .await
-    .unwrap();
-    let node = parse_xml(&r.bytes().await.unwrap()).unwrap();
-    let pages: usize = node
-        .child("PagingInfo")
-        .and_then(|p| p.attr("PagesCount"))
-        .unwrap()
-        .parse()
+    for job in ["SQL Backup", "Exchange Backup"] {
+        // 1. The query service: with one item per page, the page count is the match count.
+        let filter = format!("JobName==\"{job}\"");
+        let r = get(
+            &http,
+            &sim,
+            &token,
+            &format!(
+                "query?type=BackupJobSession&filter={}&pageSize=1",
+                filter.replace('"', "%22").replace(' ', "%20")
+            ),
+        )
+        .await
         .unwrap();
-    assert_eq!(
-        sim.query_count("BackupJobSession", Some("JobName==\"SQL Backup\"")),
-        Ok(pages)
-    );
-    assert!(sim.query_count("Job", None).unwrap() >= 5);
+        let node = parse_xml(&r.bytes().await.unwrap()).unwrap();
+        let pages: usize = node
+            .child("PagingInfo")
+            .and_then(|p| p.attr("PagesCount"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        // 2. Another route to the same facts: the job's own session collection.
+        let id = sim.job_id(job).expect("job exists");
+        let r = get(&http, &sim, &token, &format!("jobs/{id}/backupSessions"))
+            .await
+            .unwrap();
+        let listed = parse_xml(&r.bytes().await.unwrap())
+            .unwrap()
+            .children_named("Ref")
+            .count();
+        assert!(listed > 0, "{job} has sessions");
+        assert_eq!(pages, listed, "{job}: query service vs the job's sessions");
+        // 3. The helper under test agrees with both.
+        assert_eq!(
+            sim.query_count("BackupJobSession", Some(&filter)),
+            Ok(listed)
+        );
+    }
+    assert_eq!(sim.query_count("Job", None), Ok(sim.jobs().len()));
     assert!(sim.query_count("Nope", None).is_err());
     assert!(sim.query_count("Job", Some("Nope==1")).is_err());
 }

@@ -98,8 +98,35 @@ async fn unknown_action_is_400() {
     let job = first_job(&em).await;
     let href = job.href.clone().unwrap();
     let bogus = format!("{}?action=launch", href.split('?').next().unwrap());
-    let err = em.get::<Node>(&bogus).await.expect_err("no such action");
-    assert!(matches!(err.status(), Some(400 | 405)), "{err}");
+    // An action is a POST; this one is unknown to EM: 400 with EM's error body.
+    let mut op = spec_op("Job", "start");
+    op.action = None;
+    let links = Links(vec![Link {
+        rel: "Start".into(),
+        href: bogus,
+        type_: None,
+        name: None,
+    }]);
+    let op: &'static emrest::runtime::Op = Box::leak(Box::new(op));
+    sim.clear_requests();
+    let err = emrest::runtime::call::<_, Node>(&em, &links, op, None)
+        .await
+        .expect_err("no such action");
+    assert_eq!(err.status(), Some(400), "{err}");
+    match &err {
+        Error::Http {
+            error: Some(body), ..
+        } => {
+            assert_eq!(body.status_code, Some(400));
+            let message = body.message.as_deref().unwrap_or_default();
+            assert!(message.contains("launch"), "{message}");
+        }
+        other => panic!("expected an EM error body: {other:?}"),
+    }
+    let sent = sim.requests();
+    assert_eq!(sent.len(), 1, "an action is never retried");
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].query.as_deref(), Some("action=launch"));
 }
 
 #[tokio::test]
@@ -167,36 +194,29 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
     let em = logon(&sim, "admin", "admin").await.unwrap();
     let job = first_job(&em).await;
     let links = job.links.clone().unwrap();
-    let start = links.find("Start", None, None).unwrap().href.clone();
-    sim.clear_requests();
-    let clone_op = emrest::runtime::Op {
-        owner: "Job",
-        rel: "Clone",
-        link_type: None,
-        link_name: None,
-        method: "clone_job",
-        verb: emrest::runtime::Verb::Post,
-        action: Some("clone"),
-        query: None,
-        path: "/jobs/{ID}?action=clone",
-        request: Some("JobCloneSpec"),
-        response: Some("Task"),
-        status: &[202],
-        task: true,
-    };
+    let clone_link = links.find("Clone", None, None).unwrap().href.clone();
+    let repo_uid = em.repositories().await.unwrap().ref_[0]
+        .uid
+        .clone()
+        .expect("repositories have a UID");
     let spec = JobCloneSpec {
         backup_job_clone_info: Some(BackupJobCloneInfo {
             job_name: "Preview".into(),
             folder_name: "Preview".into(),
-            repository_uid: "urn:veeam:Repository:1".into(),
+            repository_uid: repo_uid,
             description: None,
             ..Default::default()
         }),
         ..Default::default()
     };
-    let req = em.prepare(&links, &clone_op, Some(&spec)).unwrap();
+    // The descriptor comes from the spec, the same source the generated `clone_job` has.
+    let clone_op: &'static emrest::runtime::Op = Box::leak(Box::new(spec_op("Job", "clone_job")));
+    sim.clear_requests();
+    let req = em.prepare(&links, clone_op, Some(&spec)).unwrap();
+    assert!(sim.requests().is_empty(), "nothing was sent");
     assert_eq!(req.verb.as_str(), "POST");
-    assert_eq!(req.url, start.replace("action=start", "action=clone"));
+    assert_eq!(req.url, clone_link);
+    assert!(req.url.ends_with("?action=clone"), "{}", req.url);
     assert_eq!(req.content_type, Some("application/xml"));
     let body = req.body.unwrap();
     assert!(
@@ -204,10 +224,71 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
         "{body}"
     );
     assert!(body.contains("<JobName>Preview</JobName>"), "{body}");
-    assert!(sim.requests().is_empty(), "nothing was sent");
+    assert!(sim.job_id("Preview").is_none());
+
+    // The generated method sends exactly the request `prepare` showed.
+    job.clone_job(&em, &spec)
+        .await
+        .unwrap()
+        .wait(&em)
+        .await
+        .unwrap();
+    let sent = sim.requests();
+    let first = sent.first().expect("the clone was sent");
+    assert_eq!(first.method, req.verb.as_str());
+    let url = format!(
+        "{}{}",
+        first.path,
+        first
+            .query
+            .as_deref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default()
+    );
+    assert!(req.url.ends_with(&url), "sent {url}, prepared {}", req.url);
+    assert_eq!(first.content_type.as_deref(), req.content_type);
+    assert!(sim.job_id("Preview").is_some(), "the body named the clone");
     // A reload reads the representation again from its own Href.
     let again = em.reload(&job).await.unwrap();
     assert_eq!(again.uid, job.uid);
+}
+
+/// The operation `method` of spec type `owner`, as the spec (spec/em.toml) describes it.
+fn spec_op(owner: &str, method: &str) -> emrest::runtime::Op {
+    use emrest_codegen::ir::{Returns, Verb};
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/em.toml");
+    let ir = emrest_codegen::load_path(&spec).expect("the spec checks");
+    let op = ir
+        .type_named(owner)
+        .and_then(|t| t.ops.iter().find(|o| o.method == method))
+        .unwrap_or_else(|| panic!("{owner}.{method} is in the spec"))
+        .clone();
+    // The descriptor wants 'static text; a test leaks a few strings once.
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    emrest::runtime::Op {
+        owner: leak(owner.to_string()),
+        rel: leak(op.rel),
+        link_type: op.link_type.map(leak),
+        link_name: op.link_name.map(leak),
+        method: leak(op.method),
+        verb: match op.verb {
+            Verb::Get => emrest::runtime::Verb::Get,
+            Verb::Post => emrest::runtime::Verb::Post,
+            Verb::Put => emrest::runtime::Verb::Put,
+            Verb::Delete => emrest::runtime::Verb::Delete,
+        },
+        action: op.action.map(leak),
+        query: op.query.map(leak),
+        path: leak(op.path),
+        request: op.body.map(leak),
+        response: match op.returns {
+            Returns::Nothing => None,
+            Returns::Bytes => Some("bytes"),
+            Returns::Type(t) => Some(leak(t)),
+        },
+        status: Box::leak(op.status.into_boxed_slice()),
+        task: op.task,
+    }
 }
 
 #[tokio::test]

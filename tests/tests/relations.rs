@@ -316,7 +316,15 @@ async fn create_include(e: Env) {
     e.expect("POST", &format!("/api/jobs/{id}/includes"), None);
     task.wait(&e.em).await.unwrap();
     let includes = job.includes(&e.em).await.unwrap();
-    assert!(format!("{includes:?}").contains("e2e-vm"));
+    let added = includes
+        .object_in_job
+        .iter()
+        .find(|o| o.name.as_deref() == Some("e2e-vm"))
+        .expect("the new include is listed by name");
+    assert_eq!(
+        added.hierarchy_obj_ref.as_deref(),
+        Some(spec.hierarchy_obj_ref.as_str())
+    );
 }
 
 async fn credentials_create_edit_delete(e: Env) {
