@@ -99,14 +99,10 @@ async fn unknown_action_is_400() {
     let href = job.href.clone().unwrap();
     let bogus = format!("{}?action=launch", href.split('?').next().unwrap());
     // An action is a POST; this one is unknown to EM: 400 with EM's error body.
-    let mut op = spec_op("Job", "start");
+    // The spec's own start descriptor, without the action it would add.
+    let mut op = emrest::Job::OP_START;
     op.action = None;
-    let links = Links(vec![Link {
-        rel: "Start".into(),
-        href: bogus,
-        type_: None,
-        name: None,
-    }]);
+    let links = Links(vec![Link::new("Start", bogus)]);
     let op: &'static emrest::runtime::Op = Box::leak(Box::new(op));
     sim.clear_requests();
     let err = emrest::runtime::call::<_, Node>(&em, &links, op, None)
@@ -210,7 +206,8 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
         ..Default::default()
     };
     // The descriptor comes from the spec, the same source the generated `clone_job` has.
-    let clone_op: &'static emrest::runtime::Op = Box::leak(Box::new(spec_op("Job", "clone_job")));
+    // The descriptor the generated `clone_job` uses: what --dry-run prepares is what is sent.
+    let clone_op: &'static emrest::runtime::Op = &emrest::Job::OP_CLONE_JOB;
     sim.clear_requests();
     let req = em.prepare(&links, clone_op, Some(&spec)).unwrap();
     assert!(sim.requests().is_empty(), "nothing was sent");
@@ -251,44 +248,6 @@ async fn prepare_shows_the_exact_request_without_sending_it() {
     // A reload reads the representation again from its own Href.
     let again = em.reload(&job).await.unwrap();
     assert_eq!(again.uid, job.uid);
-}
-
-/// The operation `method` of spec type `owner`, as the spec (spec/em.toml) describes it.
-fn spec_op(owner: &str, method: &str) -> emrest::runtime::Op {
-    use emrest_codegen::ir::{Returns, Verb};
-    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/em.toml");
-    let ir = emrest_codegen::load_path(&spec).expect("the spec checks");
-    let op = ir
-        .type_named(owner)
-        .and_then(|t| t.ops.iter().find(|o| o.method == method))
-        .unwrap_or_else(|| panic!("{owner}.{method} is in the spec"))
-        .clone();
-    // The descriptor wants 'static text; a test leaks a few strings once.
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    emrest::runtime::Op {
-        owner: leak(owner.to_string()),
-        rel: leak(op.rel),
-        link_type: op.link_type.map(leak),
-        link_name: op.link_name.map(leak),
-        method: leak(op.method),
-        verb: match op.verb {
-            Verb::Get => emrest::runtime::Verb::Get,
-            Verb::Post => emrest::runtime::Verb::Post,
-            Verb::Put => emrest::runtime::Verb::Put,
-            Verb::Delete => emrest::runtime::Verb::Delete,
-        },
-        action: op.action.map(leak),
-        query: op.query.map(leak),
-        path: leak(op.path),
-        request: op.body.map(leak),
-        response: match op.returns {
-            Returns::Nothing => None,
-            Returns::Bytes => Some("bytes"),
-            Returns::Type(t) => Some(leak(t)),
-        },
-        status: Box::leak(op.status.into_boxed_slice()),
-        task: op.task,
-    }
 }
 
 #[tokio::test]
