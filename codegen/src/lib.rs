@@ -18,6 +18,7 @@ pub mod emit;
 pub mod ir;
 pub mod names;
 pub mod spec;
+pub mod xsd;
 
 use std::path::Path;
 
