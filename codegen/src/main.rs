@@ -16,9 +16,12 @@ usage:
                                          complex types (all by default); constructs it does not
                                          represent are reported on stderr with their line
   emrest-codegen import-xsd SCHEMA.xsd --complete SPEC [--keep-optional T.F,*.F]
+                                         [--require-references]
                                          print SPEC completed from the schema: missing fields
                                          inserted in schema order, `optional` as the schema
-                                         says (except the fields named), needed types appended";
+                                         says (except the fields named, and strings and nested
+                                         types unless --require-references), needed types
+                                         appended";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -124,13 +127,23 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ["import-xsd", schema, "--complete", spec, rest @ ..] => {
-            let keep: std::collections::BTreeSet<String> = match rest {
-                [] => Default::default(),
-                ["--keep-optional", list] => {
-                    list.split(',').map(|s| s.trim().to_string()).collect()
+            let mut policy = emrest_codegen::xsd::complete::Policy::default();
+            let mut rest = rest;
+            loop {
+                match rest {
+                    [] => break,
+                    ["--keep-optional", list, more @ ..] => {
+                        policy.keep_optional =
+                            list.split(',').map(|s| s.trim().to_string()).collect();
+                        rest = more;
+                    }
+                    ["--require-references", more @ ..] => {
+                        policy.require_references = true;
+                        rest = more;
+                    }
+                    _ => return Err(USAGE.to_string()),
                 }
-                _ => return Err(USAGE.to_string()),
-            };
+            }
             let xsd = std::fs::read_to_string(schema)
                 .map_err(|e| format!("cannot read {schema}: {e}"))?;
             let parsed = emrest_codegen::xsd::parse_schema(&xsd)
@@ -143,7 +156,7 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
             };
             let report = emrest_codegen::xsd::compare::compare(&parsed, &file);
             let done =
-                emrest_codegen::xsd::complete::complete(&src, &parsed, &file, &report, &keep);
+                emrest_codegen::xsd::complete::complete(&src, &parsed, &file, &report, &policy);
             eprintln!(
                 "{spec}: {} fields added, {} `optional` changed, types added: [{}], enums added: [{}]",
                 done.added,

@@ -130,7 +130,7 @@ pub struct Report {
 pub struct Deviation {
     /// Spec type, or `*` for every matched type.
     pub ty: String,
-    /// Field name.
+    /// Field name, or `*` for every field.
     pub field: String,
     /// Aspect word.
     pub aspect: String,
@@ -148,7 +148,7 @@ impl Deviation {
     /// Whether this row lists `d`.
     pub fn covers(&self, d: &Diff) -> bool {
         (self.ty == "*" || self.ty == d.ty)
-            && self.field == d.field
+            && (self.field == "*" || self.field == d.field)
             && self.aspect == d.aspect.as_str()
             && self.spec == d.spec
             && self.schema == d.schema
@@ -364,6 +364,16 @@ fn schema_side(x: &XField) -> String {
     }
 }
 
+/// Whether values of this type are references in EM's (.NET) object model, which its
+/// serializer omits when null whatever the schema says: strings, nested types, lists, links.
+pub fn is_reference(ty: &FieldType) -> bool {
+    match ty {
+        FieldType::Scalar(s) => *s == "string",
+        FieldType::Enum(_) => false,
+        _ => true,
+    }
+}
+
 fn kind_word(k: FieldKind) -> &'static str {
     match k {
         FieldKind::Attr => "attribute",
@@ -436,13 +446,12 @@ fn compare_type(
             ));
         } else if !x.repeated && f.optional != x.optional {
             let w = |b: bool| if b { "optional" } else { "required" }.to_string();
-            r.diffs.push(diff(
-                &shown,
-                Aspect::Optional,
-                w(f.optional),
-                w(x.optional),
-                x.line,
-            ));
+            let mut xs = w(x.optional);
+            if !x.optional && is_reference(&x.ty) {
+                xs.push_str(", reference-typed");
+            }
+            r.diffs
+                .push(diff(&shown, Aspect::Optional, w(f.optional), xs, x.line));
         }
         let s_item = f.item.as_ref().map(|i| i.get_ref().clone());
         if s_item != x.item {

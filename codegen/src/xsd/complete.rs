@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::compare::{Aspect, Report};
+use super::compare::{is_reference, Aspect, Report};
 use super::fields::{FieldKind, FieldType, XField};
 use super::import::{field_toml, Names};
 use super::model::Schema;
@@ -38,15 +38,25 @@ struct Edit {
     text: String,
 }
 
-/// Completes `src` (parsed as `spec`, compared in `report`) from `schema`. `keep_optional`
-/// names fields (`Type.Field`, or `*.Field` for every type) whose `optional` is not changed.
+/// How [`complete`] treats the schema's required fields.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Fields (`Type.Field`, or `*.Field` for every type) whose `optional` is not changed.
+    pub keep_optional: BTreeSet<String>,
+    /// Make reference-typed fields (strings, nested types, lists) required where the schema
+    /// requires them; otherwise they stay or become optional (see [`is_reference`]).
+    pub require_references: bool,
+}
+
+/// Completes `src` (parsed as `spec`, compared in `report`) from `schema`.
 pub fn complete(
     src: &str,
     schema: &Schema,
     spec: &SpecFile,
     report: &Report,
-    keep_optional: &BTreeSet<String>,
+    policy: &Policy,
 ) -> Completion {
+    let keep_optional = &policy.keep_optional;
     let mut names = Names::new(schema);
     // Schema types the spec already stands for keep the spec's name.
     let mut spec_of: BTreeMap<String, String> = BTreeMap::new();
@@ -133,7 +143,11 @@ pub fn complete(
                             .iter()
                             .find(|f| same(p, f.get_ref().name.get_ref(), kind_of(f.get_ref())))
                     });
-                    let line = format!("  {},\n", field_toml(x, &names));
+                    let mut x = x.clone();
+                    if !policy.require_references && is_reference(&x.ty) {
+                        x.optional = true;
+                    }
+                    let line = format!("  {},\n", field_toml(&x, &names));
                     let at = match (prev, fields.first()) {
                         (Some(p), _) => line_end(src, p.span().end),
                         (None, Some(first)) => line_start(src, first.span().start),
@@ -149,6 +163,7 @@ pub fn complete(
                 Aspect::Optional => {
                     if keep_optional.contains(&format!("{}.{}", d.ty, d.field))
                         || keep_optional.contains(&format!("*.{}", d.field))
+                        || (!policy.require_references && d.schema.ends_with("reference-typed"))
                     {
                         continue;
                     }
@@ -166,7 +181,7 @@ pub fn complete(
                     };
                     let span = f.span();
                     let text = &src[span.clone()];
-                    if d.schema == "required" {
+                    if d.schema.starts_with("required") {
                         if let Some((s, e)) = find_flag(text, "optional") {
                             edits.push(Edit {
                                 at: span.start + s,
@@ -233,7 +248,11 @@ pub fn complete(
         let name = names.type_name(k).to_string();
         let _ = write!(out, "\n[types.{name}]\ndoc = \"Schema type `{k}` (no sample in the 1.7 documentation).\"\nfields = [\n");
         for x in &xf {
-            let _ = writeln!(out, "  {},", field_toml(x, &names));
+            let mut x = x.clone();
+            if !policy.require_references && is_reference(&x.ty) {
+                x.optional = true;
+            }
+            let _ = writeln!(out, "  {},", field_toml(&x, &names));
         }
         out.push_str("]\n");
         c.types_added.push(name);

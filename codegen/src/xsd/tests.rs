@@ -2,6 +2,7 @@
 
 use super::fields::{FieldKind, FieldType};
 use super::*;
+use super::{compare, complete};
 
 fn schema(body: &str) -> Schema {
     let src = format!(
@@ -141,7 +142,13 @@ fn import_prints_spec_toml_that_loads() {
         "{t}"
     );
     // The output is a valid spec once an [api] is put in front of it.
-    let api = r#"
+    let full = format!("{API}\n{t}");
+    if let Err(d) = crate::load_str(&full, "imported.toml") {
+        panic!("{d}\n{full}");
+    }
+}
+
+const API: &str = r#"
 [api]
 title = "t"
 session_header = "X"
@@ -152,10 +159,60 @@ task = { type = "Thing", state = "S", done = ["D"], result = "R", success = "S",
 query = { path = "q", result = "Thing", reference = "Thing", refs = "Refs", ref_item = "Ref", entities = "E", paging = "P", page_size = 1, params = { type = "type", format = "format", entities = "E", filter = "f", sort_asc = "a", sort_desc = "d", page_size = "ps", page = "p" }, paging_attrs = { num = "n", size = "s", count = "c" }, paging_rels = { first = "F", previous = "P", next = "N", last = "L" } }
 error = { type = "Thing", message = "M", status = "S", detail = "D" }
 "#;
-    let full = format!("{api}\n{t}");
-    if let Err(d) = crate::load_str(&full, "imported.toml") {
-        panic!("{d}\n{full}");
+
+#[test]
+fn complete_inserts_missing_fields_in_schema_order_and_sets_optional() {
+    let s = schema(BASE);
+    let spec_src = format!(
+        "{API}\n[types.Thing]\nfields = [\n  {{ name = \"Href\", type = \"string\", attr = true, optional = true }},\n  {{ name = \"Size\", type = \"long\", optional = true, doc = \"kept\" }},\n  {{ name = \"When\", type = \"datetime\" }},\n  {{ name = \"Extra\", type = \"int\", optional = true }},\n]\n"
+    );
+    let spec: crate::spec::SpecFile = toml::from_str(&spec_src).unwrap();
+    let report = compare::compare(&s, &spec);
+    assert_eq!(report.matches.len(), 1, "{:?}", report.matches);
+    assert_eq!(report.matches[0].how, compare::How::Root);
+    let aspects: Vec<(&str, &str)> = report
+        .diffs
+        .iter()
+        .map(|d| (d.field.as_str(), d.aspect.as_str()))
+        .collect();
+    assert!(aspects.contains(&("Color", "missing")), "{aspects:?}");
+    assert!(aspects.contains(&("Size", "optional")), "{aspects:?}");
+    assert!(aspects.contains(&("Extra", "extra")), "{aspects:?}");
+    assert!(aspects.contains(&("Href", "optional")), "{aspects:?}");
+    let done = complete::complete(&spec_src, &s, &spec, &report, &complete::Policy::default());
+    let out = &done.source;
+    // Size becomes required (a value type), Href stays optional (a string), doc kept.
+    assert!(
+        out.contains("{ name = \"Size\", type = \"long\", doc = \"kept\" }"),
+        "{out}"
+    );
+    assert!(
+        out.contains("{ name = \"Href\", type = \"string\", attr = true, optional = true }"),
+        "{out}"
+    );
+    let pos = |n: &str| {
+        out.find(&format!("name = \"{n}\""))
+            .unwrap_or_else(|| panic!("{n} in {out}"))
+    };
+    assert!(pos("Links") < pos("Size") && pos("Size") < pos("Color") && pos("Color") < pos("Tags"));
+    assert!(pos("Day") < pos("When") && pos("When") < pos("Extra"));
+    assert!(
+        done.types_added.contains(&"Day".to_string()),
+        "{:?}",
+        done.types_added
+    );
+    assert_eq!(done.enums_added, vec!["Color".to_string()]);
+    if let Err(d) = crate::load_str(out, "completed.toml") {
+        panic!("{d}\n{out}");
     }
+    // Completing again changes nothing but what the author must decide (the extra field).
+    let spec2: crate::spec::SpecFile = toml::from_str(out).unwrap();
+    let report2 = compare::compare(&s, &spec2);
+    let left: Vec<&str> = report2.diffs.iter().map(|d| d.aspect.as_str()).collect();
+    assert!(
+        left.iter().all(|a| *a == "extra" || *a == "optional"),
+        "{left:?}"
+    );
 }
 
 #[test]
