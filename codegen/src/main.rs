@@ -16,11 +16,12 @@ usage:
                                          complex types (all by default); constructs it does not
                                          represent are reported on stderr with their line
   emrest-codegen import-xsd SCHEMA.xsd --complete SPEC [--keep-optional T.F,*.F]
-                                         [--require-references]
+                                         [--require-references] [--deviations FILE.md]
                                          print SPEC completed from the schema: missing fields
                                          inserted in schema order, `optional` as the schema
                                          says (except the fields named, and strings and nested
-                                         types unless --require-references), needed types
+                                         types unless --require-references; differences the
+                                         table of FILE.md lists are left), needed types
                                          appended";
 
 fn main() -> ExitCode {
@@ -128,6 +129,7 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
         }
         ["import-xsd", schema, "--complete", spec, rest @ ..] => {
             let mut policy = emrest_codegen::xsd::complete::Policy::default();
+            let mut deviations: Option<String> = None;
             let mut rest = rest;
             loop {
                 match rest {
@@ -139,6 +141,10 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
                     }
                     ["--require-references", more @ ..] => {
                         policy.require_references = true;
+                        rest = more;
+                    }
+                    ["--deviations", md, more @ ..] => {
+                        deviations = Some(md.to_string());
                         rest = more;
                     }
                     _ => return Err(USAGE.to_string()),
@@ -154,7 +160,18 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
                 Ok(f) => f,
                 Err(_) => return Ok(load(spec).err().unwrap_or(ExitCode::from(1))),
             };
-            let report = emrest_codegen::xsd::compare::compare(&parsed, &file);
+            let mut report = emrest_codegen::xsd::compare::compare(&parsed, &file);
+            if let Some(md) = &deviations {
+                let text =
+                    std::fs::read_to_string(md).map_err(|e| format!("cannot read {md}: {e}"))?;
+                // The table follows a heading that names the schema file.
+                let heading = std::path::Path::new(schema)
+                    .file_name()
+                    .map_or(schema.to_string(), |n| n.to_string_lossy().into_owned());
+                let rows = emrest_codegen::xsd::compare::parse_deviations(&text, &heading)
+                    .map_err(|e| format!("{md}: {e}"))?;
+                report.diffs.retain(|d| !rows.iter().any(|r| r.covers(d)));
+            }
             let done =
                 emrest_codegen::xsd::complete::complete(&src, &parsed, &file, &report, &policy);
             eprintln!(

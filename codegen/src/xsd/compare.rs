@@ -364,8 +364,8 @@ fn schema_side(x: &XField) -> String {
     }
 }
 
-/// Whether values of this type are references in EM's (.NET) object model, which its
-/// serializer omits when null whatever the schema says: strings, nested types, lists, links.
+/// Whether values of this type are references (strings, nested types, lists, links), which
+/// object serializers such as .NET's omit when null whatever the schema says.
 pub fn is_reference(ty: &FieldType) -> bool {
     match ty {
         FieldType::Scalar(s) => *s == "string",
