@@ -117,3 +117,18 @@ fn a_broken_schema_is_an_error_with_its_line() {
     assert!(stderr.contains("bad.xsd:3:"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_whole_import_is_a_valid_spec_under_ems_api_table() {
+    let out = bin().arg("import-xsd").arg(schema()).output().unwrap();
+    assert!(out.status.success());
+    let body = String::from_utf8(out.stdout).unwrap();
+    // EM's [api] table, its error type named as the schema names it.
+    let em = std::fs::read_to_string(root().join("spec/em.toml")).unwrap();
+    let api = &em[..em.find("\n[relations]").expect("em.toml has [relations]")];
+    let api = api.replace("type = \"ErrorBody\"", "type = \"Error\"");
+    let spec = format!("{api}\n[relations]\nCreate = {{ verb = \"POST\" }}\nDelete = {{ verb = \"DELETE\" }}\n\n{body}");
+    if let Err(d) = emrest_codegen::load_str(&spec, "imported.toml") {
+        panic!("{d}");
+    }
+}
