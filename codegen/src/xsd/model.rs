@@ -285,6 +285,11 @@ impl Schema {
                 format!("mixed content of `{}` is not represented", shown(name)),
             );
         }
+        self.unrepresented(
+            n,
+            &["name", "abstract", "mixed"],
+            &format!("complex type `{}`", shown(name)),
+        );
         self.complex_body(&n.children, &mut ct);
         ct
     }
@@ -383,6 +388,11 @@ impl Schema {
             self.note(n.line, format!("{what} in `{}`: skipped", shown(owner)));
             return None;
         };
+        self.unrepresented(
+            n,
+            &["name", "type", "minOccurs", "maxOccurs"],
+            &format!("element `{name}`"),
+        );
         let occurs = self.occurs(n);
         let inline = n.children.iter().find(|c| c.name == "complexType");
         let ty = match (n.attr("type"), inline) {
@@ -442,6 +452,7 @@ impl Schema {
             );
             return None;
         };
+        self.unrepresented(n, &["name", "type", "use"], &format!("attribute `{name}`"));
         Some(Attribute {
             name: name.to_string(),
             ty: n
@@ -451,6 +462,19 @@ impl Schema {
             required: n.attr("use") == Some("required"),
             line: n.line,
         })
+    }
+
+    /// Notes every attribute of `n` outside `known` (`default="false"`, `nillable`, `form`, …):
+    /// the model does not represent it.
+    fn unrepresented(&mut self, n: &XNode, known: &[&str], what: &str) {
+        for (k, v) in &n.attrs {
+            if !known.contains(&k.as_str()) && !k.starts_with("xmlns") {
+                self.note(
+                    n.line,
+                    format!("`{k}=\"{v}\"` on {what} is not represented"),
+                );
+            }
+        }
     }
 
     fn occurs(&mut self, n: &XNode) -> Occurs {

@@ -253,6 +253,14 @@ fn unknown_constructs_are_reported_with_their_line() {
     assert!(has(7, "xs:group"), "{lines:?}");
     assert!(has(10, "xs:anyAttribute"), "{lines:?}");
     assert!(has(12, "xs:import"), "{lines:?}");
+    let s2 = schema("<xs:complexType name=\"T\">\n<xs:sequence><xs:element name=\"Q\" type=\"xs:boolean\" default=\"false\" /></xs:sequence>\n</xs:complexType>");
+    assert!(
+        s2.notes
+            .iter()
+            .any(|n| n.line == 4 && n.message.contains("`default=\"false\"` on element `Q`")),
+        "{:?}",
+        s2.notes
+    );
     let (f, notes) = s.fields("T");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].ty, FieldType::Unknown("Undeclared".into()));
