@@ -233,10 +233,7 @@ async fn browse(out: &Out, w: &mut Walk<'_>, em: &emrest::Session) -> Result<()>
     );
     out.line(format!(
         "   VM \"{vm}\": restore point of {} ({})",
-        vrp.creation_time_utc
-            .as_ref()
-            .map(crate::output::short_time)
-            .unwrap_or_default(),
+        crate::output::short_time(&vrp.creation_time_utc),
         vrp.point_type
             .as_ref()
             .map(|t| t.to_string())
@@ -280,8 +277,8 @@ async fn browse(out: &Out, w: &mut Walk<'_>, em: &emrest::Session) -> Result<()>
             t.push(vec![
                 Cell::text("file"),
                 Cell::opt(f.path.clone().or_else(|| f.name.clone())),
-                Cell::bytes(f.size),
-                Cell::time(f.modified_date_utc.as_ref()),
+                Cell::bytes(Some(f.size)),
+                Cell::time(Some(&f.modified_date_utc)),
             ]);
         }
         out.table(&t);

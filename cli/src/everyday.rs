@@ -399,7 +399,7 @@ pub async fn wait_session(
                 .as_ref()
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
-            session.progress.unwrap_or(0)
+            session.progress
         ));
         if Instant::now() >= deadline {
             return Err(CliError::error(format!(
@@ -518,11 +518,11 @@ pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
         let result = s.result.as_ref().map(|r| r.to_string());
         t.push(vec![
             Cell::opt(s.job_name.clone()),
-            Cell::time(s.creation_time_utc.as_ref()),
+            Cell::time(Some(&s.creation_time_utc)),
             Cell::time(s.end_time_utc.as_ref()),
             Cell::opt(s.state.as_ref().map(|v| v.to_string())),
             Cell::result(result.as_deref()),
-            Cell::int(s.progress.map(i64::from)),
+            Cell::int(Some(i64::from(s.progress))),
             Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
             Cell::opt(s.uid.clone()),
         ]);
@@ -543,7 +543,7 @@ async fn servers_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         t.push(vec![
             Cell::opt(s.name.clone()),
             Cell::opt(s.version.clone()),
-            Cell::int(s.port.map(i64::from)),
+            Cell::int(Some(i64::from(s.port))),
             Cell::opt(s.description.clone().filter(|d| !d.is_empty())),
             Cell::opt(s.uid.clone()),
         ]);
@@ -576,10 +576,8 @@ async fn repositories_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         col("uid", "UID").optional(),
     ]);
     for r in &repos {
-        let pct = match (r.capacity, r.free_space) {
-            (Some(c), Some(f)) if c > 0 => Some((f as f64) * 100.0 / (c as f64)),
-            _ => None,
-        };
+        let (c, f) = (r.capacity, r.free_space);
+        let pct = (c > 0).then(|| (f as f64) * 100.0 / (c as f64));
         let mut pct_cell = match pct {
             Some(p) => Cell {
                 text: format!("{p:.0}%"),
@@ -596,8 +594,8 @@ async fn repositories_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         t.push(vec![
             Cell::opt(r.name.clone()),
             Cell::opt(r.kind.as_ref().map(|k| k.to_string())),
-            Cell::bytes(r.capacity),
-            Cell::bytes(r.free_space),
+            Cell::bytes(Some(r.capacity)),
+            Cell::bytes(Some(r.free_space)),
             pct_cell,
             Cell::opt(up_name(r.links.as_ref(), "BackupServerReference")),
             Cell::opt(r.uid.clone()),
@@ -643,7 +641,7 @@ async fn restore_points_cmd(out: &Out, em: &emrest::Session, vm: &str, limit: us
     ]);
     for p in &points {
         t.push(vec![
-            Cell::time(p.creation_time_utc.as_ref()),
+            Cell::time(Some(&p.creation_time_utc)),
             Cell::opt(p.vm_display_name.clone().or_else(|| p.vm_name.clone())),
             Cell::opt(p.point_type.as_ref().map(|v| v.to_string())),
             Cell::opt(p.algorithm.as_ref().map(|v| v.to_string())),

@@ -5,6 +5,15 @@
 //! This crate has no `proc_macro` dependency: the macros, a user's `build.rs` and the
 //! `emrest-codegen` CLI all call it.
 //!
+//! In a `build.rs`, [`Builder`] does it all (see its module for the whole file):
+//!
+//! ```no_run
+//! emrest_codegen::Builder::new().spec("spec/my_api.toml").compile()?;
+//! # Ok::<(), emrest_codegen::BuildError>(())
+//! ```
+//!
+//! By hand, for example to write a file to check in:
+//!
 //! ```no_run
 //! let ir = emrest_codegen::load_path("spec/em.toml").map_err(|d| d.to_string())?;
 //! let code = emrest_codegen::generate_file(&ir, &Default::default());
@@ -12,15 +21,18 @@
 //! # Ok::<(), String>(())
 //! ```
 
+pub mod builder;
 pub mod check;
 pub mod diag;
 pub mod emit;
 pub mod ir;
 pub mod names;
 pub mod spec;
+pub mod xsd;
 
 use std::path::Path;
 
+pub use builder::{BuildError, Builder};
 pub use diag::{Diagnostic, Diagnostics};
 pub use emit::{derived_record, generate, type_methods, EmitOptions};
 pub use ir::Ir;

@@ -10,7 +10,19 @@ usage:
                                          type rel method verb path request response mode
   emrest-codegen validate SPEC           only check the spec
   emrest-codegen stats SPEC [RUNS]       counts, generated lines, and the median time of
-                                         parse + check + emit (what the macro does) over RUNS";
+                                         parse + check + emit (what the macro does) over RUNS
+  emrest-codegen import-xsd SCHEMA.xsd [--types A,B]
+                                         print [types.*] / [enums.*] TOML for the schema's
+                                         complex types (all by default); constructs it does not
+                                         represent are reported on stderr with their line
+  emrest-codegen import-xsd SCHEMA.xsd --complete SPEC [--keep-optional T.F,*.F]
+                                         [--require-references] [--deviations FILE.md]
+                                         print SPEC completed from the schema: missing fields
+                                         inserted in schema order, `optional` as the schema
+                                         says (except the fields named, and strings and nested
+                                         types unless --require-references; differences the
+                                         table of FILE.md lists are left), needed types
+                                         appended";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,6 +126,94 @@ fn run(args: &[&str]) -> Result<ExitCode, String> {
                 times.len()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        ["import-xsd", schema, "--complete", spec, rest @ ..] => {
+            let mut policy = emrest_codegen::xsd::complete::Policy::default();
+            let mut deviations: Option<String> = None;
+            let mut rest = rest;
+            loop {
+                match rest {
+                    [] => break,
+                    ["--keep-optional", list, more @ ..] => {
+                        policy.keep_optional =
+                            list.split(',').map(|s| s.trim().to_string()).collect();
+                        rest = more;
+                    }
+                    ["--require-references", more @ ..] => {
+                        policy.require_references = true;
+                        rest = more;
+                    }
+                    ["--deviations", md, more @ ..] => {
+                        deviations = Some(md.to_string());
+                        rest = more;
+                    }
+                    _ => return Err(USAGE.to_string()),
+                }
+            }
+            let xsd = std::fs::read_to_string(schema)
+                .map_err(|e| format!("cannot read {schema}: {e}"))?;
+            let parsed = emrest_codegen::xsd::parse_schema(&xsd)
+                .map_err(|n| format!("{schema}:{}: {}", n.line, n.message))?;
+            let src =
+                std::fs::read_to_string(spec).map_err(|e| format!("cannot read {spec}: {e}"))?;
+            let file: emrest_codegen::spec::SpecFile = match toml::from_str(&src) {
+                Ok(f) => f,
+                Err(_) => return Ok(load(spec).err().unwrap_or(ExitCode::from(1))),
+            };
+            let mut report = emrest_codegen::xsd::compare::compare(&parsed, &file);
+            if let Some(md) = &deviations {
+                let text =
+                    std::fs::read_to_string(md).map_err(|e| format!("cannot read {md}: {e}"))?;
+                // The table follows a heading that names the schema file.
+                let heading = std::path::Path::new(schema)
+                    .file_name()
+                    .map_or(schema.to_string(), |n| n.to_string_lossy().into_owned());
+                let rows = emrest_codegen::xsd::compare::parse_deviations(&text, &heading)
+                    .map_err(|e| format!("{md}: {e}"))?;
+                report.diffs.retain(|d| !rows.iter().any(|r| r.covers(d)));
+            }
+            let done =
+                emrest_codegen::xsd::complete::complete(&src, &parsed, &file, &report, &policy);
+            eprintln!(
+                "{spec}: {} fields added, {} `optional` changed, types added: [{}], enums added: [{}]",
+                done.added,
+                done.optional_changed,
+                done.types_added.join(", "),
+                done.enums_added.join(", ")
+            );
+            print!("{}", done.source);
+            Ok(ExitCode::SUCCESS)
+        }
+        ["import-xsd", schema, rest @ ..] => {
+            let only: Vec<String> = match rest {
+                [] => Vec::new(),
+                ["--types", list] => list
+                    .split(',')
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                _ => return Err(USAGE.to_string()),
+            };
+            let src = std::fs::read_to_string(schema)
+                .map_err(|e| format!("cannot read {schema}: {e}"))?;
+            let parsed = match emrest_codegen::xsd::parse_schema(&src) {
+                Ok(s) => s,
+                Err(n) => {
+                    eprintln!("{schema}:{}: {}", n.line, n.message);
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let out = emrest_codegen::xsd::import(&parsed, &only);
+            for n in &out.notes {
+                eprintln!("{schema}:{}: note: {}", n.line, n.message);
+            }
+            print!("{}", out.toml);
+            let missing = out.notes.iter().any(|n| n.line == 0);
+            Ok(if missing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");

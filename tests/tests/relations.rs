@@ -253,7 +253,7 @@ async fn retry_failed_job(e: Env) {
     e.expect("POST", &format!("/api/jobs/{id}"), Some("action=retry"));
     let done = task.wait(&e.em).await.unwrap();
     let session = done.backup_job_session(&e.em).await.unwrap();
-    assert_eq!(session.is_retry, Some(true));
+    assert!(session.is_retry);
 }
 
 async fn clone_job(e: Env) {
@@ -334,9 +334,9 @@ async fn credentials_create_edit_delete(e: Env) {
     e.take();
     // Create: 201, no body.
     let spec = CredentialsInfoSpec {
-        username: "CORP\\e2e".into(),
+        username: Some("CORP\\e2e".into()),
         description: Some("e2e".into()),
-        password: "s3cret!".into(),
+        password: Some("s3cret!".into()),
         ..Default::default()
     };
     server.create_credentials(&e.em, &spec).await.unwrap();
@@ -413,8 +413,8 @@ async fn restore_vm(e: Env) {
     e.take();
     let spec = RestoreSpec {
         vm_restore_spec: Some(VmRestoreSpec {
-            power_on_after_restore: Some(true),
-            quick_rollback: Some(false),
+            power_on_after_restore: true,
+            quick_rollback: false,
             ..Default::default()
         }),
         ..Default::default()
@@ -481,7 +481,7 @@ async fn toggle_restore_scopes(e: Env) {
     account.toggle_restore_scopes_enabled(&e.em).await.unwrap();
     e.expect("POST", &format!("/api/security/accounts/{aid}"), None);
     let after = e.em.reload(&account).await.unwrap();
-    assert_eq!(after.allow_restore_all_vms, before.map(|b| !b));
+    assert_eq!(after.allow_restore_all_vms, !before);
 }
 
 async fn browse_catalog(e: Env) {
@@ -525,7 +525,7 @@ async fn download_file(e: Env) {
     let reqs = e.take();
     assert_eq!(reqs[0].method, "GET", "the documented download is a GET");
     assert_eq!(reqs[0].query.as_deref(), Some("action=download"));
-    assert_eq!(bytes.bytes.len() as i64, file.size.unwrap_or(-1));
+    assert_eq!(bytes.bytes.len() as i64, file.size);
     mount.unmount(&e.em).await.unwrap();
 }
 
