@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::Mode;
+
 const AFTER_HELP: &str = "\
 Connection: --server (or VEM_SERVER) is the EM host or its API URL (`em.corp.example` means
 https://em.corp.example:9398/api/); --user (or VEM_USER) the account (`CORP\\svc-backup`). The
@@ -48,9 +50,17 @@ pub struct Global {
     /// Format on the wire.
     #[arg(long, value_enum, default_value_t = Wire::Xml, global = true)]
     pub wire: Wire,
-    /// Print JSON for scripts instead of tables (a listing prints one JSON array).
-    #[arg(long, global = true)]
+    /// Print JSON for scripts instead of tables (a listing prints one JSON array, streamed
+    /// as it pages). Same as `--output json`.
+    #[arg(long, global = true, conflicts_with_all = ["jsonl", "output"])]
     pub json: bool,
+    /// Print JSON Lines: one compact JSON object per line. Same as `--output jsonl`.
+    #[arg(long, global = true, conflicts_with = "output")]
+    pub jsonl: bool,
+    /// Output format: tables for people (human sizes and durations), or JSON, JSON Lines or
+    /// CSV with raw values.
+    #[arg(long, value_enum, global = true, value_name = "FORMAT")]
+    pub output: Option<Mode>,
     /// For actions: wait until the task (and the job session it started) has finished.
     #[arg(long, global = true)]
     pub wait: bool,
@@ -63,6 +73,18 @@ pub struct Global {
     /// Never colour the output (NO_COLOR in the environment does the same).
     #[arg(long, global = true)]
     pub no_color: bool,
+}
+
+impl Global {
+    /// The output format the flags ask for.
+    pub fn mode(&self) -> Mode {
+        match (self.output, self.jsonl, self.json) {
+            (Some(m), _, _) => m,
+            (None, true, _) => Mode::Jsonl,
+            (None, false, true) => Mode::Json,
+            _ => Mode::Table,
+        }
+    }
 }
 
 /// Wire format.

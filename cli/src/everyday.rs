@@ -12,7 +12,8 @@ use crate::args::{Command, Global, JobAction, SessionsArgs};
 use crate::conn::parse_duration;
 use crate::error::{CliError, Result};
 use crate::generic::{print_dry_run, show};
-use crate::output::{col, note, rcol, spinner, Cell, Out, Table};
+use crate::listing::Listing;
+use crate::output::{col, note, rcol, spinner, Cell, Col, Out, Table};
 use crate::spec;
 use crate::tasks;
 
@@ -490,20 +491,39 @@ async fn sessions_list(
     }
     let stream = q.stream();
     futures::pin_mut!(stream);
-    let mut sessions = Vec::new();
-    while sessions.len() < a.limit {
-        match stream.try_next().await? {
-            Some(s) => sessions.push(s),
-            None => break,
+    let mut l = Listing::new(*out, sessions_columns());
+    let mut n = 0;
+    let res = loop {
+        if n >= a.limit {
+            break Ok(());
         }
-    }
-    out.table(&sessions_table(&sessions));
-    Ok(())
+        match stream.try_next().await {
+            Ok(Some(s)) => {
+                n += 1;
+                if !l.push(session_row(&s)) {
+                    break Ok(());
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e.into()),
+        }
+    };
+    l.finish();
+    res
 }
 
 /// The table of job sessions.
 pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
-    let mut t = Table::new(vec![
+    let mut t = Table::new(sessions_columns());
+    for s in sessions {
+        t.push(session_row(s));
+    }
+    t
+}
+
+/// The columns of the job-session listing.
+pub fn sessions_columns() -> Vec<Col> {
+    vec![
         col("job", "JOB"),
         col("started", "STARTED (UTC)"),
         col("ended", "ENDED (UTC)"),
@@ -512,21 +532,22 @@ pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
         rcol("progress", "%"),
         col("failure_message", "MESSAGE"),
         col("uid", "UID").optional(),
-    ]);
-    for s in sessions {
-        let result = s.result.as_ref().map(|r| r.to_string());
-        t.push(vec![
-            Cell::opt(s.job_name.clone()),
-            Cell::time(s.creation_time_utc.as_ref()),
-            Cell::time(s.end_time_utc.as_ref()),
-            Cell::opt(s.state.as_ref().map(|v| v.to_string())),
-            Cell::result(result.as_deref()),
-            Cell::int(s.progress.map(i64::from)),
-            Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
-            Cell::opt(s.uid.clone()),
-        ]);
-    }
-    t
+    ]
+}
+
+/// One job session as a row of [`sessions_columns`].
+pub fn session_row(s: &BackupJobSession) -> Vec<Cell> {
+    let result = s.result.as_ref().map(|r| r.to_string());
+    vec![
+        Cell::opt(s.job_name.clone()),
+        Cell::time(s.creation_time_utc.as_ref()),
+        Cell::time(s.end_time_utc.as_ref()),
+        Cell::opt(s.state.as_ref().map(|v| v.to_string())),
+        Cell::result(result.as_deref()),
+        Cell::int(s.progress.map(i64::from)),
+        Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
+        Cell::opt(s.uid.clone()),
+    ]
 }
 
 async fn servers_cmd(out: &Out, em: &emrest::Session) -> Result<()> {

@@ -10,6 +10,7 @@ mod demo;
 mod error;
 mod everyday;
 mod generic;
+mod listing;
 mod output;
 mod query;
 mod spec;
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
         }
     };
-    let out = Out::new(cli.global.json, cli.global.no_color);
+    let out = Out::new(cli.global.mode(), cli.global.no_color);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

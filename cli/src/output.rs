@@ -8,13 +8,29 @@ use console::{measure_text_width, Style};
 use emrest::runtime::json::node_to_json;
 use emrest::runtime::{Casing, DateTime, Node};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
+
+/// The output format of listings and values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Tables for people.
+    #[default]
+    Table,
+    /// JSON: a listing is one array, streamed as it pages.
+    Json,
+    /// JSON Lines: one compact object per line.
+    Jsonl,
+    /// CSV (RFC 4180) with a header line of the JSON keys; raw values.
+    Csv,
+}
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
-    /// JSON instead of tables.
+    /// JSON (or JSON Lines) instead of tables: commands print their values as JSON.
     pub json: bool,
+    /// The exact format.
+    pub mode: Mode,
     /// Colour on standard output.
     pub colour: bool,
     /// Width available for tables (`None`: not a terminal, no limit).
@@ -23,10 +39,10 @@ pub struct Out {
 
 impl Out {
     /// Decides from the flags and the environment.
-    pub fn new(json: bool, no_color: bool) -> Out {
+    pub fn new(mode: Mode, no_color: bool) -> Out {
         let tty = std::io::stdout().is_terminal();
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let colour = tty && !no_color && !no_color_env;
+        let colour = tty && !no_color && !no_color_env && mode == Mode::Table;
         console::set_colors_enabled(colour);
         console::set_colors_enabled_stderr(
             std::io::stderr().is_terminal() && !no_color && !no_color_env,
@@ -40,42 +56,40 @@ impl Out {
             None
         };
         Out {
-            json,
+            json: matches!(mode, Mode::Json | Mode::Jsonl),
+            mode,
             colour,
             width,
         }
     }
 
-    /// Prints a listing: a table, or one JSON array.
-    pub fn table(&self, t: &Table) {
-        if self.json {
-            let rows: Vec<Json> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut m = Map::new();
-                    for (c, cell) in t.cols.iter().zip(r) {
-                        m.insert(c.key.clone(), cell.json.clone());
-                    }
-                    Json::Object(m)
-                })
-                .collect();
-            self.json_value(&Json::Array(rows));
-        } else {
-            print_text(&t.render(self.width, self.colour));
+    /// Tables for people, whatever the flags said (the demo).
+    pub fn tables(self) -> Out {
+        Out {
+            json: false,
+            mode: Mode::Table,
+            ..self
         }
     }
 
-    /// Prints a JSON value (pretty).
-    pub fn json_value(&self, v: &Json) {
-        let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
-        print_text(&format!("{text}\n"));
+    /// Prints a listing in the chosen format.
+    pub fn table(&self, t: &Table) {
+        let mut l = crate::listing::Listing::new(*self, t.cols.clone());
+        for r in &t.rows {
+            l.push(r.clone());
+        }
+        l.finish();
     }
 
-    /// Prints a listing of representations as one JSON array.
-    pub fn json_nodes(&self, nodes: &[Node]) {
-        let v = Json::Array(nodes.iter().map(node_json).collect());
-        self.json_value(&v);
+    /// Prints a JSON value (pretty; one compact line under `--output jsonl`).
+    pub fn json_value(&self, v: &Json) {
+        let text = if self.mode == Mode::Jsonl {
+            serde_json::to_string(v)
+        } else {
+            serde_json::to_string_pretty(v)
+        }
+        .unwrap_or_else(|_| "null".into());
+        print_text(&format!("{text}\n"));
     }
 
     /// A line of text (not in JSON mode: commands print their JSON themselves).
@@ -84,11 +98,11 @@ impl Out {
     }
 }
 
-/// Writes to standard output; a closed pipe (`vem jobs | head`) is not an error.
-pub fn print_text(s: &str) {
+/// Writes to standard output; a closed pipe (`vem jobs | head`) is not an error. False when
+/// nothing more can be written (listings stop paging then).
+pub fn print_text(s: &str) -> bool {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+    out.write_all(s.as_bytes()).is_ok() && out.flush().is_ok()
 }
 
 /// A representation as JSON (PascalCase member names, as EM writes them).
@@ -260,10 +274,22 @@ impl Table {
 
     /// The table as text, fitted into `width` columns when given: optional columns leave
     /// first (rightmost first), then the widest columns are cut.
+    #[cfg(test)]
     pub fn render(&self, width: Option<usize>, colour: bool) -> String {
         if self.rows.is_empty() {
             return "(none)\n".to_string();
         }
+        let layout = self.layout(width);
+        let mut out = self.render_header(&layout, colour);
+        for r in &self.rows {
+            out.push_str(&self.render_row(&layout, r, colour));
+        }
+        out
+    }
+
+    /// Which columns are shown and how wide, from the rows held now (a streamed listing
+    /// sizes its columns from its first chunk and keeps them).
+    pub fn layout(&self, width: Option<usize>) -> Layout {
         let natural: Vec<usize> = self
             .cols
             .iter()
@@ -293,18 +319,23 @@ impl Table {
                 }
             }
         }
-        let cols: Vec<&Col> = shown.iter().map(|&i| &self.cols[i]).collect();
         let mut w: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
         if let Some(max) = width {
-            let owned: Vec<Col> = cols.iter().map(|c| (*c).clone()).collect();
+            let owned: Vec<Col> = shown.iter().map(|&i| self.cols[i].clone()).collect();
             fit(&mut w, &owned, max.saturating_sub(1));
         }
-        let mut out = String::new();
-        let header: Vec<String> = cols
+        Layout { shown, widths: w }
+    }
+
+    /// The header line of `layout`.
+    pub fn render_header(&self, layout: &Layout, colour: bool) -> String {
+        let header: Vec<String> = layout
+            .shown
             .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let t = pad(&cut(&c.title, w[k]), w[k], c.right);
+            .zip(&layout.widths)
+            .map(|(&i, &w)| {
+                let c = &self.cols[i];
+                let t = pad(&cut(&c.title, w), w, c.right);
                 if colour {
                     Style::new().bold().apply_to(t).to_string()
                 } else {
@@ -312,27 +343,40 @@ impl Table {
                 }
             })
             .collect();
-        out.push_str(header.join("  ").trim_end());
+        let mut out = header.join("  ").trim_end().to_string();
         out.push('\n');
-        let empty = Cell::none();
-        for r in &self.rows {
-            let cells: Vec<String> = shown
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let c = r.get(i).unwrap_or(&empty);
-                    let t = pad(&cut(&c.text, w[k]), w[k], self.cols[i].right);
-                    match (&c.style, colour) {
-                        (Some(s), true) => s.apply_to(t).to_string(),
-                        _ => t,
-                    }
-                })
-                .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-        }
         out
     }
+
+    /// One row in `layout` (cells wider than their column are cut).
+    pub fn render_row(&self, layout: &Layout, r: &[Cell], colour: bool) -> String {
+        let empty = Cell::none();
+        let cells: Vec<String> = layout
+            .shown
+            .iter()
+            .zip(&layout.widths)
+            .map(|(&i, &w)| {
+                let c = r.get(i).unwrap_or(&empty);
+                let t = pad(&cut(&c.text, w), w, self.cols[i].right);
+                match (&c.style, colour) {
+                    (Some(s), true) => s.apply_to(t).to_string(),
+                    _ => t,
+                }
+            })
+            .collect();
+        let mut out = cells.join("  ").trim_end().to_string();
+        out.push('\n');
+        out
+    }
+}
+
+/// The shown columns of a table and their widths.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Indexes of the shown columns.
+    pub shown: Vec<usize>,
+    /// Width of each shown column.
+    pub widths: Vec<usize>,
 }
 
 /// Shrinks the widest columns until the row fits `max` (never below 6 characters a column).
