@@ -155,6 +155,74 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Start an embedded EM simulator and walk the main flows against it.
     Demo,
+    /// Monitoring-plugin checks for Nagios, Icinga, Centreon: one status line
+    /// `OK|WARNING|CRITICAL|UNKNOWN: summary | perfdata`, long output after it, exit code
+    /// 0/1/2/3. Thresholds use the plugin range syntax (`10`, `10:`, `~:10`, `10:20`,
+    /// `@10:20`).
+    Check(CheckArgs),
+}
+
+/// `vem check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Give up after this long with UNKNOWN (keep it below the monitoring system's own
+    /// plugin timeout).
+    #[arg(long, value_name = "DURATION", default_value = "50s")]
+    pub max_time: String,
+    /// What to check.
+    #[command(subcommand)]
+    pub what: CheckWhat,
+}
+
+/// The checks.
+#[derive(Debug, Subcommand)]
+pub enum CheckWhat {
+    /// Each job's effective last result in the window: CRITICAL for Failed, WARNING for
+    /// Warning; a retry that succeeded counts for the run it retried; a scheduled job
+    /// without a run is --no-run.
+    Jobs {
+        /// The window: a period (`24h`, `7d`) or an RFC 3339 time.
+        #[arg(long, value_name = "PERIOD|DATE", default_value = "24h")]
+        since: String,
+        /// Only jobs whose name matches this pattern (`*` and `?`, any case).
+        #[arg(long, value_name = "PATTERN")]
+        name: Option<String>,
+        /// Only jobs of these types (Backup, Replica, BackupCopy…; repeat or comma-separate).
+        #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+        type_: Vec<String>,
+        /// State of a scheduled job that has no run in the window.
+        #[arg(long, value_name = "STATE", default_value = "warning")]
+        no_run: String,
+    },
+    /// Used space of each repository, in percent (`80%`) or bytes (`500GiB`); perfdata in
+    /// bytes.
+    Repositories {
+        /// Warning range of the used space.
+        #[arg(long, value_name = "RANGE", default_value = "80%")]
+        warning: Option<String>,
+        /// Critical range of the used space.
+        #[arg(long, value_name = "RANGE", default_value = "90%")]
+        critical: Option<String>,
+        /// Only repositories whose name matches this pattern (`*` and `?`, any case).
+        #[arg(long, value_name = "PATTERN")]
+        name: Option<String>,
+    },
+    /// Job sessions that are still running: WARNING past --running-longer-than.
+    Sessions {
+        /// Warning when a session has run longer than this (`8h`, `90m`).
+        #[arg(long, value_name = "DURATION", default_value = "8h")]
+        running_longer_than: String,
+        /// Critical when a session has run longer than this.
+        #[arg(long, value_name = "DURATION")]
+        critical_longer_than: Option<String>,
+    },
+    /// The backup servers EM manages: WARNING for a server with jobs whose newest job
+    /// session is older than --stale (EM's REST API has no connection-state field).
+    BackupServers {
+        /// Longest silence of a server with jobs.
+        #[arg(long, value_name = "DURATION", default_value = "48h")]
+        stale: String,
+    },
 }
 
 /// Actions on one job.

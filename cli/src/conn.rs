@@ -75,8 +75,8 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
         .ok_or_else(|| CliError::usage(format!("duration `{s}` is too long")))
 }
 
-/// Builds the client from the global options.
-pub fn client(g: &Global) -> Result<emrest::Client> {
+/// Builds the client from the global options; with `limit`, no connection attempt or call takes longer.
+pub fn client_within(g: &Global, limit: Option<Duration>) -> Result<emrest::Client> {
     let server = g.server.as_deref().ok_or_else(|| {
         CliError::usage("no server: pass --server HOST or set VEM_SERVER (try `vem demo`)")
     })?;
@@ -108,6 +108,12 @@ pub fn client(g: &Global) -> Result<emrest::Client> {
         ));
         b = b.danger_accept_invalid_certs();
     }
+    if let Some(t) = limit {
+        b = b
+            .connect_timeout(t.min(Duration::from_secs(10)))
+            .request_timeout(t)
+            .call_timeout(t);
+    }
     Ok(b.build()?)
 }
 
@@ -133,7 +139,12 @@ pub fn password(user: &str, server: &str) -> Result<SecretString> {
 
 /// Logs on with the global options.
 pub async fn logon(g: &Global) -> Result<emrest::Session> {
-    let client = client(g)?;
+    logon_within(g, None).await
+}
+
+/// Logs on; with `limit`, every call of the session is bounded by it.
+pub async fn logon_within(g: &Global, limit: Option<Duration>) -> Result<emrest::Session> {
+    let client = client_within(g, limit)?;
     let user = g
         .user
         .as_deref()

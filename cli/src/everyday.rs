@@ -33,7 +33,8 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         | Command::Api { .. }
         | Command::Demo
         | Command::Call(_)
-        | Command::Query(_) => Ok(()),
+        | Command::Query(_)
+        | Command::Check(_) => Ok(()),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 error, 2 usage, 3 a task or job that finished failed.
 
 mod args;
+mod check;
 mod conn;
 mod decode;
 mod demo;
@@ -12,7 +13,9 @@ mod everyday;
 mod generic;
 mod listing;
 mod output;
+mod plugin;
 mod query;
+mod range;
 mod spec;
 mod tasks;
 
@@ -27,6 +30,14 @@ use crate::output::Out;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() && is_check(std::env::args()) => {
+            // A monitoring plugin's usage error is UNKNOWN, exit 3.
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or("bad arguments");
+            let first = first.trim_start_matches("error: ");
+            output::print_text(&format!("UNKNOWN: {first} (vem check --help)\n"));
+            return ExitCode::from(plugin::Status::Unknown.code());
+        }
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors.
@@ -45,6 +56,9 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
+    if let Command::Check(a) = &cli.command {
+        return ExitCode::from(rt.block_on(check::check_main(&cli.global, a)));
+    }
     match rt.block_on(run(cli, out)) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
@@ -52,6 +66,11 @@ fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// True when the command line asks for `vem check`.
+fn is_check(mut args: impl Iterator<Item = String>) -> bool {
+    args.any(|a| a == "check")
 }
 
 async fn run(cli: Cli, out: Out) -> Result<()> {
@@ -63,6 +82,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Demo => return demo::demo_cmd(g, &out).await,
         Command::Call(a) => return generic::call_cmd(g, &out, a).await,
         Command::Query(a) => return generic::query_cmd(g, &out, a).await,
+        Command::Check(_) => return Ok(()),
         _ => {}
     }
     let em = conn::logon(g).await?;

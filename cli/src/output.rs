@@ -216,7 +216,7 @@ impl Cell {
 
     /// A date-time: `2025-02-19 12:00` (UTC) in tables, as EM wrote it in JSON.
     pub fn time(t: Option<&DateTime>) -> Cell {
-        match t {
+        match real_time(t) {
             Some(t) => Cell {
                 text: short_time(t),
                 json: Json::String(t.0.clone()),
@@ -451,6 +451,27 @@ pub fn short_time(t: &DateTime) -> String {
     }
 }
 
+/// `90061` seconds → `1d 1h 1m`; under a minute in seconds.
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m {}s", s % 60),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, m) => format!("{d}d {h}h {m}m"),
+    }
+}
+
+/// The time, unless it is one of EM's "no date" sentinels (`1753-01-01`, the SQL Server
+/// minimum, and `1900-01-01`, written for sessions that have not ended). A time vem cannot
+/// read is kept as EM wrote it.
+pub fn real_time(t: Option<&DateTime>) -> Option<&DateTime> {
+    // 1900-01-02T00:00:00Z: anything before it is a sentinel, not a real backup time.
+    const FIRST_REAL: i64 = -2_208_902_400;
+    t.filter(|t| t.unix_seconds().is_none_or(|s| s >= FIRST_REAL))
+}
+
 /// A spinner on standard error (hidden when it is not a terminal).
 pub fn spinner(msg: impl Into<String>) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -480,6 +501,25 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(1_079_639_011_328), "1005.5 GiB");
         assert_eq!(human_bytes(i64::MIN), "-8192.0 PiB");
+    }
+
+    #[test]
+    fn durations_and_sentinels() {
+        assert_eq!(human_duration(42), "42s");
+        assert_eq!(human_duration(90), "1m 30s");
+        assert_eq!(human_duration(8 * 3600 + 60), "8h 1m");
+        assert_eq!(human_duration(90061), "1d 1h 1m");
+        assert_eq!(human_duration(-5), "0s");
+        for none in [
+            "1753-01-01T00:00:00Z",
+            "1900-01-01T00:00:00",
+            "1900-01-01T00:00:00+01:00",
+        ] {
+            assert!(real_time(Some(&DateTime(none.into()))).is_none(), "{none}");
+        }
+        assert!(real_time(Some(&DateTime("soon".into()))).is_some());
+        let t = DateTime("2025-02-19T12:00:00Z".into());
+        assert!(real_time(Some(&t)).is_some());
     }
 
     #[test]
