@@ -146,7 +146,7 @@ impl Plan {
 }
 
 /// A used-space threshold: a range in percent (`80%`) or in bytes (`500GiB`, `2TB:`,
-/// a bare number is bytes); a unit at the end applies to both ends.
+/// a bare number is bytes); each end of a range may carry its own unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limit {
     /// The range, in percent or bytes.
@@ -166,31 +166,22 @@ impl Limit {
                 percent: true,
             });
         }
-        const UNITS: [(&str, f64); 11] = [
-            ("PiB", 1125899906842624.0),
-            ("TiB", 1099511627776.0),
-            ("GiB", 1073741824.0),
-            ("MiB", 1048576.0),
-            ("KiB", 1024.0),
-            ("PB", 1e15),
-            ("TB", 1e12),
-            ("GB", 1e9),
-            ("MB", 1e6),
-            ("KB", 1e3),
-            ("B", 1.0),
-        ];
-        let (body, k) = UNITS
-            .iter()
-            .find_map(|(u, k)| {
-                t.len()
-                    .checked_sub(u.len())
-                    .filter(|&i| t.is_char_boundary(i) && t[i..].eq_ignore_ascii_case(u))
-                    .map(|i| (&t[..i], *k))
+        // Each end may carry its own unit: the ends are turned into bytes, then read as a
+        // plain range.
+        let (at, body) = match t.strip_prefix('@') {
+            Some(b) => ("@", b),
+            None => ("", t),
+        };
+        let ends: Vec<String> = body
+            .splitn(2, ':')
+            .map(|end| match end {
+                "" | "~" => Ok(end.to_string()),
+                e => in_bytes(e).map(|v| crate::range::num(v)),
             })
-            .unwrap_or((t, 1.0));
-        let range = Range::parse(body).map_err(CliError::usage)?;
+            .collect::<Result<_>>()?;
+        let range = Range::parse(&format!("{at}{}", ends.join(":"))).map_err(CliError::usage)?;
         Ok(Limit {
-            range: range.scaled(k),
+            range,
             percent: false,
         })
     }
@@ -202,6 +193,39 @@ impl Limit {
         } else {
             self.range
         }
+    }
+}
+
+/// `500GiB`, `1.5TB`, `1000` (bytes) as a number of bytes.
+fn in_bytes(s: &str) -> Result<f64> {
+    const UNITS: [(&str, f64); 11] = [
+        ("PiB", 1125899906842624.0),
+        ("TiB", 1099511627776.0),
+        ("GiB", 1073741824.0),
+        ("MiB", 1048576.0),
+        ("KiB", 1024.0),
+        ("PB", 1e15),
+        ("TB", 1e12),
+        ("GB", 1e9),
+        ("MB", 1e6),
+        ("KB", 1e3),
+        ("B", 1.0),
+    ];
+    let t = s.trim();
+    let (num, k) = UNITS
+        .iter()
+        .find_map(|(u, k)| {
+            t.len()
+                .checked_sub(u.len())
+                .filter(|&i| t.is_char_boundary(i) && t[i..].eq_ignore_ascii_case(u))
+                .map(|i| (&t[..i], *k))
+        })
+        .unwrap_or((t, 1.0));
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok((v * k).round()),
+        _ => Err(CliError::usage(format!(
+            "`{s}` is not a size: use a percentage (80%) or bytes (500GiB, 2TB, 1000000)"
+        ))),
     }
 }
 
@@ -833,6 +857,13 @@ mod tests {
         assert_eq!(Limit::parse("1.5kb").unwrap().range.end, Some(1500.0));
         assert!(Limit::parse("lots").is_err());
         assert!(Limit::parse("90:80%").is_err());
+        let both = Limit::parse("@1KiB:2KB").unwrap().range;
+        assert_eq!(
+            (both.start, both.end, both.inside),
+            (Some(1024.0), Some(2000.0), true)
+        );
+        assert_eq!(Limit::parse("~:1MB").unwrap().range.end, Some(1e6));
+        assert!(Limit::parse("2TB:1TB").is_err());
     }
 
     fn job(kind: JobType, scheduled: bool) -> Job {
