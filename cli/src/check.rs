@@ -176,7 +176,7 @@ impl Limit {
             .splitn(2, ':')
             .map(|end| match end {
                 "" | "~" => Ok(end.to_string()),
-                e => in_bytes(e).map(|v| crate::range::num(v)),
+                e => in_bytes(e).map(crate::range::num),
             })
             .collect::<Result<_>>()?;
         let range = Range::parse(&format!("{at}{}", ends.join(":"))).map_err(CliError::usage)?;
