@@ -160,6 +160,28 @@ pub enum Command {
     /// 0/1/2/3. Thresholds use the plugin range syntax (`10`, `10:`, `~:10`, `10:20`,
     /// `@10:20`).
     Check(CheckArgs),
+    /// Prometheus metrics (text format 0.0.4) of jobs, repositories and backup servers:
+    /// printed once, written to a file for node_exporter's textfile collector, or served.
+    Metrics(MetricsArgs),
+}
+
+/// `vem metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Serve `/metrics` on this address (`127.0.0.1:9798`): one EM round per scrape; when EM
+    /// does not answer, `veeam_em_up 0` with the last good values.
+    #[arg(long, value_name = "ADDR", conflicts_with = "textfile")]
+    pub listen: Option<String>,
+    /// Write the metrics to this file atomically (temporary file, then rename), for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_name = "PATH")]
+    pub textfile: Option<PathBuf>,
+    /// Longest EM round of one scrape.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub scrape_timeout: String,
+    /// Job runs are looked for in this last period (`7d`) or since an RFC 3339 time.
+    #[arg(long, value_name = "PERIOD|DATE", default_value = "7d")]
+    pub since: String,
 }
 
 /// `vem check`.

@@ -144,17 +144,47 @@ pub async fn logon(g: &Global) -> Result<emrest::Session> {
 
 /// Logs on; with `limit`, every call of the session is bounded by it.
 pub async fn logon_within(g: &Global, limit: Option<Duration>) -> Result<emrest::Session> {
-    let client = client_within(g, limit)?;
-    let user = g
-        .user
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| CliError::usage("no user: pass --user or set VEM_USER"))?;
-    let pw = password(user, client.base_url())?;
-    let em = client.logon(user, pw).await?;
-    let deadline = parse_duration(&g.timeout)?;
-    em.set_wait_options(WaitOptions::default().with_deadline(deadline));
-    Ok(em)
+    Account::read(g, limit)?.logon(g).await
+}
+
+/// What a logon needs, read once (a long-running `vem metrics --listen` logs on again
+/// for every scrape without asking again).
+pub struct Account {
+    /// The client.
+    pub client: emrest::Client,
+    /// The account name.
+    pub user: String,
+    password: SecretString,
+}
+
+impl Account {
+    /// Reads the server, account and password of the global options.
+    pub fn read(g: &Global, limit: Option<Duration>) -> Result<Account> {
+        let client = client_within(g, limit)?;
+        let user = g
+            .user
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| CliError::usage("no user: pass --user or set VEM_USER"))?
+            .to_string();
+        let password = password(&user, client.base_url())?;
+        Ok(Account {
+            client,
+            user,
+            password,
+        })
+    }
+
+    /// Logs on.
+    pub async fn logon(&self, g: &Global) -> Result<emrest::Session> {
+        let em = self
+            .client
+            .logon(self.user.clone(), self.password.clone())
+            .await?;
+        let deadline = parse_duration(&g.timeout)?;
+        em.set_wait_options(WaitOptions::default().with_deadline(deadline));
+        Ok(em)
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,8 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         | Command::Demo
         | Command::Call(_)
         | Command::Query(_)
-        | Command::Check(_) => Ok(()),
+        | Command::Check(_)
+        | Command::Metrics(_) => Ok(()),
     }
 }
 

@@ -10,8 +10,10 @@ mod decode;
 mod demo;
 mod error;
 mod everyday;
+mod exposition;
 mod generic;
 mod listing;
+mod metrics;
 mod output;
 mod plugin;
 mod query;
@@ -83,6 +85,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Call(a) => return generic::call_cmd(g, &out, a).await,
         Command::Query(a) => return generic::query_cmd(g, &out, a).await,
         Command::Check(_) => return Ok(()),
+        Command::Metrics(a) => return metrics::metrics_cmd(g, a).await,
         _ => {}
     }
     let em = conn::logon(g).await?;
