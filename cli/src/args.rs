@@ -70,6 +70,26 @@ pub struct Global {
     /// Longest wait for a task or job, like `90s`, `10m`, `2h`.
     #[arg(long, value_name = "DURATION", default_value = "30m", global = true)]
     pub timeout: String,
+    /// Config file with named profiles (default: $XDG_CONFIG_HOME/vem/config.toml).
+    #[arg(long, value_name = "PATH", env = "VEM_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Connect with this profile of the config file (its server, account, trust and
+    /// password source replace --server, --user, --pin-sha256, --ca-file).
+    #[arg(
+        long,
+        value_name = "NAME",
+        global = true,
+        conflicts_with = "all_profiles"
+    )]
+    pub profile: Option<String>,
+    /// Run a listing, a check or `metrics` against every profile of the config file
+    /// (four at a time), with a `server` column or label; a server that fails is reported
+    /// without hiding the others.
+    #[arg(long, global = true)]
+    pub all_profiles: bool,
+    /// Where the password of the chosen profile comes from (set from the profile).
+    #[arg(skip)]
+    pub password_source: Option<crate::profiles::PasswordSource>,
     /// Never colour the output (NO_COLOR in the environment does the same).
     #[arg(long, global = true)]
     pub no_color: bool,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use emrest::runtime::{DateTime, Filter};
 use emrest::{BackupJobSession, BackupServer, Job, JobType, ReplicaJobSession, Repository};
 use emrest::{SessionOps, SessionState};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::args::{CheckArgs, CheckWhat, Global};
 use crate::conn::parse_duration;
@@ -16,16 +16,63 @@ use crate::error::{CliError, Result};
 use crate::everyday::{parse_enum, parse_since};
 use crate::output::{human_bytes, human_duration, real_time, short_time};
 use crate::plugin::{Perf, Report, Status, Thresholds};
+use crate::profiles::Profile;
 use crate::range::Range;
 
-/// Runs a check and prints its report; returns the exit code.
-pub async fn check_main(g: &Global, a: &CheckArgs) -> u8 {
-    let report = match check_report(g, a).await {
-        Ok(r) => r,
-        Err(e) => Report::unknown(e.line()),
+/// Runs a check (on every profile given, four at a time) and prints its report; returns
+/// the exit code.
+pub async fn check_main(g: &Global, a: &CheckArgs, profiles: Option<&[Profile]>) -> u8 {
+    let report = match profiles {
+        None => match check_report(g, a).await {
+            Ok(r) => r,
+            Err(e) => Report::unknown(e.line()),
+        },
+        Some(ps) => {
+            let reports: Vec<(String, Report)> = futures::stream::iter(ps)
+                .map(|p| async move {
+                    let r = match check_report(&p.apply(g), a).await {
+                        Ok(r) => r,
+                        Err(e) => Report::unknown(e.line()),
+                    };
+                    (p.name.clone(), r)
+                })
+                .buffered(4)
+                .collect()
+                .await;
+            merge(reports)
+        }
     };
     crate::output::print_text(&report.render());
     report.status.code()
+}
+
+/// One report of the reports of several servers: the worst state, each server's state on
+/// the status line, perfdata labels and long output prefixed with the server's name.
+pub fn merge(reports: Vec<(String, Report)>) -> Report {
+    let mut status = Status::Ok;
+    let mut perf = Vec::new();
+    let mut long = Vec::new();
+    let mut parts = Vec::new();
+    for (server, r) in reports {
+        status = status.worst(r.status);
+        parts.push(if r.status == Status::Ok {
+            format!("{server} OK")
+        } else {
+            format!("{server} {}: {}", r.status.word(), r.summary)
+        });
+        long.push(format!("[{server}] {}: {}", r.status.word(), r.summary));
+        long.extend(r.long.into_iter().map(|l| format!("[{server}] {l}")));
+        perf.extend(r.perf.into_iter().map(|mut p| {
+            p.label = format!("{server}/{}", p.label);
+            p
+        }));
+    }
+    Report {
+        status,
+        summary: format!("{} server(s): {}", parts.len(), parts.join("; ")),
+        perf,
+        long,
+    }
 }
 
 /// The report of one check against the server of `g`, bounded by `--max-time`.

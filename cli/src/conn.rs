@@ -167,7 +167,10 @@ impl Account {
             .filter(|u| !u.trim().is_empty())
             .ok_or_else(|| CliError::usage("no user: pass --user or set VEM_USER"))?
             .to_string();
-        let password = password(&user, client.base_url())?;
+        let password = match (&g.password_source, &g.profile) {
+            (Some(src), profile) => src.read(profile.as_deref().unwrap_or("?"))?,
+            (None, _) => password(&user, client.base_url())?,
+        };
         Ok(Account {
             client,
             user,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use emrest::runtime::DateTime;
 use emrest::{BackupJobSession, Job, SessionOps, SessionState};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::args::{Global, MetricsArgs};
@@ -19,6 +19,7 @@ use crate::error::{CliError, Result};
 use crate::everyday::parse_since;
 use crate::exposition::{render, Family, CONTENT_TYPE};
 use crate::output::{note, print_text, real_time};
+use crate::profiles::Profile;
 
 /// Value of `veeam_em_job_last_result` for each result word.
 fn result_code(r: &str) -> f64 {
@@ -205,19 +206,45 @@ pub struct Cache {
     pub at: Option<f64>,
 }
 
-/// One scrape: an EM round bounded by `limit`; on failure the cached families with
-/// `veeam_em_up 0`. Returns the text and the error, if any.
+/// One EM server to scrape: its connection, its `server` label (with several profiles)
+/// and its cache.
+pub struct Target {
+    /// The connection options.
+    pub g: Global,
+    /// Its label value (`None` for a single server: no `server` label).
+    pub server: Option<String>,
+    /// The account, or why it could not be read.
+    pub account: std::result::Result<Account, String>,
+    /// The last good values.
+    pub cache: tokio::sync::Mutex<Cache>,
+}
+
+impl Target {
+    /// A target for the connection of `g`.
+    pub fn new(g: Global, server: Option<String>, limit: Duration) -> Target {
+        let account = Account::read(&g, Some(limit)).map_err(|e| e.line());
+        Target {
+            g,
+            server,
+            account,
+            cache: tokio::sync::Mutex::new(Cache::default()),
+        }
+    }
+}
+
+/// One scrape of a target: an EM round bounded by `limit`; on failure the cached families
+/// with `veeam_em_up 0`. Returns the families and the error, if any.
 pub async fn scrape(
-    g: &Global,
-    account: &Account,
+    t: &Target,
     since: &DateTime,
     limit: Duration,
-    cache: &mut Cache,
-    extra: Option<(&'static str, &str)>,
-) -> (String, Option<CliError>) {
+) -> (Vec<Family>, Option<CliError>) {
     let t0 = Instant::now();
+    // One EM round at a time per server; a scrape that waited for another makes its own.
+    let mut cache = t.cache.lock().await;
     let round = async {
-        let em = account.logon(g).await?;
+        let account = t.account.as_ref().map_err(|e| CliError::usage(e.clone()))?;
+        let em = account.logon(&t.g).await?;
         let r = collect(&em, since).await;
         let _ = em.logoff().await;
         r
@@ -258,10 +285,40 @@ pub async fn scrape(
     families.insert(0, up);
     families.insert(1, took);
     families.insert(2, good);
-    if let Some((k, v)) = extra {
-        families = families.into_iter().map(|f| f.with_label(k, v)).collect();
+    if let Some(server) = &t.server {
+        families = families
+            .into_iter()
+            .map(|f| f.with_label("server", server))
+            .collect();
     }
-    (render(&families), err)
+    let err = err.map(|e| match &t.server {
+        Some(s) => CliError {
+            code: e.code,
+            message: format!("{s}: {}", e.message),
+        },
+        None => e,
+    });
+    (families, err)
+}
+
+/// Scrapes every target (four at a time) into one exposition; the errors of those that
+/// failed.
+pub async fn scrape_all(
+    targets: &[Target],
+    since: &DateTime,
+    limit: Duration,
+) -> (String, Vec<CliError>) {
+    // The futures are made first: a stream holding the closure would not be `Send`.
+    let rounds: Vec<_> = targets.iter().map(|t| scrape(t, since, limit)).collect();
+    let results: Vec<(Vec<Family>, Option<CliError>)> =
+        futures::stream::iter(rounds).buffered(4).collect().await;
+    let mut families = Vec::new();
+    let mut errors = Vec::new();
+    for (f, e) in results {
+        families.extend(f);
+        errors.extend(e);
+    }
+    (render(&families), errors)
 }
 
 /// Writes `text` to `path` atomically: a temporary file beside it, then a rename.
@@ -284,37 +341,56 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// `vem metrics`.
-pub async fn metrics_cmd(g: &Global, a: &MetricsArgs) -> Result<()> {
+/// `vem metrics`, against the server of `g` or every profile given.
+pub async fn metrics_cmd(
+    g: &Global,
+    a: &MetricsArgs,
+    profiles: Option<Vec<Profile>>,
+) -> Result<()> {
     let limit = parse_duration(&a.scrape_timeout)?;
-    let since = parse_since(&a.since)?;
-    let account = Account::read(g, Some(limit))?;
+    parse_since(&a.since)?;
+    let targets: Vec<Target> = match profiles {
+        None => {
+            // A single server's options and password are checked before anything else.
+            let account = Account::read(g, Some(limit))?;
+            vec![Target {
+                g: g.clone(),
+                server: None,
+                account: Ok(account),
+                cache: tokio::sync::Mutex::new(Cache::default()),
+            }]
+        }
+        Some(ps) => ps
+            .iter()
+            .map(|p| Target::new(p.apply(g), Some(p.name.clone()), limit))
+            .collect(),
+    };
     if let Some(addr) = &a.listen {
-        return serve(g, a, account, addr, limit).await;
+        return serve(targets, &a.since, addr, limit).await;
     }
-    let mut cache = Cache::default();
-    let (text, err) = scrape(g, &account, &since, limit, &mut cache, None).await;
+    let since = parse_since(&a.since)?;
+    let (text, errors) = scrape_all(&targets, &since, limit).await;
     match &a.textfile {
         Some(p) => write_atomic(p, &text)?,
         None => {
             print_text(&text);
         }
     }
-    match err {
-        // The output says veeam_em_up 0; the exit code and standard error say why.
-        Some(e) => Err(e),
+    // The output says veeam_em_up 0; the exit code and standard error say why.
+    let mut errors = errors.into_iter();
+    match errors.next() {
         None => Ok(()),
+        Some(first) => {
+            for e in errors {
+                note(format!("vem: {}", e.line()));
+            }
+            Err(first)
+        }
     }
 }
 
 /// Serves `/metrics` until the process is stopped.
-async fn serve(
-    g: &Global,
-    a: &MetricsArgs,
-    account: Account,
-    addr: &str,
-    limit: Duration,
-) -> Result<()> {
+async fn serve(targets: Vec<Target>, since: &str, addr: &str, limit: Duration) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| CliError::error(format!("cannot listen on {addr}: {e}")))?;
@@ -322,12 +398,7 @@ async fn serve(
         .local_addr()
         .map_err(|e| CliError::error(format!("cannot listen on {addr}: {e}")))?;
     note(format!("vem: serving metrics on http://{local}/metrics"));
-    let shared = Arc::new((
-        g.clone(),
-        account,
-        a.since.clone(),
-        tokio::sync::Mutex::new(Cache::default()),
-    ));
+    let shared = Arc::new((targets, since.to_string()));
     loop {
         let (sock, _) = match listener.accept().await {
             Ok(c) => c,
@@ -339,10 +410,10 @@ async fn serve(
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let (g, account, since, cache) = &*shared;
+            let (targets, since) = &*shared;
             let _ = tokio::time::timeout(
                 limit + Duration::from_secs(15),
-                answer(sock, g, account, since, cache, limit),
+                answer(sock, targets, since, limit),
             )
             .await;
         });
@@ -352,10 +423,8 @@ async fn serve(
 /// Answers one HTTP request: `GET /metrics`, `GET /`, else 404/405.
 async fn answer(
     mut sock: tokio::net::TcpStream,
-    g: &Global,
-    account: &Account,
+    targets: &[Target],
     since: &str,
-    cache: &tokio::sync::Mutex<Cache>,
     limit: Duration,
 ) -> std::io::Result<()> {
     let mut head = Vec::with_capacity(1024);
@@ -385,12 +454,9 @@ async fn answer(
     let path = target.split('?').next().unwrap_or("");
     match (method, path) {
         ("GET", "/metrics") => {
-            // One EM round at a time; a scrape that waited for another makes its own.
-            let mut c = cache.lock().await;
             let since = parse_since(since).map_err(|e| std::io::Error::other(e.line()))?;
-            let (text, err) = scrape(g, account, &since, limit, &mut c, None).await;
-            drop(c);
-            if let Some(e) = err {
+            let (text, errors) = scrape_all(targets, &since, limit).await;
+            for e in errors {
                 note(format!("vem: scrape failed: {}", e.line()));
             }
             reply(&mut sock, "200 OK", CONTENT_TYPE, &text).await

@@ -90,6 +90,7 @@ pub fn vem() -> Command {
         .env_remove("VEM_USER")
         .env_remove("VEM_PASSWORD")
         .env_remove("XDG_CONFIG_HOME")
+        .env_remove("VEM_CONFIG")
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     c
