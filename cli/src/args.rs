@@ -183,6 +183,25 @@ pub enum Command {
     /// Prometheus metrics (text format 0.0.4) of jobs, repositories and backup servers:
     /// printed once, written to a file for node_exporter's textfile collector, or served.
     Metrics(MetricsArgs),
+    /// Print a shell completion script (`vem completions bash > /etc/bash_completion.d/vem`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff: `vem man > vem.1; man ./vem.1`).
+    Man,
+}
+
+/// Shells with completion scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
 }
 
 /// `vem metrics`.

@@ -13,7 +13,7 @@ use crate::conn::parse_duration;
 use crate::error::{CliError, Result};
 use crate::generic::{print_dry_run, show};
 use crate::listing::Listing;
-use crate::output::{col, note, rcol, spinner, Cell, Col, Out, Table};
+use crate::output::{col, note, rcol, real_time, spinner, Cell, Col, Out, Table};
 use crate::spec;
 use crate::tasks;
 
@@ -35,7 +35,9 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         | Command::Call(_)
         | Command::Query(_)
         | Command::Check(_)
-        | Command::Metrics(_) => Ok(()),
+        | Command::Metrics(_)
+        | Command::Completions { .. }
+        | Command::Man => Ok(()),
     }
 }
 
@@ -523,6 +525,16 @@ pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
     t
 }
 
+/// How long a session ran (until now while it runs); `None` without a real start.
+pub fn session_seconds(s: &BackupJobSession) -> Option<i64> {
+    let start = real_time(s.creation_time_utc.as_ref())?.unix_seconds()?;
+    let end = match real_time(s.end_time_utc.as_ref()).and_then(DateTime::unix_seconds) {
+        Some(e) if s.state == Some(SessionState::Stopped) => e,
+        _ => DateTime::now_utc().unix_seconds()?,
+    };
+    Some((end - start).max(0))
+}
+
 /// The columns of the job-session listing.
 pub fn sessions_columns() -> Vec<Col> {
     vec![
@@ -532,6 +544,7 @@ pub fn sessions_columns() -> Vec<Col> {
         col("state", "STATE"),
         col("result", "RESULT"),
         rcol("progress", "%"),
+        rcol("duration_seconds", "DURATION"),
         col("failure_message", "MESSAGE"),
         col("uid", "UID").optional(),
     ]
@@ -547,6 +560,7 @@ pub fn session_row(s: &BackupJobSession) -> Vec<Cell> {
         Cell::opt(s.state.as_ref().map(|v| v.to_string())),
         Cell::result(result.as_deref()),
         Cell::int(s.progress.map(i64::from)),
+        Cell::duration(session_seconds(s)),
         Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
         Cell::opt(s.uid.clone()),
     ]

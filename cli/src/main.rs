@@ -13,6 +13,7 @@ mod everyday;
 mod exposition;
 mod fanout;
 mod generic;
+mod habits;
 mod listing;
 mod metrics;
 mod output;
@@ -125,6 +126,8 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Call(a) => return generic::call_cmd(g, &out, a).await,
         Command::Query(a) => return generic::query_cmd(g, &out, a).await,
         Command::Check(_) => return Ok(()),
+        Command::Completions { shell } => return habits::completions_cmd(*shell),
+        Command::Man => return habits::man_cmd(),
         Command::Metrics(a) => return metrics::metrics_cmd(g, a, None).await,
         _ => {}
     }

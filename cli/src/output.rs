@@ -214,6 +214,18 @@ impl Cell {
         }
     }
 
+    /// A duration in seconds: `1h 5m` in tables, the number of seconds in JSON.
+    pub fn duration(secs: Option<i64>) -> Cell {
+        match secs {
+            Some(n) => Cell {
+                text: human_duration(n),
+                json: Json::from(n),
+                style: None,
+            },
+            None => Cell::none(),
+        }
+    }
+
     /// A date-time: `2025-02-19 12:00` (UTC) in tables, as EM wrote it in JSON.
     pub fn time(t: Option<&DateTime>) -> Cell {
         match real_time(t) {
