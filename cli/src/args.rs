@@ -191,6 +191,9 @@ pub enum Command {
     },
     /// Print the man page (roff: `vem man > vem.1; man ./vem.1`).
     Man,
+    /// Walk the connection step by step (name, TCP, TLS certificate and pin, entry point,
+    /// logon, rights) and say what to do where a step fails.
+    Doctor,
 }
 
 /// Shells with completion scripts.

@@ -37,7 +37,8 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         | Command::Check(_)
         | Command::Metrics(_)
         | Command::Completions { .. }
-        | Command::Man => Ok(()),
+        | Command::Man
+        | Command::Doctor => Ok(()),
     }
 }
 

@@ -8,6 +8,7 @@ mod check;
 mod conn;
 mod decode;
 mod demo;
+mod doctor;
 mod error;
 mod everyday;
 mod exposition;
@@ -23,6 +24,7 @@ mod query;
 mod range;
 mod spec;
 mod tasks;
+mod x509;
 
 use std::process::ExitCode;
 
@@ -128,6 +130,7 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Check(_) => return Ok(()),
         Command::Completions { shell } => return habits::completions_cmd(*shell),
         Command::Man => return habits::man_cmd(),
+        Command::Doctor => return doctor::doctor_cmd(g, &out).await,
         Command::Metrics(a) => return metrics::metrics_cmd(g, a, None).await,
         _ => {}
     }
