@@ -194,6 +194,15 @@ pub enum Command {
     /// Walk the connection step by step (name, TCP, TLS certificate and pin, entry point,
     /// logon, rights) and say what to do where a step fails.
     Doctor,
+    /// Fetch the server's certificate and show its SHA-256 fingerprint; with --profile,
+    /// write the pin into that profile after confirmation.
+    Trust {
+        /// Host or URL (default: --server or the profile's server).
+        host: Option<String>,
+        /// Write without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Shells with completion scripts.

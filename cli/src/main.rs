@@ -24,6 +24,7 @@ mod query;
 mod range;
 mod spec;
 mod tasks;
+mod trust;
 mod x509;
 
 use std::process::ExitCode;
@@ -131,6 +132,9 @@ async fn run(cli: Cli, out: Out) -> Result<()> {
         Command::Completions { shell } => return habits::completions_cmd(*shell),
         Command::Man => return habits::man_cmd(),
         Command::Doctor => return doctor::doctor_cmd(g, &out).await,
+        Command::Trust { host, yes } => {
+            return trust::trust_cmd(g, &out, host.as_deref(), *yes).await
+        }
         Command::Metrics(a) => return metrics::metrics_cmd(g, a, None).await,
         _ => {}
     }

@@ -72,3 +72,55 @@ fn failures_say_what_to_do() {
         "later steps are not run: {out}"
     );
 }
+
+#[test]
+fn trust_writes_the_pin_into_the_profile() {
+    let sim = Sim::start(emrest_sim::SimConfig {
+        tls: true,
+        ..emrest_sim::SimConfig::small()
+    });
+    let fp = sim.h().fingerprint().expect("fingerprint").to_string();
+    let dir = support::tmp_dir("trust");
+    let cfg = dir.join("config.toml");
+    let original = format!(
+        "# lab EM\n[profiles.lab]\nserver = \"{}\"\nuser = \"admin\"\npassword_env = \"VEM_TEST_LAB_PW\"\n",
+        sim.url()
+    );
+    std::fs::write(&cfg, &original).expect("write");
+    let run = |args: &[&str]| {
+        vem()
+            .env("VEM_TEST_LAB_PW", "admin")
+            .arg("--config")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    // Untrusted at first.
+    assert_eq!(run(&["--profile", "lab", "servers"]).status.code(), Some(1));
+    // Without a terminal and without --yes nothing is written.
+    let out = run(&["--profile", "lab", "trust"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&fp));
+    assert_eq!(std::fs::read_to_string(&cfg).expect("read"), original);
+    let out = run(&["--profile", "lab", "trust", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let now = std::fs::read_to_string(&cfg).expect("read");
+    assert!(now.starts_with("# lab EM\n[profiles.lab]\n"), "{now}");
+    assert!(now.contains(&format!("pin_sha256 = \"{fp}\"")), "{now}");
+    // Now the profile connects.
+    let out = run(&["--profile", "lab", "servers"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without a profile, trust only shows the pin.
+    let out = vem().args(["trust", &sim.url()]).output().expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("--pin-sha256 {fp}")));
+}
