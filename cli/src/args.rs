@@ -194,6 +194,23 @@ pub enum Command {
     /// Walk the connection step by step (name, TCP, TLS certificate and pin, entry point,
     /// logon, rights) and say what to do where a step fails.
     Doctor,
+    /// Browse the guest file system of a VM's restore point (mounted for the listing and
+    /// unmounted afterwards).
+    Files {
+        /// VM name.
+        vm: String,
+        /// Directory or file (`C:/Documents`); default: the volumes.
+        path: Option<String>,
+        /// Which restore point: `latest` or the newest at or before a date.
+        #[arg(long, value_name = "latest|DATE", default_value = "latest")]
+        point: String,
+    },
+    /// Restore from a restore point.
+    Restore {
+        /// What to restore.
+        #[command(subcommand)]
+        what: RestoreWhat,
+    },
     /// Fetch the server's certificate and show its SHA-256 fingerprint; with --profile,
     /// write the pin into that profile after confirmation.
     Trust {
@@ -202,6 +219,26 @@ pub enum Command {
         /// Write without asking.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// `vem restore …`.
+#[derive(Debug, Subcommand)]
+pub enum RestoreWhat {
+    /// Restore guest files for download into a local directory (mount, find, restore,
+    /// download, unmount; the mount is removed even when a step fails or on Ctrl-C).
+    File {
+        /// VM name.
+        vm: String,
+        /// Files on the guest (`C:/Documents/Invoice1.docx`).
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Which restore point: `latest` or the newest at or before a date.
+        #[arg(long, value_name = "latest|DATE", default_value = "latest")]
+        point: String,
+        /// Local directory to write the files into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
     },
 }
 

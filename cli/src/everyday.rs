@@ -28,6 +28,18 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         Command::RestorePoints { vm, limit } => restore_points_cmd(out, em, vm, *limit).await,
         Command::Tasks => tasks::tasks_cmd(out, em).await,
         Command::Task { id } => tasks::task_cmd(g, out, em, id).await,
+        Command::Files { vm, path, point } => {
+            crate::files::files_cmd(out, em, vm, path.as_deref(), point).await
+        }
+        Command::Restore {
+            what:
+                crate::args::RestoreWhat::File {
+                    vm,
+                    paths,
+                    point,
+                    to,
+                },
+        } => crate::files::restore_files_cmd(out, em, vm, paths, point, to).await,
         // Handled before logging on.
         Command::Decode(_)
         | Command::Api { .. }

@@ -13,6 +13,7 @@ mod error;
 mod everyday;
 mod exposition;
 mod fanout;
+mod files;
 mod generic;
 mod habits;
 mod listing;
