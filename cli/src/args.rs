@@ -240,6 +240,27 @@ pub enum RestoreWhat {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Restore a whole VM from a restore point to its original location (over the VM:
+    /// try it with --dry-run first; --wait waits for the restore task).
+    Vm {
+        /// VM name.
+        vm: String,
+        /// Which restore point: `latest` or the newest at or before a date.
+        #[arg(long, value_name = "latest|DATE", default_value = "latest")]
+        point: String,
+        /// Restore to the original location (required: the only target vem offers).
+        #[arg(long, required = true)]
+        to_original: bool,
+        /// Restore only the changed blocks (EM's Quick Rollback).
+        #[arg(long)]
+        quick_rollback: bool,
+        /// Power the VM on afterwards.
+        #[arg(long)]
+        power_on: bool,
+        /// Keep the original VM (EM renames it).
+        #[arg(long)]
+        keep_original: bool,
+    },
 }
 
 /// Shells with completion scripts.

@@ -40,6 +40,25 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
                     to,
                 },
         } => crate::files::restore_files_cmd(out, em, vm, paths, point, to).await,
+        Command::Restore {
+            what:
+                crate::args::RestoreWhat::Vm {
+                    vm,
+                    point,
+                    to_original: _,
+                    quick_rollback,
+                    power_on,
+                    keep_original,
+                },
+        } => {
+            let spec = emrest::VmRestoreSpec {
+                power_on_after_restore: Some(*power_on),
+                quick_rollback: Some(*quick_rollback),
+                keep_original_vm: Some(*keep_original),
+                ..Default::default()
+            };
+            crate::files::restore_vm_cmd(g, out, em, vm, point, spec).await
+        }
         // Handled before logging on.
         Command::Decode(_)
         | Command::Api { .. }

@@ -331,6 +331,40 @@ pub async fn restore_files_cmd(
     .await
 }
 
+/// `vem restore vm VM --to-original`: the restore task of the point (printed and not sent
+/// under `--dry-run`; waited for under `--wait`).
+pub async fn restore_vm_cmd(
+    g: &crate::args::Global,
+    out: &Out,
+    em: &emrest::Session,
+    vm: &str,
+    point: &str,
+    spec: emrest::VmRestoreSpec,
+) -> Result<()> {
+    let rp = pick_point(em, vm, point).await?;
+    let body = emrest::RestoreSpec {
+        vm_restore_spec: Some(spec),
+        ..Default::default()
+    };
+    let links: Links = rp.links.clone().unwrap_or_default();
+    if g.dry_run {
+        return crate::generic::print_dry_run(
+            out,
+            em,
+            &links,
+            crate::spec::op("VmRestorePoint", "Restore")?,
+            Some(&body),
+        );
+    }
+    let task = rp.restore(em, &body).await?;
+    let when = rp
+        .creation_time_utc
+        .as_ref()
+        .map(short_time)
+        .unwrap_or_else(|| "?".into());
+    tasks::report_task(g, out, em, task, &format!("restore of {vm} from {when}")).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,3 +168,66 @@ fn ctrl_c_removes_the_mount() {
     );
     assert_eq!(mounts(&sim), (1, 1), "the mount is removed after Ctrl-C");
 }
+
+#[test]
+fn restore_vm_to_original_with_dry_run_and_wait() {
+    let sim = Sim::small();
+    let restores = |sim: &Sim| {
+        sim.h()
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.method == "POST"
+                    && r.query
+                        .as_deref()
+                        .is_some_and(|q| q.contains("action=restore"))
+            })
+            .count()
+    };
+    let out = sim
+        .vem()
+        .args([
+            "--json",
+            "restore",
+            "vm",
+            "sql01",
+            "--to-original",
+            "--quick-rollback",
+            "--dry-run",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["dry_run"], true);
+    assert!(
+        v["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("<QuickRollback>true</QuickRollback>")),
+        "{v}"
+    );
+    assert_eq!(restores(&sim), 0, "a dry run sends nothing");
+    let out = sim
+        .vem()
+        .args(["restore", "vm", "sql01", "--to-original", "--wait"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("success"));
+    assert_eq!(restores(&sim), 1);
+    // Without --to-original nothing happens (exit 2).
+    let out = sim
+        .vem()
+        .args(["restore", "vm", "sql01"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
