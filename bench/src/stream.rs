@@ -134,16 +134,23 @@ pub fn query_sessions(bytes: &[u8]) -> Vec<BackupJobSession> {
                                 s.job_type = parse::<SessionJobType>(&text_until_end(&mut r))
                             }
                             b"CreationTimeUTC" => {
-                                s.creation_time_utc = parse::<DateTime>(&text_until_end(&mut r)).unwrap_or_default()
+                                s.creation_time_utc =
+                                    parse::<DateTime>(&text_until_end(&mut r)).unwrap_or_default()
                             }
                             b"EndTimeUTC" => {
                                 s.end_time_utc = parse::<DateTime>(&text_until_end(&mut r))
                             }
                             b"State" => s.state = parse::<SessionState>(&text_until_end(&mut r)),
                             b"Result" => s.result = parse::<JobResult>(&text_until_end(&mut r)),
-                            b"Progress" => s.progress = parse::<i32>(&text_until_end(&mut r)).unwrap_or_default(),
+                            b"Progress" => {
+                                s.progress =
+                                    parse::<i32>(&text_until_end(&mut r)).unwrap_or_default()
+                            }
                             b"FailureMessage" => s.failure_message = Some(text_until_end(&mut r)),
-                            b"IsRetry" => s.is_retry = parse::<bool>(&text_until_end(&mut r)).unwrap_or_default(),
+                            b"IsRetry" => {
+                                s.is_retry =
+                                    parse::<bool>(&text_until_end(&mut r)).unwrap_or_default()
+                            }
                             _ => {
                                 r.read_to_end(c.name()).expect("skip");
                             }

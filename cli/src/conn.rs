@@ -75,8 +75,8 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
         .ok_or_else(|| CliError::usage(format!("duration `{s}` is too long")))
 }
 
-/// Builds the client from the global options.
-pub fn client(g: &Global) -> Result<emrest::Client> {
+/// Builds the client from the global options; with `limit`, no connection attempt or call takes longer.
+pub fn client_within(g: &Global, limit: Option<Duration>) -> Result<emrest::Client> {
     let server = g.server.as_deref().ok_or_else(|| {
         CliError::usage("no server: pass --server HOST or set VEM_SERVER (try `vem demo`)")
     })?;
@@ -108,6 +108,12 @@ pub fn client(g: &Global) -> Result<emrest::Client> {
         ));
         b = b.danger_accept_invalid_certs();
     }
+    if let Some(t) = limit {
+        b = b
+            .connect_timeout(t.min(Duration::from_secs(10)))
+            .request_timeout(t)
+            .call_timeout(t);
+    }
     Ok(b.build()?)
 }
 
@@ -133,17 +139,55 @@ pub fn password(user: &str, server: &str) -> Result<SecretString> {
 
 /// Logs on with the global options.
 pub async fn logon(g: &Global) -> Result<emrest::Session> {
-    let client = client(g)?;
-    let user = g
-        .user
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| CliError::usage("no user: pass --user or set VEM_USER"))?;
-    let pw = password(user, client.base_url())?;
-    let em = client.logon(user, pw).await?;
-    let deadline = parse_duration(&g.timeout)?;
-    em.set_wait_options(WaitOptions::default().with_deadline(deadline));
-    Ok(em)
+    logon_within(g, None).await
+}
+
+/// Logs on; with `limit`, every call of the session is bounded by it.
+pub async fn logon_within(g: &Global, limit: Option<Duration>) -> Result<emrest::Session> {
+    Account::read(g, limit)?.logon(g).await
+}
+
+/// What a logon needs, read once (a long-running `vem metrics --listen` logs on again
+/// for every scrape without asking again).
+pub struct Account {
+    /// The client.
+    pub client: emrest::Client,
+    /// The account name.
+    pub user: String,
+    password: SecretString,
+}
+
+impl Account {
+    /// Reads the server, account and password of the global options.
+    pub fn read(g: &Global, limit: Option<Duration>) -> Result<Account> {
+        let client = client_within(g, limit)?;
+        let user = g
+            .user
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| CliError::usage("no user: pass --user or set VEM_USER"))?
+            .to_string();
+        let password = match (&g.password_source, &g.profile) {
+            (Some(src), profile) => src.read(profile.as_deref().unwrap_or("?"))?,
+            (None, _) => password(&user, client.base_url())?,
+        };
+        Ok(Account {
+            client,
+            user,
+            password,
+        })
+    }
+
+    /// Logs on.
+    pub async fn logon(&self, g: &Global) -> Result<emrest::Session> {
+        let em = self
+            .client
+            .logon(self.user.clone(), self.password.clone())
+            .await?;
+        let deadline = parse_duration(&g.timeout)?;
+        em.set_wait_options(WaitOptions::default().with_deadline(deadline));
+        Ok(em)
+    }
 }
 
 #[cfg(test)]

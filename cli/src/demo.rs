@@ -52,10 +52,7 @@ impl Walk<'_> {
 /// `vem demo`.
 pub async fn demo_cmd(g: &Global, out: &Out) -> Result<()> {
     // Tables for people, whatever --json says: the demo is a walk-through.
-    let out = &Out {
-        json: false,
-        ..*out
-    };
+    let out = &out.tables();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

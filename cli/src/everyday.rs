@@ -12,7 +12,8 @@ use crate::args::{Command, Global, JobAction, SessionsArgs};
 use crate::conn::parse_duration;
 use crate::error::{CliError, Result};
 use crate::generic::{print_dry_run, show};
-use crate::output::{col, note, rcol, spinner, Cell, Out, Table};
+use crate::listing::Listing;
+use crate::output::{col, note, rcol, real_time, spinner, Cell, Col, Out, Table};
 use crate::spec;
 use crate::tasks;
 
@@ -27,12 +28,49 @@ pub async fn run(g: &Global, out: &Out, em: &emrest::Session, cmd: &Command) -> 
         Command::RestorePoints { vm, limit } => restore_points_cmd(out, em, vm, *limit).await,
         Command::Tasks => tasks::tasks_cmd(out, em).await,
         Command::Task { id } => tasks::task_cmd(g, out, em, id).await,
+        Command::Files { vm, path, point } => {
+            crate::files::files_cmd(out, em, vm, path.as_deref(), point).await
+        }
+        Command::Restore {
+            what:
+                crate::args::RestoreWhat::File {
+                    vm,
+                    paths,
+                    point,
+                    to,
+                },
+        } => crate::files::restore_files_cmd(out, em, vm, paths, point, to).await,
+        Command::Restore {
+            what:
+                crate::args::RestoreWhat::Vm {
+                    vm,
+                    point,
+                    to_original: _,
+                    quick_rollback,
+                    power_on,
+                    keep_original,
+                },
+        } => {
+            let spec = emrest::VmRestoreSpec {
+                power_on_after_restore: *power_on,
+                quick_rollback: *quick_rollback,
+                keep_original_vm: Some(*keep_original),
+                ..Default::default()
+            };
+            crate::files::restore_vm_cmd(g, out, em, vm, point, spec).await
+        }
         // Handled before logging on.
         Command::Decode(_)
         | Command::Api { .. }
         | Command::Demo
         | Command::Call(_)
-        | Command::Query(_) => Ok(()),
+        | Command::Query(_)
+        | Command::Check(_)
+        | Command::Metrics(_)
+        | Command::Completions { .. }
+        | Command::Man
+        | Command::Doctor
+        | Command::Trust { .. } => Ok(()),
     }
 }
 
@@ -491,43 +529,75 @@ async fn sessions_list(
     }
     let stream = q.stream();
     futures::pin_mut!(stream);
-    let mut sessions = Vec::new();
-    while sessions.len() < a.limit {
-        match stream.try_next().await? {
-            Some(s) => sessions.push(s),
-            None => break,
+    let mut l = Listing::new(*out, sessions_columns());
+    let mut n = 0;
+    let res = loop {
+        if n >= a.limit {
+            break Ok(());
         }
-    }
-    out.table(&sessions_table(&sessions));
-    Ok(())
+        match stream.try_next().await {
+            Ok(Some(s)) => {
+                n += 1;
+                if !l.push(session_row(&s)) {
+                    break Ok(());
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e.into()),
+        }
+    };
+    l.finish();
+    res
 }
 
 /// The table of job sessions.
 pub fn sessions_table(sessions: &[BackupJobSession]) -> Table {
-    let mut t = Table::new(vec![
+    let mut t = Table::new(sessions_columns());
+    for s in sessions {
+        t.push(session_row(s));
+    }
+    t
+}
+
+/// How long a session ran (until now while it runs); `None` without a real start.
+pub fn session_seconds(s: &BackupJobSession) -> Option<i64> {
+    let start = real_time(Some(&s.creation_time_utc))?.unix_seconds()?;
+    let end = match real_time(s.end_time_utc.as_ref()).and_then(DateTime::unix_seconds) {
+        Some(e) if s.state == Some(SessionState::Stopped) => e,
+        _ => DateTime::now_utc().unix_seconds()?,
+    };
+    Some((end - start).max(0))
+}
+
+/// The columns of the job-session listing.
+pub fn sessions_columns() -> Vec<Col> {
+    vec![
         col("job", "JOB"),
         col("started", "STARTED (UTC)"),
         col("ended", "ENDED (UTC)"),
         col("state", "STATE"),
         col("result", "RESULT"),
         rcol("progress", "%"),
+        rcol("duration_seconds", "DURATION"),
         col("failure_message", "MESSAGE"),
         col("uid", "UID").optional(),
-    ]);
-    for s in sessions {
-        let result = s.result.as_ref().map(|r| r.to_string());
-        t.push(vec![
-            Cell::opt(s.job_name.clone()),
-            Cell::time(Some(&s.creation_time_utc)),
-            Cell::time(s.end_time_utc.as_ref()),
-            Cell::opt(s.state.as_ref().map(|v| v.to_string())),
-            Cell::result(result.as_deref()),
-            Cell::int(Some(i64::from(s.progress))),
-            Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
-            Cell::opt(s.uid.clone()),
-        ]);
-    }
-    t
+    ]
+}
+
+/// One job session as a row of [`sessions_columns`].
+pub fn session_row(s: &BackupJobSession) -> Vec<Cell> {
+    let result = s.result.as_ref().map(|r| r.to_string());
+    vec![
+        Cell::opt(s.job_name.clone()),
+        Cell::time(Some(&s.creation_time_utc)),
+        Cell::time(s.end_time_utc.as_ref()),
+        Cell::opt(s.state.as_ref().map(|v| v.to_string())),
+        Cell::result(result.as_deref()),
+        Cell::int(Some(i64::from(s.progress))),
+        Cell::duration(session_seconds(s)),
+        Cell::opt(s.failure_message.clone().filter(|m| !m.is_empty())),
+        Cell::opt(s.uid.clone()),
+    ]
 }
 
 async fn servers_cmd(out: &Out, em: &emrest::Session) -> Result<()> {

@@ -2,13 +2,15 @@
 //! human view of any representation.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, RawResponse};
 
 use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
 use crate::error::{CliError, Result};
-use crate::output::{col, node_json, Cell, Out, Table};
-use crate::query::QueryOpts;
+use crate::listing::{Listing, CHUNK};
+use crate::output::{col, node_json, Cell, Col, Out, Table};
+use crate::query::{QueryOpts, Sink};
 use crate::spec::{self, DynBody, TypeInfo};
 use crate::tasks;
 
@@ -293,6 +295,7 @@ pub async fn resolve_target(em: &emrest::Session, t: &TypeInfo, target: &str) ->
         entities: true,
         page_size: Some(2),
         limit: Some(2),
+        sink: None,
     };
     match spec::run_query(t.name, em, &opts).await {
         Some(Ok(nodes)) if nodes.len() == 1 => nodes[0]
@@ -385,9 +388,9 @@ fn show_child(s: &mut String, n: &Node, depth: usize) {
     }
 }
 
-/// A table of representations of any type: Name, then the scalar attributes and elements
-/// (in first-seen order).
-pub fn node_table(nodes: &[Node]) -> Table {
+/// The columns of a table of representations of any type: Name, then the scalar
+/// attributes and elements (in first-seen order); with the keys they read.
+pub fn node_columns(nodes: &[Node]) -> (Vec<Col>, Vec<String>) {
     let mut keys: Vec<String> = Vec::new();
     let skip = ["Name", "Href", "Type", "Links"];
     for n in nodes {
@@ -415,20 +418,114 @@ pub fn node_table(nodes: &[Node]) -> Table {
             c
         }
     }));
-    let mut t = Table::new(cols);
-    for n in nodes {
-        let mut row = vec![Cell::opt(n.attr("Name"))];
-        for k in &keys {
-            let v = n.scalar(k).map(str::to_string);
-            if k.eq_ignore_ascii_case("Result") || k.eq_ignore_ascii_case("State") {
-                row.push(Cell::result(v.as_deref()));
-            } else {
-                row.push(Cell::opt(v));
-            }
+    (cols, keys)
+}
+
+/// The row of `n` under the columns read from `keys`.
+pub fn node_row(n: &Node, keys: &[String]) -> Vec<Cell> {
+    let mut row = vec![Cell::opt(n.attr("Name"))];
+    for k in keys {
+        let v = n.scalar(k).map(str::to_string);
+        if k.eq_ignore_ascii_case("Result") || k.eq_ignore_ascii_case("State") {
+            row.push(Cell::result(v.as_deref()));
+        } else {
+            row.push(Cell::opt(v));
         }
-        t.push(row);
     }
-    t
+    row
+}
+
+/// The columns of a table of references: name, type, UID, URL.
+fn refs_columns() -> Vec<Col> {
+    vec![
+        col("Name", "Name"),
+        col("Type", "Type"),
+        col("UID", "UID").optional(),
+        col("Href", "Href").optional(),
+    ]
+}
+
+fn ref_row(n: &Node) -> Vec<Cell> {
+    vec![
+        Cell::opt(n.scalar("Name")),
+        Cell::opt(n.scalar("Type")),
+        Cell::opt(n.scalar("UID")),
+        Cell::opt(n.scalar("Href")),
+    ]
+}
+
+/// A streamed listing of representations: JSON values as they come; for tables and CSV,
+/// columns read from the first chunk (later items show under those columns).
+pub struct NodeListing {
+    out: Out,
+    entities: bool,
+    held: Vec<Node>,
+    started: Option<(Listing, Vec<String>)>,
+    json: Option<Listing>,
+}
+
+impl NodeListing {
+    /// A listing of entities (all scalar fields) or of references.
+    pub fn new(out: Out, entities: bool) -> NodeListing {
+        NodeListing {
+            out,
+            entities,
+            held: Vec::new(),
+            started: None,
+            json: out.json.then(|| Listing::new(out, Vec::new())),
+        }
+    }
+
+    /// Adds an item; false when nothing more can be printed.
+    pub fn push(&mut self, node: Node) -> bool {
+        if let Some(l) = &mut self.json {
+            return l.push_json(&node_json(&node));
+        }
+        if let Some((l, keys)) = &mut self.started {
+            let row = if self.entities {
+                node_row(&node, keys)
+            } else {
+                ref_row(&node)
+            };
+            return l.push(row);
+        }
+        self.held.push(node);
+        if self.held.len() >= CHUNK {
+            self.start();
+        }
+        self.started.as_ref().is_none_or(|(l, _)| l.alive())
+    }
+
+    fn start(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        let (cols, keys) = if self.entities {
+            node_columns(&held)
+        } else {
+            (refs_columns(), Vec::new())
+        };
+        let mut l = Listing::new(self.out, cols);
+        for n in &held {
+            l.push(if self.entities {
+                node_row(n, &keys)
+            } else {
+                ref_row(n)
+            });
+        }
+        self.started = Some((l, keys));
+    }
+
+    /// Prints what is left.
+    pub fn finish(mut self) {
+        if let Some(l) = self.json.take() {
+            return l.finish();
+        }
+        if self.started.is_none() {
+            self.start();
+        }
+        if let Some((l, _)) = self.started.take() {
+            l.finish();
+        }
+    }
 }
 
 /// `vem query`.
@@ -445,7 +542,7 @@ pub async fn query_cmd(g: &Global, out: &Out, a: &QueryArgs) -> Result<()> {
             known.join(", ")
         )));
     }
-    let opts = QueryOpts {
+    let mut opts = QueryOpts {
         filter: a.filter.clone(),
         sort: match (&a.sort_asc, &a.sort_desc) {
             (Some(f), _) => Some((true, f.clone())),
@@ -455,46 +552,38 @@ pub async fn query_cmd(g: &Global, out: &Out, a: &QueryArgs) -> Result<()> {
         entities: a.entities,
         page_size: a.page_size,
         limit: a.limit,
+        sink: None,
     };
+    let listing = Arc::new(Mutex::new(Some(NodeListing::new(*out, a.entities))));
+    let sink_listing = Arc::clone(&listing);
+    opts.sink = Some(Sink::new(move |node| match sink_listing.lock() {
+        Ok(mut l) => l.as_mut().is_some_and(|l| l.push(node)),
+        Err(_) => false,
+    }));
     let em = crate::conn::logon(g).await?;
     let res = spec::run_query(&a.type_, &em, &opts).await;
     let _ = em.logoff().await;
-    let nodes = match res {
-        Some(r) => r?,
-        None => {
-            return Err(CliError::usage(format!(
-                "`{}` is not a query type",
-                a.type_
-            )))
+    // What was printed stays printed; the listing is closed even after an error, so JSON
+    // output is a complete array of what came before it.
+    let finish = || {
+        if let Some(l) = listing.lock().ok().and_then(|mut l| l.take()) {
+            l.finish();
         }
     };
-    if out.json {
-        out.json_nodes(&nodes);
-    } else if a.entities {
-        out.table(&node_table(&nodes));
-    } else {
-        out.table(&refs_table(&nodes));
+    match res {
+        Some(Ok(_)) => {
+            finish();
+            Ok(())
+        }
+        Some(Err(e)) => {
+            finish();
+            Err(e.into())
+        }
+        None => Err(CliError::usage(format!(
+            "`{}` is not a query type",
+            a.type_
+        ))),
     }
-    Ok(())
-}
-
-/// A table of references: name, type, UID, URL.
-pub fn refs_table(nodes: &[Node]) -> Table {
-    let mut t = Table::new(vec![
-        col("Name", "Name"),
-        col("Type", "Type"),
-        col("UID", "UID").optional(),
-        col("Href", "Href").optional(),
-    ]);
-    for n in nodes {
-        t.push(vec![
-            Cell::opt(n.scalar("Name")),
-            Cell::opt(n.scalar("Type")),
-            Cell::opt(n.scalar("UID")),
-            Cell::opt(n.scalar("Href")),
-        ]);
-    }
-    t
 }
 
 /// `vem api …`.

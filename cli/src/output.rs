@@ -8,13 +8,29 @@ use console::{measure_text_width, Style};
 use emrest::runtime::json::node_to_json;
 use emrest::runtime::{Casing, DateTime, Node};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
+
+/// The output format of listings and values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Tables for people.
+    #[default]
+    Table,
+    /// JSON: a listing is one array, streamed as it pages.
+    Json,
+    /// JSON Lines: one compact object per line.
+    Jsonl,
+    /// CSV (RFC 4180) with a header line of the JSON keys; raw values.
+    Csv,
+}
 
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
-    /// JSON instead of tables.
+    /// JSON (or JSON Lines) instead of tables: commands print their values as JSON.
     pub json: bool,
+    /// The exact format.
+    pub mode: Mode,
     /// Colour on standard output.
     pub colour: bool,
     /// Width available for tables (`None`: not a terminal, no limit).
@@ -23,10 +39,10 @@ pub struct Out {
 
 impl Out {
     /// Decides from the flags and the environment.
-    pub fn new(json: bool, no_color: bool) -> Out {
+    pub fn new(mode: Mode, no_color: bool) -> Out {
         let tty = std::io::stdout().is_terminal();
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let colour = tty && !no_color && !no_color_env;
+        let colour = tty && !no_color && !no_color_env && mode == Mode::Table;
         console::set_colors_enabled(colour);
         console::set_colors_enabled_stderr(
             std::io::stderr().is_terminal() && !no_color && !no_color_env,
@@ -40,42 +56,40 @@ impl Out {
             None
         };
         Out {
-            json,
+            json: matches!(mode, Mode::Json | Mode::Jsonl),
+            mode,
             colour,
             width,
         }
     }
 
-    /// Prints a listing: a table, or one JSON array.
-    pub fn table(&self, t: &Table) {
-        if self.json {
-            let rows: Vec<Json> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut m = Map::new();
-                    for (c, cell) in t.cols.iter().zip(r) {
-                        m.insert(c.key.clone(), cell.json.clone());
-                    }
-                    Json::Object(m)
-                })
-                .collect();
-            self.json_value(&Json::Array(rows));
-        } else {
-            print_text(&t.render(self.width, self.colour));
+    /// Tables for people, whatever the flags said (the demo).
+    pub fn tables(self) -> Out {
+        Out {
+            json: false,
+            mode: Mode::Table,
+            ..self
         }
     }
 
-    /// Prints a JSON value (pretty).
-    pub fn json_value(&self, v: &Json) {
-        let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
-        print_text(&format!("{text}\n"));
+    /// Prints a listing in the chosen format.
+    pub fn table(&self, t: &Table) {
+        let mut l = crate::listing::Listing::new(*self, t.cols.clone());
+        for r in &t.rows {
+            l.push(r.clone());
+        }
+        l.finish();
     }
 
-    /// Prints a listing of representations as one JSON array.
-    pub fn json_nodes(&self, nodes: &[Node]) {
-        let v = Json::Array(nodes.iter().map(node_json).collect());
-        self.json_value(&v);
+    /// Prints a JSON value (pretty; one compact line under `--output jsonl`).
+    pub fn json_value(&self, v: &Json) {
+        let text = if self.mode == Mode::Jsonl {
+            serde_json::to_string(v)
+        } else {
+            serde_json::to_string_pretty(v)
+        }
+        .unwrap_or_else(|_| "null".into());
+        print_text(&format!("{text}\n"));
     }
 
     /// A line of text (not in JSON mode: commands print their JSON themselves).
@@ -84,11 +98,11 @@ impl Out {
     }
 }
 
-/// Writes to standard output; a closed pipe (`vem jobs | head`) is not an error.
-pub fn print_text(s: &str) {
+/// Writes to standard output; a closed pipe (`vem jobs | head`) is not an error. False when
+/// nothing more can be written (listings stop paging then).
+pub fn print_text(s: &str) -> bool {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+    out.write_all(s.as_bytes()).is_ok() && out.flush().is_ok()
 }
 
 /// A representation as JSON (PascalCase member names, as EM writes them).
@@ -200,9 +214,21 @@ impl Cell {
         }
     }
 
+    /// A duration in seconds: `1h 5m` in tables, the number of seconds in JSON.
+    pub fn duration(secs: Option<i64>) -> Cell {
+        match secs {
+            Some(n) => Cell {
+                text: human_duration(n),
+                json: Json::from(n),
+                style: None,
+            },
+            None => Cell::none(),
+        }
+    }
+
     /// A date-time: `2025-02-19 12:00` (UTC) in tables, as EM wrote it in JSON.
     pub fn time(t: Option<&DateTime>) -> Cell {
-        match t {
+        match real_time(t) {
             Some(t) => Cell {
                 text: short_time(t),
                 json: Json::String(t.0.clone()),
@@ -260,10 +286,22 @@ impl Table {
 
     /// The table as text, fitted into `width` columns when given: optional columns leave
     /// first (rightmost first), then the widest columns are cut.
+    #[cfg(test)]
     pub fn render(&self, width: Option<usize>, colour: bool) -> String {
         if self.rows.is_empty() {
             return "(none)\n".to_string();
         }
+        let layout = self.layout(width);
+        let mut out = self.render_header(&layout, colour);
+        for r in &self.rows {
+            out.push_str(&self.render_row(&layout, r, colour));
+        }
+        out
+    }
+
+    /// Which columns are shown and how wide, from the rows held now (a streamed listing
+    /// sizes its columns from its first chunk and keeps them).
+    pub fn layout(&self, width: Option<usize>) -> Layout {
         let natural: Vec<usize> = self
             .cols
             .iter()
@@ -293,18 +331,23 @@ impl Table {
                 }
             }
         }
-        let cols: Vec<&Col> = shown.iter().map(|&i| &self.cols[i]).collect();
         let mut w: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
         if let Some(max) = width {
-            let owned: Vec<Col> = cols.iter().map(|c| (*c).clone()).collect();
+            let owned: Vec<Col> = shown.iter().map(|&i| self.cols[i].clone()).collect();
             fit(&mut w, &owned, max.saturating_sub(1));
         }
-        let mut out = String::new();
-        let header: Vec<String> = cols
+        Layout { shown, widths: w }
+    }
+
+    /// The header line of `layout`.
+    pub fn render_header(&self, layout: &Layout, colour: bool) -> String {
+        let header: Vec<String> = layout
+            .shown
             .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let t = pad(&cut(&c.title, w[k]), w[k], c.right);
+            .zip(&layout.widths)
+            .map(|(&i, &w)| {
+                let c = &self.cols[i];
+                let t = pad(&cut(&c.title, w), w, c.right);
                 if colour {
                     Style::new().bold().apply_to(t).to_string()
                 } else {
@@ -312,27 +355,40 @@ impl Table {
                 }
             })
             .collect();
-        out.push_str(header.join("  ").trim_end());
+        let mut out = header.join("  ").trim_end().to_string();
         out.push('\n');
-        let empty = Cell::none();
-        for r in &self.rows {
-            let cells: Vec<String> = shown
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let c = r.get(i).unwrap_or(&empty);
-                    let t = pad(&cut(&c.text, w[k]), w[k], self.cols[i].right);
-                    match (&c.style, colour) {
-                        (Some(s), true) => s.apply_to(t).to_string(),
-                        _ => t,
-                    }
-                })
-                .collect();
-            out.push_str(cells.join("  ").trim_end());
-            out.push('\n');
-        }
         out
     }
+
+    /// One row in `layout` (cells wider than their column are cut).
+    pub fn render_row(&self, layout: &Layout, r: &[Cell], colour: bool) -> String {
+        let empty = Cell::none();
+        let cells: Vec<String> = layout
+            .shown
+            .iter()
+            .zip(&layout.widths)
+            .map(|(&i, &w)| {
+                let c = r.get(i).unwrap_or(&empty);
+                let t = pad(&cut(&c.text, w), w, self.cols[i].right);
+                match (&c.style, colour) {
+                    (Some(s), true) => s.apply_to(t).to_string(),
+                    _ => t,
+                }
+            })
+            .collect();
+        let mut out = cells.join("  ").trim_end().to_string();
+        out.push('\n');
+        out
+    }
+}
+
+/// The shown columns of a table and their widths.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Indexes of the shown columns.
+    pub shown: Vec<usize>,
+    /// Width of each shown column.
+    pub widths: Vec<usize>,
 }
 
 /// Shrinks the widest columns until the row fits `max` (never below 6 characters a column).
@@ -407,6 +463,27 @@ pub fn short_time(t: &DateTime) -> String {
     }
 }
 
+/// `90061` seconds → `1d 1h 1m`; under a minute in seconds.
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m {}s", s % 60),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, m) => format!("{d}d {h}h {m}m"),
+    }
+}
+
+/// The time, unless it is one of EM's "no date" sentinels (`1753-01-01`, the SQL Server
+/// minimum, and `1900-01-01`, written for sessions that have not ended). A time vem cannot
+/// read is kept as EM wrote it.
+pub fn real_time(t: Option<&DateTime>) -> Option<&DateTime> {
+    // 1900-01-02T00:00:00Z: anything before it is a sentinel, not a real backup time.
+    const FIRST_REAL: i64 = -2_208_902_400;
+    t.filter(|t| t.unix_seconds().is_none_or(|s| s >= FIRST_REAL))
+}
+
 /// A spinner on standard error (hidden when it is not a terminal).
 pub fn spinner(msg: impl Into<String>) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -436,6 +513,25 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(1_079_639_011_328), "1005.5 GiB");
         assert_eq!(human_bytes(i64::MIN), "-8192.0 PiB");
+    }
+
+    #[test]
+    fn durations_and_sentinels() {
+        assert_eq!(human_duration(42), "42s");
+        assert_eq!(human_duration(90), "1m 30s");
+        assert_eq!(human_duration(8 * 3600 + 60), "8h 1m");
+        assert_eq!(human_duration(90061), "1d 1h 1m");
+        assert_eq!(human_duration(-5), "0s");
+        for none in [
+            "1753-01-01T00:00:00Z",
+            "1900-01-01T00:00:00",
+            "1900-01-01T00:00:00+01:00",
+        ] {
+            assert!(real_time(Some(&DateTime(none.into()))).is_none(), "{none}");
+        }
+        assert!(real_time(Some(&DateTime("soon".into()))).is_some());
+        let t = DateTime("2025-02-19T12:00:00Z".into());
+        assert!(real_time(Some(&t)).is_some());
     }
 
     #[test]

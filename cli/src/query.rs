@@ -1,7 +1,34 @@
 //! `vem query`: the query service over any queryable type of the spec, typed per type.
 
+use std::sync::{Arc, Mutex};
+
 use emrest::runtime::{Filter, Node, Queryable, Repr};
 use futures::TryStreamExt;
+
+/// Where the items of a streamed query go, one at a time; it answers false to stop paging.
+#[derive(Clone)]
+pub struct Sink(pub Arc<Mutex<dyn FnMut(Node) -> bool + Send>>);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sink")
+    }
+}
+
+impl Sink {
+    /// A sink calling `f` for each item.
+    pub fn new(f: impl FnMut(Node) -> bool + Send + 'static) -> Sink {
+        Sink(Arc::new(Mutex::new(f)))
+    }
+
+    fn take(&self, node: Node) -> bool {
+        match self.0.lock() {
+            Ok(mut f) => f(node),
+            // A sink that panicked before cannot take more.
+            Err(_) => false,
+        }
+    }
+}
 
 /// Options of a query.
 #[derive(Debug, Clone, Default)]
@@ -16,9 +43,13 @@ pub struct QueryOpts {
     pub page_size: Option<u32>,
     /// Stop after this many items.
     pub limit: Option<usize>,
+    /// Hand each item to this sink as its page arrives instead of collecting them (the
+    /// returned list is then empty).
+    pub sink: Option<Sink>,
 }
 
-/// Runs the query over `T` and returns the items (typed-decoded, then written back as nodes).
+/// Runs the query over `T` and returns the items (typed-decoded, then written back as
+/// nodes), or hands them to `o.sink` one by one.
 pub async fn run<T>(em: &emrest::Session, o: &QueryOpts) -> Result<Vec<Node>, emrest::Error>
 where
     T: Queryable + Send + 'static,
@@ -34,26 +65,42 @@ where
             q.sort_desc(field.clone())
         };
     }
-    if let Some(n) = o.page_size {
-        q = q.page_size(n);
+    match (o.page_size, o.limit) {
+        (Some(n), _) => q = q.page_size(n),
+        // A small limit asks for no more than it shows.
+        (None, Some(l)) if l < 100 => q = q.page_size(l.max(1) as u32),
+        _ => {}
     }
     if o.entities {
-        collect(q.entities().stream(), o.limit).await
+        collect(q.entities().stream(), o.limit, o.sink.as_ref()).await
     } else {
-        collect(q.stream(), o.limit).await
+        collect(q.stream(), o.limit, o.sink.as_ref()).await
     }
 }
 
 async fn collect<I: Repr>(
     stream: impl futures::Stream<Item = Result<I, emrest::Error>>,
     limit: Option<usize>,
+    sink: Option<&Sink>,
 ) -> Result<Vec<Node>, emrest::Error> {
     let limit = limit.unwrap_or(usize::MAX);
     let mut out = Vec::new();
+    let mut n = 0;
     futures::pin_mut!(stream);
-    while out.len() < limit {
+    while n < limit {
         match stream.try_next().await? {
-            Some(item) => out.push(emrest::runtime::to_node(&item, I::ROOT)),
+            Some(item) => {
+                n += 1;
+                let node = emrest::runtime::to_node(&item, I::ROOT);
+                match sink {
+                    Some(s) => {
+                        if !s.take(node) {
+                            break;
+                        }
+                    }
+                    None => out.push(node),
+                }
+            }
             None => break,
         }
     }
