@@ -5,7 +5,7 @@
 //! records the action.
 
 use axum::http::{Method, StatusCode};
-use emrest_codegen::ir::{FieldIr, Returns, Shape, Ty, TypeIr, Verb};
+use emrest_codegen::ir::{FieldIr, OpIr, Returns, Shape, Ty, TypeIr, Verb};
 use emrest_runtime::{JsonKind, Node};
 
 use super::{not_found, task_reply, tl};
@@ -44,20 +44,7 @@ pub fn answer(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
     }
     let action = req.action();
     let verb = req.method.as_str();
-    // The most specific match: right verb, right action, most literal query pairs.
-    let pick = at
-        .iter()
-        .filter(|(r, _)| r.verb() == verb && r.template.query_matches(&req.query))
-        .filter(|(r, _)| match (&r.op.action, &action) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            // `Edit` links carry no `?action=edit`; the documented request adds it.
-            (Some(_), None) => {
-                r.op.verb == Verb::Put && !r.template.query.iter().any(|(k, _)| k == "action")
-            }
-            (None, Some(_)) => false,
-            (None, None) => true,
-        })
-        .max_by_key(|(r, _)| r.template.query.len());
+    let pick = pick(&at, req);
     let Some((route, ids)) = pick else {
         return Some(Err(if verb == "GET" && action.is_some() {
             ApiError::method_not_allowed()
@@ -68,6 +55,28 @@ pub fn answer(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
         }));
     };
     Some(run(sim, req, route, ids))
+}
+
+/// The operation a request calls among the routes matching its path: right verb, right
+/// action, most literal query pairs.
+pub fn pick<'a>(
+    at: &'a [(&'a Route, Vec<String>)],
+    req: &Req,
+) -> Option<&'a (&'a Route, Vec<String>)> {
+    let action = req.action();
+    let verb = req.method.as_str();
+    at.iter()
+        .filter(|(r, _)| r.verb() == verb && r.template.query_matches(&req.query))
+        .filter(|(r, _)| match (&r.op.action, &action) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            // `Edit` links carry no `?action=edit`; the documented request adds it.
+            (Some(_), None) => {
+                r.op.verb == Verb::Put && !r.template.query.iter().any(|(k, _)| k == "action")
+            }
+            (None, Some(_)) => false,
+            (None, None) => true,
+        })
+        .max_by_key(|(r, _)| r.template.query.len())
 }
 
 fn run(sim: &mut Sim, req: &Req, route: &Route, ids: &[String]) -> ApiResult {
@@ -413,15 +422,16 @@ fn probe(sim: &mut Sim, key: &str, path: &str) -> Option<Vec<Item>> {
 }
 
 /// What a generic representation is built around.
-struct Ctx {
+#[derive(Debug)]
+pub struct Ctx {
     /// Key of the resource itself, if it is stored.
-    key: Option<String>,
+    pub key: Option<String>,
     /// The resource (ids and name).
-    item: Item,
+    pub item: Item,
     /// Its absolute URL.
-    href: String,
+    pub href: String,
     /// Key of the items a list type at this URL holds.
-    list_key: Option<String>,
+    pub list_key: Option<String>,
 }
 
 /// Builds `ty` from its field list.
@@ -538,63 +548,54 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
 /// The links `ty` declares, with their placeholders filled: the resource's own ids where the
 /// link's URL shares its key, a stored representative elsewhere.
 fn links_of(sim: &mut Sim, req: &Req, ty: &'static TypeIr, ctx: &Ctx) -> Node {
+    let out = ty
+        .ops
+        .iter()
+        .filter_map(|op| op_link(sim, req, op, ctx))
+        .collect();
+    links_node(out)
+}
+
+/// The link of one operation for the resource of `ctx`, or `None` when a placeholder cannot
+/// be filled (or the operation is a paging link, which only query results carry).
+pub fn op_link(sim: &mut Sim, req: &Req, op: &OpIr, ctx: &Ctx) -> Option<Node> {
+    if op.path.contains("{QUERY}") || op.path.contains("{N") || op.path.contains("{LAST}") {
+        return None;
+    }
     let own = ctx
         .key
         .as_deref()
         .map(|k| Template::parse(&k.replace("{}", "{ID}")));
-    let mut out = Vec::new();
-    for op in &ty.ops {
-        if op.path.contains("{QUERY}") || op.path.contains("{N") || op.path.contains("{LAST}") {
+    let t = Template::parse(&op.path);
+    let mut ids: Vec<String> = Vec::new();
+    let mut name = None;
+    for j in 1..=t.vars() {
+        let kp = key_of(&t, j);
+        let mine = own.as_ref().and_then(|o| key_of(o, j)) == kp && ctx.item.ids.len() >= j;
+        if mine {
+            ids.push(ctx.item.ids[j - 1].clone());
+            name = Some(ctx.item.name.clone());
             continue;
         }
-        let t = Template::parse(&op.path);
-        let mut ids: Vec<String> = Vec::new();
-        let mut name = None;
-        let mut ok = true;
-        for j in 1..=t.vars() {
-            let kp = key_of(&t, j);
-            let mine = own.as_ref().and_then(|o| key_of(o, j)) == kp && ctx.item.ids.len() >= j;
-            if mine {
-                ids.push(ctx.item.ids[j - 1].clone());
-                continue;
-            }
-            let Some(kp) = kp else {
-                ok = false;
-                break;
-            };
-            ensure(sim, &kp);
-            let found = sim
-                .store
-                .children(&kp, &ids)
-                .first()
-                .map(|i| (i.ids[j - 1].clone(), i.name.clone()));
-            match found {
-                Some((id, n)) => {
-                    ids.push(id);
-                    name = Some(n);
-                }
-                None => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if !ok {
-            continue;
-        }
-        let Some(path) = t.fill(&op.path, &ids) else {
-            continue;
-        };
-        let name = op
-            .link_name
-            .clone()
-            .or(if op.rel == "Up" { name } else { None });
-        out.push(link(
-            &op.rel,
-            &req.url(&path),
-            op.link_type.as_deref(),
-            name.as_deref(),
-        ));
+        let kp = kp?;
+        ensure(sim, &kp);
+        let (id, n) = sim
+            .store
+            .children(&kp, &ids)
+            .first()
+            .map(|i| (i.ids[j - 1].clone(), i.name.clone()))?;
+        ids.push(id);
+        name = Some(n);
     }
-    links_node(out)
+    let path = t.fill(&op.path, &ids)?;
+    let name = op
+        .link_name
+        .clone()
+        .or(if op.rel == "Up" { name } else { None });
+    Some(link(
+        &op.rel,
+        &req.url(&path),
+        op.link_type.as_deref(),
+        name.as_deref(),
+    ))
 }

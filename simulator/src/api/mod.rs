@@ -12,6 +12,7 @@ use crate::sim::{Sim, TaskLink};
 
 pub mod catalog;
 pub mod cloud;
+pub mod conform;
 pub mod entry;
 pub mod generic;
 pub mod jobs;
@@ -28,7 +29,7 @@ pub mod tasks;
 pub fn dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
     match hand_dispatch(sim, req) {
         Err(e) if generic::declined(&e) => generic::answer(sim, req).unwrap_or(Err(e)),
-        other => other,
+        other => conform::conform(sim, req, other),
     }
 }
 
