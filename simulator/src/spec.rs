@@ -177,6 +177,11 @@ pub struct Spec {
     types: HashMap<&'static str, &'static TypeIr>,
     /// Enum values by enum name.
     enums: HashMap<&'static str, &'static [&'static str]>,
+    /// The URL form as the spec writes it (`/cdpReplicas/{ID}/vms/{ID}`) of every store key
+    /// (`/cdpreplicas/{}/vms/{}`), for hrefs in the documented case.
+    key_forms: HashMap<String, String>,
+    /// Every type's documented URL form (`[types.X] path`), for GETs no link leads to.
+    pub type_paths: Vec<(Template, &'static TypeIr)>,
 }
 
 static SPEC: OnceLock<Result<&'static Spec, String>> = OnceLock::new();
@@ -216,6 +221,17 @@ fn build(ir: Ir) -> &'static Spec {
             });
         }
     }
+    let mut key_forms = HashMap::new();
+    for r in &routes {
+        for j in 1..=r.template.vars() {
+            if let (Some(k), Some(form)) = (
+                crate::store::key_of(&r.template, j),
+                prefix_form(&r.op.path, j),
+            ) {
+                key_forms.entry(k).or_insert(form);
+            }
+        }
+    }
     let enums = ir
         .enums
         .iter()
@@ -229,13 +245,42 @@ fn build(ir: Ir) -> &'static Spec {
         routes,
         types,
         enums,
+        key_forms,
+        type_paths: ir
+            .types
+            .iter()
+            .filter_map(|t| t.path.as_deref().map(|p| (Template::parse(p), t)))
+            .collect(),
     }))
+}
+
+/// The segments of `path` up to and including its `vars`-th placeholder.
+fn prefix_form(path: &str, vars: usize) -> Option<String> {
+    let p = path.split('?').next().unwrap_or(path);
+    let mut out = String::new();
+    let mut seen = 0;
+    for s in p.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        out.push_str(s);
+        if s.starts_with('{') {
+            seen += 1;
+            if seen == vars {
+                return Some(out);
+            }
+        }
+    }
+    None
 }
 
 impl Spec {
     /// The type named `name`.
     pub fn ty(&self, name: &str) -> Option<&'static TypeIr> {
         self.types.get(name).copied()
+    }
+
+    /// The URL form of store key `key` as the spec writes it (literal segments in their case).
+    pub fn key_form(&self, key: &str) -> Option<&str> {
+        self.key_forms.get(key).map(String::as_str)
     }
 
     /// The values of enum `name` in declaration order (the query service's order).

@@ -46,6 +46,11 @@ pub fn answer(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
     let verb = req.method.as_str();
     let pick = pick(&at, req);
     let Some((route, ids)) = pick else {
+        if verb == "GET" && action.is_none() {
+            if let Some(r) = by_type_path(sim, req) {
+                return Some(r);
+            }
+        }
         return Some(Err(if verb == "GET" && action.is_some() {
             ApiError::method_not_allowed()
         } else if at.iter().any(|(r, _)| r.verb() == verb) {
@@ -55,6 +60,37 @@ pub fn answer(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
         }));
     };
     Some(run(sim, req, route, ids))
+}
+
+/// A GET at a type's documented URL form that no operation's link leads to (the entity of a
+/// reference without links): that type, built from the store.
+fn by_type_path(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
+    let spec = spec::get();
+    let (t, ty, ids) = spec
+        .type_paths
+        .iter()
+        .filter(|(t, _)| t.query_matches(&req.query))
+        .find_map(|(t, ty)| t.capture(&req.lsegs, &req.segs).map(|ids| (t, *ty, ids)))?;
+    let key = key_of(t, t.vars());
+    if let Some(k) = &key {
+        ensure(sim, k);
+        if sim.store.slots.contains_key(k) && sim.store.find(k, &ids).is_none() {
+            return Some(Err(ApiError::not_found("Resource not found.")));
+        }
+    }
+    let name = key
+        .as_ref()
+        .and_then(|k| sim.store.find(k, &ids))
+        .map(|i| i.name.clone())
+        .unwrap_or_default();
+    let path = t.fill(ty.path.as_deref().unwrap_or("/"), &ids)?;
+    let ctx = Ctx {
+        key,
+        item: Item { ids, name },
+        href: req.url(&path),
+        list_key: None,
+    };
+    Some(Ok(Reply::ok(render(sim, req, ty, &ctx, 0))))
 }
 
 /// The operation a request calls among the routes matching its path: right verb, right
@@ -277,11 +313,12 @@ fn item_path(key: &str, item: &Item, type_path: Option<&str>) -> String {
             }
         }
     }
+    let form = spec::get().key_form(key).unwrap_or(key).to_string();
     let mut it = item.ids.iter();
     let mut out = String::new();
-    for s in key.split('/').filter(|s| !s.is_empty()) {
+    for s in form.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
-        if s == "{}" {
+        if s.starts_with('{') {
             out.push_str(it.next().map(String::as_str).unwrap_or(""));
         } else {
             out.push_str(s);
@@ -578,6 +615,15 @@ pub fn op_link(sim: &mut Sim, req: &Req, op: &OpIr, ctx: &Ctx) -> Option<Node> {
             continue;
         }
         let kp = kp?;
+        // The logon session a representation links to is the caller's own.
+        let session_path = spec::get()
+            .ty(&spec::get().ir.api.session)
+            .and_then(|t| t.path.as_deref())
+            .map(Template::parse);
+        if j == 1 && session_path.and_then(|t| key_of(&t, 1)).as_deref() == Some(kp.as_str()) {
+            ids.push(req.logon_id().to_string());
+            continue;
+        }
         ensure(sim, &kp);
         let (id, n) = sim
             .store

@@ -130,3 +130,48 @@ pub fn strict(ir: &Ir, ty: &TypeIr, node: &Node, at: &str, out: &mut Vec<String>
         }
     }
 }
+
+/// An XML document of type `ty` with every required field set to a plausible value (a
+/// request body for a type without a documentation sample).
+pub fn synth_xml(ir: &Ir, ty: &TypeIr) -> String {
+    fn build(ir: &Ir, ty: &TypeIr, name: &str, depth: usize) -> Node {
+        let mut n = Node::new(name);
+        for f in ty.fields.iter().filter(|f| !f.optional) {
+            let value = match &f.ty {
+                Ty::String => {
+                    Some("urn:VMware:Vm:7f6b6270-1f3a-4dc6-a2b8-1c1b0c1d6a3e.vm-31017".to_string())
+                }
+                Ty::Bool => Some("true".into()),
+                Ty::Int | Ty::Long => Some("1".into()),
+                Ty::Double => Some("1.5".into()),
+                Ty::DateTime => Some("2025-06-01T00:00:00Z".into()),
+                Ty::Enum(e) => ir
+                    .enums
+                    .iter()
+                    .find(|x| &x.name == e)
+                    .and_then(|x| x.values.first())
+                    .map(|(v, _)| v.clone()),
+                _ => None,
+            };
+            match (&f.shape, value) {
+                (Shape::Attr, Some(v)) => n.attrs.push((f.xml.clone(), v)),
+                (Shape::Text, Some(v)) => n.text = Some(v),
+                (Shape::Single, Some(v)) => {
+                    let mut c = Node::new(f.xml.as_str());
+                    c.text = Some(v);
+                    n.children.push(c);
+                }
+                (Shape::Single, None) if depth < 4 => {
+                    if let Ty::Type(u) = &f.ty {
+                        if let Some(ut) = ir.type_named(u) {
+                            n.children.push(build(ir, ut, &f.xml, depth + 1));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+    emrest_runtime::write_xml(&build(ir, ty, &ty.root, 0), &ir.api.namespace)
+}

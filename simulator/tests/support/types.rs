@@ -21,6 +21,24 @@ macro_rules! types {
                 _ => None,
             }
         }
+
+        /// The XML document `bytes` decoded as the generated type `name`, as a request body.
+        pub fn sample_body(name: &str, bytes: &[u8]) -> Option<Box<dyn emrest_runtime::Body>> {
+            match name {
+                $(stringify!($t) => decode_xml::<emrest::$t>(bytes)
+                    .ok()
+                    .map(|v| Box::new(v) as Box<dyn emrest_runtime::Body>),)*
+                _ => None,
+            }
+        }
+
+        /// A default value of the generated type `name` as a request body.
+        pub fn default_body(name: &str) -> Option<Box<dyn emrest_runtime::Body>> {
+            match name {
+                $(stringify!($t) => Some(Box::new(emrest::$t::default())),)*
+                _ => None,
+            }
+        }
     };
 }
 
