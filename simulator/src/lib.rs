@@ -25,6 +25,8 @@ pub mod data;
 pub mod fault;
 pub mod filter;
 mod http;
+#[doc(hidden)]
+pub mod inproc;
 pub mod render;
 mod sim;
 pub mod spec;

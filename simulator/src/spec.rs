@@ -118,6 +118,39 @@ impl Template {
         Some(out)
     }
 
+    /// Whether `rest` (an href below `/api`: path and query, not decoded) has this form —
+    /// the same test as [`Template::capture`] plus [`Template::query_matches`], without
+    /// allocating (it runs for every link of every rendered representation).
+    pub fn matches_href(&self, rest: &str) -> bool {
+        let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut segs = p.split('/').filter(|s| !s.is_empty());
+        for s in &self.segs {
+            match s {
+                Seg::Lit(l) => match segs.next() {
+                    Some(x) if x.eq_ignore_ascii_case(l) => {}
+                    _ => return false,
+                },
+                Seg::Var => {
+                    if segs.next().is_none() {
+                        return false;
+                    }
+                }
+                Seg::Rest => return segs.next().is_some(),
+            }
+        }
+        if segs.next().is_some() {
+            return false;
+        }
+        let has = |k: &str, v: &str| {
+            q.split('&').any(|kv| {
+                let (qk, qv) = kv.split_once('=').unwrap_or((kv, ""));
+                qk.eq_ignore_ascii_case(k) && qv.eq_ignore_ascii_case(v)
+            })
+        };
+        self.query.iter().all(|(k, v)| has(k, v))
+            && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+    }
+
     /// Number of placeholders.
     pub fn vars(&self) -> usize {
         self.segs
@@ -182,6 +215,8 @@ pub struct Spec {
     key_forms: HashMap<String, String>,
     /// Every type's documented URL form (`[types.X] path`), for GETs no link leads to.
     pub type_paths: Vec<(Template, &'static TypeIr)>,
+    /// The URL templates of each type's operations (in `ops` order), by type name.
+    op_templates: HashMap<&'static str, Vec<Template>>,
 }
 
 static SPEC: OnceLock<Result<&'static Spec, String>> = OnceLock::new();
@@ -246,6 +281,14 @@ fn build(ir: Ir) -> &'static Spec {
         types,
         enums,
         key_forms,
+        op_templates: ir
+            .types
+            .iter()
+            .map(|t| {
+                let ts = t.ops.iter().map(|o| Template::parse(&o.path)).collect();
+                (t.name.as_str(), ts)
+            })
+            .collect(),
         type_paths: ir
             .types
             .iter()
@@ -276,6 +319,11 @@ impl Spec {
     /// The type named `name`.
     pub fn ty(&self, name: &str) -> Option<&'static TypeIr> {
         self.types.get(name).copied()
+    }
+
+    /// The URL templates of `ty`'s operations, in `ops` order.
+    pub fn op_templates(&self, ty: &str) -> &[Template] {
+        self.op_templates.get(ty).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The URL form of store key `key` as the spec writes it (literal segments in their case).
@@ -357,7 +405,13 @@ mod tests {
             f.capture(&raw, &raw),
             Some(vec!["vm1".into(), "C:/a/b.txt".into()])
         );
+        assert!(t.matches_href("/agents/JOBS/x1?Action=Start"));
+        assert!(!t.matches_href("/agents/jobs/x1"));
+        assert!(!t.matches_href("/agents/jobs/x1/more?action=start"));
+        assert!(f.matches_href("/catalog/vms/vm1/guestfs/C:/a/b.txt"));
         let plain = Template::parse("/jobs");
+        assert!(plain.matches_href("/jobs"));
+        assert!(!plain.matches_href("/jobs?format=Entity"));
         assert!(!plain.query_matches(&[("format".into(), "Entity".into())]));
     }
 }

@@ -79,54 +79,43 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
     }
 }
 
-/// Makes `node`'s links the ones `ty`'s operations declare.
+/// Makes `node`'s links the ones `ty`'s operations declare: the family's links that stand
+/// for an operation stay (in their order) with the link type the operation declares; the
+/// operations no link stands for are added from the spec; links standing for no operation are
+/// dropped, except the logon link the spec declares in `[api] logon`.
 fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
     let base = req.base.as_str();
     let slot = node.children.iter().position(|c| c.name == "Links");
     let old: Vec<Node> = slot
         .map(|i| std::mem::take(&mut node.children[i].children))
         .unwrap_or_default();
-    // The resource's own ids, from its Href read against the type's URL form.
-    let href = node.attr("Href").unwrap_or("").to_string();
-    let ids_key = ty.path.as_deref().and_then(|p| {
-        let t = Template::parse(p);
-        let (low, raw) = split(base, &href)?;
-        let ids = t.capture(&low, &raw)?;
-        Some((key_of(&t, t.vars()), ids))
-    });
-    let (key, ids) = ids_key.unwrap_or((None, Vec::new()));
-    let ctx = Ctx {
-        key,
-        item: Item {
-            ids,
-            name: node.attr("Name").unwrap_or("").to_string(),
-        },
-        href,
-        list_key: None,
-    };
-    // The family's links that stand for an operation stay (in their order), each with the
-    // link type its operation declares; the operations no link stands for are added from the
-    // spec; links standing for no operation are dropped (the spec says which links a type
-    // has), except the logon link the spec declares in `[api] logon`.
-    let api = &spec::get().ir.api;
-    let templates: Vec<Template> = ty.ops.iter().map(|op| Template::parse(&op.path)).collect();
+    // Each family link against each operation's URL form (hrefs below `/api`).
+    let templates = spec::get().op_templates(&ty.name);
     let matches = |l: &Node, i: usize| {
         l.attr("Rel") == Some(ty.ops[i].rel.as_str())
             && l.attr("Href")
-                .and_then(|h| split_query(base, h))
-                .is_some_and(|(low, raw, q)| {
-                    templates[i].capture(&low, &raw).is_some() && templates[i].query_matches(&q)
-                })
+                .and_then(|h| h.strip_prefix(base))
+                .is_some_and(|rest| templates[i].matches_href(rest))
     };
     let mut covered = vec![false; ty.ops.len()];
     let mut links = Vec::with_capacity(old.len() + ty.ops.len());
+    let api = &spec::get().ir.api;
     for mut l in old {
-        let candidates: Vec<usize> = (0..ty.ops.len()).filter(|&i| matches(&l, i)).collect();
-        let exact = candidates
-            .iter()
-            .copied()
-            .find(|&i| l.attr("Type") == ty.ops[i].link_type.as_deref());
-        if let Some(i) = exact.or_else(|| candidates.iter().copied().find(|&i| !covered[i])) {
+        let mut exact = None;
+        let mut other = None;
+        for (i, &done) in covered.iter().enumerate() {
+            if !matches(&l, i) {
+                continue;
+            }
+            if l.attr("Type") == ty.ops[i].link_type.as_deref() {
+                exact = Some(i);
+                break;
+            }
+            if other.is_none() && !done {
+                other = Some(i);
+            }
+        }
+        if let Some(i) = exact.or(other) {
             if exact.is_none() {
                 l.attrs.retain(|(k, _)| k != "Type");
                 if let Some(t) = &ty.ops[i].link_type {
@@ -142,12 +131,33 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
         } else if l.attr("Rel") == Some(api.logon_rel.as_str())
             && l.attr("Type") == Some(api.logon_type.as_str())
         {
+            // The logon link the spec declares in `[api] logon` (not an operation).
             links.push(l);
         }
     }
-    for (i, op) in ty.ops.iter().enumerate() {
-        if !covered[i] {
-            links.extend(op_link(sim, req, op, &ctx));
+    if covered.iter().any(|c| !c) {
+        // The resource's own ids, from its Href read against the type's URL form.
+        let href = node.attr("Href").unwrap_or("").to_string();
+        let ids_key = ty.path.as_deref().and_then(|p| {
+            let t = Template::parse(p);
+            let (low, raw) = split(base, &href)?;
+            let ids = t.capture(&low, &raw)?;
+            Some((key_of(&t, t.vars()), ids))
+        });
+        let (key, ids) = ids_key.unwrap_or((None, Vec::new()));
+        let ctx = Ctx {
+            key,
+            item: Item {
+                ids,
+                name: node.attr("Name").unwrap_or("").to_string(),
+            },
+            href,
+            list_key: None,
+        };
+        for (i, op) in ty.ops.iter().enumerate() {
+            if !covered[i] {
+                links.extend(op_link(sim, req, op, &ctx));
+            }
         }
     }
     match slot {
