@@ -203,12 +203,7 @@ fn reply_with(
     let spec = spec::get();
     if op.task {
         let links = match &created {
-            Some((k, item)) => vec![tl(
-                "Related",
-                item_path(k, item, None),
-                None,
-                Some(item.name.clone()),
-            )],
+            Some((k, item)) => created_links(k, item),
             None => Vec::new(),
         };
         let mut reply = task_reply(
@@ -278,6 +273,32 @@ fn reply_with(
             Ok(Reply::Doc(status, node, Vec::new()))
         }
     }
+}
+
+/// The links a finished task shows for a resource it created: every link the task type
+/// declares whose URL form the new resource has (`Related` with its type), else a plain
+/// `Related` link.
+fn created_links(key: &str, item: &Item) -> Vec<crate::sim::TaskLink> {
+    let spec = spec::get();
+    let path = item_path(key, item, None);
+    let mut out = Vec::new();
+    if let Some(task) = spec.ty(&spec.ir.api.task_type) {
+        for (op, t) in task.ops.iter().zip(spec.op_templates(&task.name)) {
+            if op.verb == Verb::Get && t.matches_href(&path) {
+                let href = t.fill(&op.path, &item.ids).unwrap_or_else(|| path.clone());
+                out.push(tl(
+                    op.rel.as_str(),
+                    href,
+                    op.link_type.as_deref(),
+                    Some(item.name.clone()),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(tl("Related", path, None, Some(item.name.clone())));
+    }
+    out
 }
 
 fn body_name(body: &Node) -> Option<String> {
