@@ -25,6 +25,9 @@ const OFFERED_FLOOR: usize = 454;
 /// At most this many requests.
 const MAX_REQUESTS: usize = 3000;
 
+/// The crawl stops (and fails) when it takes longer than this: a bound, not a speed check.
+const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// Distinct hrefs followed per (type, operation).
 const PER_OP: usize = 2;
 
@@ -195,6 +198,7 @@ async fn crawl_offers_documented_links_that_decode() {
     let mut shape_problems: BTreeMap<String, usize> = BTreeMap::new();
     let mut undocumented: BTreeMap<LinkKey, String> = BTreeMap::new();
     let mut requests = 0;
+    let started = std::time::Instant::now();
 
     loop {
         if let Some((url, t, bytes)) = docs.pop_front() {
@@ -271,6 +275,10 @@ async fn crawl_offers_documented_links_that_decode() {
         };
         if requests >= MAX_REQUESTS {
             problems.push(format!("request bound {MAX_REQUESTS} reached"));
+            break;
+        }
+        if started.elapsed() > MAX_TIME {
+            problems.push(format!("time bound {MAX_TIME:?} reached"));
             break;
         }
         requests += 1;
