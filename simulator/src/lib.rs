@@ -26,8 +26,12 @@ pub mod data;
 pub mod fault;
 pub mod filter;
 mod http;
+#[doc(hidden)]
+pub mod inproc;
 pub mod render;
 mod sim;
+pub mod spec;
+pub mod store;
 mod tls;
 mod util;
 
@@ -166,6 +170,7 @@ impl std::fmt::Debug for SimHandle {
 
 /// Starts a simulator on the current tokio runtime.
 pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
+    spec::load().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let data = Data::generate(config.size, config.seed, config.anchor);
     let behaviour = Behaviour {
         idle_timeout: config.idle_timeout,

@@ -136,6 +136,8 @@ pub struct Sim {
     pub running: Vec<u32>,
     /// Running restore sessions.
     pub running_restores: Vec<u32>,
+    /// Resources of the generic layer.
+    pub store: crate::store::Store,
 }
 
 impl Sim {
@@ -154,6 +156,7 @@ impl Sim {
             actions: Vec::new(),
             running: Vec::new(),
             running_restores: Vec::new(),
+            store: crate::store::Store::default(),
         }
     }
 

@@ -205,7 +205,7 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
         return None;
     }
     let mut ms = days_from_civil(y, mo, d) * 86_400_000;
-    let rest = &t[10..];
+    let rest = t.get(10..)?;
     if rest.is_empty() {
         return Some(ms);
     }
@@ -228,7 +228,7 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
         return None;
     }
     ms += (h * 3600 + mi * 60 + s) * 1000;
-    let mut tail = &rest[i..];
+    let mut tail = rest.get(i..)?;
     if let Some(frac) = tail.strip_prefix('.') {
         let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
@@ -250,10 +250,12 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let o = &off[1..];
+            // `get` rather than indexing: the offset is client text and may hold non-ASCII
+            // characters, where a byte range can fall inside a character.
+            let o = off.get(1..)?;
             let (oh, om) = match o.len() {
-                5 if o.as_bytes()[2] == b':' => (num(&o[0..2])?, num(&o[3..5])?),
-                4 => (num(&o[0..2])?, num(&o[2..4])?),
+                5 if o.as_bytes().get(2) == Some(&b':') => (num(o.get(0..2)?)?, num(o.get(3..5)?)?),
+                4 => (num(o.get(0..2)?)?, num(o.get(2..4)?)?),
                 2 => (num(o)?, 0),
                 _ => return None,
             };
@@ -417,6 +419,18 @@ mod tests {
         assert_eq!(parse_time_ms("2025-13-19"), None);
         assert_eq!(parse_time_ms("yesterday"), None);
         assert_eq!(parse_time_ms("2025-02-19T1"), None);
+    }
+
+    #[test]
+    fn times_with_non_ascii_are_refused_not_panicking() {
+        // Issue 11: a byte range inside `é` used to panic the handler.
+        assert_eq!(parse_time_ms("2025-08-15T06:00-1é:"), None);
+        assert_eq!(parse_time_ms("2025-08-15T06:00+é"), None);
+        assert_eq!(parse_time_ms("2025-08-15T06:00:0é"), None);
+        assert_eq!(parse_time_ms("2025-08-15T06é00"), None);
+        assert_eq!(parse_time_ms("2025-08-1éT06:00"), None);
+        assert_eq!(parse_time_ms("2025-08-15Té:00:00"), None);
+        assert_eq!(parse_time_ms("2025-08-15T06:00.1é"), None);
     }
 
     #[test]

@@ -482,7 +482,11 @@ async fn mounts_files_and_download() {
         .to_string();
     assert!(mount.ends_with("/mounts/1"));
     let m = t.get(&mount).await;
-    let root = link(&m, "Down", Some("FileSystemEntries"))
+    // The spec's mount has no `Down` link: a volume's listing is at its `FSRoots` entry's Href.
+    let root = m
+        .child("FSRoots")
+        .and_then(|r| r.children.first())
+        .and_then(|d| d.attr("Href"))
         .unwrap()
         .to_string();
     let listing = t.get(&root).await;

@@ -12,7 +12,9 @@ use crate::sim::{Sim, TaskLink};
 
 pub mod catalog;
 pub mod cloud;
+pub mod conform;
 pub mod entry;
+pub mod generic;
 pub mod jobs;
 pub mod query;
 pub mod replicas;
@@ -22,8 +24,17 @@ pub mod servers;
 pub mod sessions;
 pub mod tasks;
 
-/// Routes a request (already authenticated unless public).
+/// Routes a request (already authenticated unless public): the hand-written families
+/// first, then, for what they do not serve, the generic layer answering from the spec.
 pub fn dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
+    match hand_dispatch(sim, req) {
+        Err(e) if generic::declined(&e) => generic::answer(sim, req).unwrap_or(Err(e)),
+        other => conform::conform(sim, req, other),
+    }
+}
+
+/// Routes a request to the hand-written family by its first path segment.
+pub fn hand_dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
     let segs: Vec<&str> = req.lsegs.iter().map(String::as_str).collect();
     match segs.as_slice() {
         [] => entry::entry(req),

@@ -1,0 +1,417 @@
+//! The spec (`spec/em.toml`, compiled in) as em-sim reads it: the operations as routes (URL
+//! template, verb, `?action=`, documented statuses, returned type), the links each type
+//! offers, query types and their filterable fields, and enum orders.
+//!
+//! The spec is loaded at start through `emrest-codegen` (the same loader and checks as the
+//! generated client) rather than at build time: it costs a few milliseconds once, keeps
+//! em-sim free of a build script, and a broken spec is reported by [`load`] as an error.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use emrest_codegen::ir::{Ir, OpIr, Returns, TypeIr, Verb};
+
+/// The spec source compiled into em-sim.
+const SOURCE: &str = include_str!("../../spec/em.toml");
+
+/// One segment of a URL template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A literal segment, lower-cased (literal segments match case-insensitively).
+    Lit(String),
+    /// A placeholder (`{ID}`, `{vmname}`, ...).
+    Var,
+    /// `{filepath}`: the rest of the path (guest-file paths hold slashes).
+    Rest,
+}
+
+/// A parsed URL template: `/agents/jobs/{ID}?format=Entity`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Path segments below `/api`.
+    pub segs: Vec<Seg>,
+    /// Literal query pairs (`format=Entity`, `action=start`), names lower-cased.
+    pub query: Vec<(String, String)>,
+}
+
+impl Template {
+    /// Parses a spec path. Placeholders in the query (`?{QUERY}`) are dropped.
+    pub fn parse(path: &str) -> Template {
+        let (p, q) = path.split_once('?').unwrap_or((path, ""));
+        let segs = p
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if s == "{filepath}" {
+                    Seg::Rest
+                } else if s.starts_with('{') {
+                    Seg::Var
+                } else {
+                    Seg::Lit(s.to_ascii_lowercase())
+                }
+            })
+            .collect();
+        let query = q
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, v)| !k.contains('{') && !v.contains('{'))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .collect();
+        Template { segs, query }
+    }
+
+    /// The placeholder values when `segs` (lower-cased) matches, taken from `raw` (the
+    /// segments as sent).
+    pub fn capture(&self, lsegs: &[String], raw: &[String]) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for (i, s) in self.segs.iter().enumerate() {
+            match s {
+                Seg::Lit(l) => {
+                    if lsegs.get(i) != Some(l) {
+                        return None;
+                    }
+                }
+                Seg::Var => out.push(raw.get(i)?.clone()),
+                Seg::Rest => {
+                    out.push(raw.get(i..)?.join("/"));
+                    return Some(out);
+                }
+            }
+        }
+        (lsegs.len() == self.segs.len()).then_some(out)
+    }
+
+    /// Whether the request's query carries every literal pair of the template (values
+    /// compared case-insensitively) and, when the template has no `format`, no
+    /// `format=Entity` either.
+    pub fn query_matches(&self, query: &[(String, String)]) -> bool {
+        let has = |k: &str, v: &str| {
+            query
+                .iter()
+                .any(|(qk, qv)| qk.eq_ignore_ascii_case(k) && qv.eq_ignore_ascii_case(v))
+        };
+        self.query.iter().all(|(k, v)| has(k, v))
+            && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+    }
+
+    /// The URL path (with query) of this template with `ids` in its placeholders; `None`
+    /// when there are too few ids.
+    pub fn fill(&self, original: &str, ids: &[String]) -> Option<String> {
+        let mut it = ids.iter();
+        let mut out = String::new();
+        let (p, q) = original.split_once('?').unwrap_or((original, ""));
+        for s in p.split('/').filter(|s| !s.is_empty()) {
+            out.push('/');
+            if s.starts_with('{') {
+                out.push_str(it.next()?);
+            } else {
+                out.push_str(s);
+            }
+        }
+        if out.is_empty() {
+            out.push('/');
+        }
+        if !q.is_empty() && !q.contains('{') {
+            out.push('?');
+            out.push_str(q);
+        }
+        Some(out)
+    }
+
+    /// Whether `rest` (an href below `/api`: path and query, not decoded) has this form —
+    /// the same test as [`Template::capture`] plus [`Template::query_matches`], without
+    /// allocating (it runs for every link of every rendered representation).
+    pub fn matches_href(&self, rest: &str) -> bool {
+        let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut segs = p.split('/').filter(|s| !s.is_empty());
+        for s in &self.segs {
+            match s {
+                Seg::Lit(l) => match segs.next() {
+                    Some(x) if x.eq_ignore_ascii_case(l) => {}
+                    _ => return false,
+                },
+                Seg::Var => {
+                    if segs.next().is_none() {
+                        return false;
+                    }
+                }
+                Seg::Rest => return segs.next().is_some(),
+            }
+        }
+        if segs.next().is_some() {
+            return false;
+        }
+        let has = |k: &str, v: &str| {
+            q.split('&').any(|kv| {
+                let (qk, qv) = kv.split_once('=').unwrap_or((kv, ""));
+                qk.eq_ignore_ascii_case(k) && qv.eq_ignore_ascii_case(v)
+            })
+        };
+        self.query.iter().all(|(k, v)| has(k, v))
+            && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+    }
+
+    /// Number of placeholders.
+    pub fn vars(&self) -> usize {
+        self.segs
+            .iter()
+            .filter(|s| !matches!(s, Seg::Lit(_)))
+            .count()
+    }
+}
+
+/// One operation of the spec, ready for routing.
+#[derive(Debug)]
+pub struct Route {
+    /// Type offering the operation (by its links).
+    pub owner: &'static TypeIr,
+    /// The operation.
+    pub op: &'static OpIr,
+    /// Its URL template.
+    pub template: Template,
+}
+
+impl Route {
+    /// The verb as an HTTP method name.
+    pub fn verb(&self) -> &'static str {
+        self.op.verb.as_str()
+    }
+
+    /// The type answered, if a representation.
+    pub fn returns(&self) -> Option<&'static str> {
+        match &self.op.returns {
+            Returns::Type(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The first documented success status.
+    pub fn status(&self) -> u16 {
+        self.op
+            .status
+            .first()
+            .copied()
+            .unwrap_or(match self.op.verb {
+                Verb::Get => 200,
+                _ if self.op.task => 202,
+                _ => 204,
+            })
+    }
+}
+
+/// The spec, loaded once.
+#[derive(Debug)]
+pub struct Spec {
+    /// The loaded spec.
+    pub ir: &'static Ir,
+    /// Every operation (in spec order).
+    pub routes: Vec<Route>,
+    /// Type by name.
+    types: HashMap<&'static str, &'static TypeIr>,
+    /// Enum values by enum name.
+    enums: HashMap<&'static str, &'static [&'static str]>,
+    /// The URL form as the spec writes it (`/cdpReplicas/{ID}/vms/{ID}`) of every store key
+    /// (`/cdpreplicas/{}/vms/{}`), for hrefs in the documented case.
+    key_forms: HashMap<String, String>,
+    /// Every type's documented URL form (`[types.X] path`), for GETs no link leads to.
+    pub type_paths: Vec<(Template, &'static TypeIr)>,
+    /// The URL templates of each type's operations (in `ops` order), by type name.
+    op_templates: HashMap<&'static str, Vec<Template>>,
+}
+
+static SPEC: OnceLock<Result<&'static Spec, String>> = OnceLock::new();
+
+/// Loads the compiled-in spec (once); the error says where the spec is wrong.
+pub fn load() -> Result<&'static Spec, String> {
+    SPEC.get_or_init(|| {
+        let ir = emrest_codegen::load_str(SOURCE, "spec/em.toml")
+            .map_err(|d| format!("spec/em.toml: {d}"))?;
+        Ok(build(ir))
+    })
+    .clone()
+}
+
+/// The spec; [`crate::spawn`] loads it before serving, so a handler always finds it.
+pub fn get() -> &'static Spec {
+    match load() {
+        Ok(s) => s,
+        // Invariant: `spawn` refuses to start when the spec does not load, and the spec is
+        // compiled in, so it loads the same way every time.
+        Err(e) => unreachable!("em-sim serves only after the spec loaded: {e}"),
+    }
+}
+
+fn build(ir: Ir) -> &'static Spec {
+    // The spec lives as long as the process: handlers hold `&'static` views into it.
+    let ir: &'static Ir = Box::leak(Box::new(ir));
+    let mut routes = Vec::new();
+    let mut types = HashMap::new();
+    for t in &ir.types {
+        types.insert(t.name.as_str(), t);
+        for op in &t.ops {
+            routes.push(Route {
+                owner: t,
+                op,
+                template: Template::parse(&op.path),
+            });
+        }
+    }
+    let mut key_forms = HashMap::new();
+    for r in &routes {
+        for j in 1..=r.template.vars() {
+            if let (Some(k), Some(form)) = (
+                crate::store::key_of(&r.template, j),
+                prefix_form(&r.op.path, j),
+            ) {
+                key_forms.entry(k).or_insert(form);
+            }
+        }
+    }
+    let enums = ir
+        .enums
+        .iter()
+        .map(|e| {
+            let vals: Vec<&'static str> = e.values.iter().map(|(v, _)| v.as_str()).collect();
+            (e.name.as_str(), &*Vec::leak(vals))
+        })
+        .collect();
+    Box::leak(Box::new(Spec {
+        ir,
+        routes,
+        types,
+        enums,
+        key_forms,
+        op_templates: ir
+            .types
+            .iter()
+            .map(|t| {
+                let ts = t.ops.iter().map(|o| Template::parse(&o.path)).collect();
+                (t.name.as_str(), ts)
+            })
+            .collect(),
+        type_paths: ir
+            .types
+            .iter()
+            .filter_map(|t| t.path.as_deref().map(|p| (Template::parse(p), t)))
+            .collect(),
+    }))
+}
+
+/// The segments of `path` up to and including its `vars`-th placeholder.
+fn prefix_form(path: &str, vars: usize) -> Option<String> {
+    let p = path.split('?').next().unwrap_or(path);
+    let mut out = String::new();
+    let mut seen = 0;
+    for s in p.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        out.push_str(s);
+        if s.starts_with('{') {
+            seen += 1;
+            if seen == vars {
+                return Some(out);
+            }
+        }
+    }
+    None
+}
+
+impl Spec {
+    /// The type named `name`.
+    pub fn ty(&self, name: &str) -> Option<&'static TypeIr> {
+        self.types.get(name).copied()
+    }
+
+    /// The URL templates of `ty`'s operations, in `ops` order.
+    pub fn op_templates(&self, ty: &str) -> &[Template] {
+        self.op_templates.get(ty).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The URL form of store key `key` as the spec writes it (literal segments in their case).
+    pub fn key_form(&self, key: &str) -> Option<&str> {
+        self.key_forms.get(key).map(String::as_str)
+    }
+
+    /// The values of enum `name` in declaration order (the query service's order).
+    pub fn enum_values(&self, name: &str) -> &'static [&'static str] {
+        self.enums.get(name).copied().unwrap_or(&[])
+    }
+
+    /// The position of `value` in enum `name` (case-insensitive).
+    pub fn enum_index(&self, name: &str, value: &str) -> Option<usize> {
+        self.enum_values(name)
+            .iter()
+            .position(|v| v.eq_ignore_ascii_case(value))
+    }
+
+    /// The queryable type whose `type=` name is `name` (case-insensitive).
+    pub fn query_type(&self, name: &str) -> Option<&'static TypeIr> {
+        self.types.values().copied().find(|t| {
+            t.query
+                .as_ref()
+                .is_some_and(|q| q.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The routes whose template matches the path (lower-cased `lsegs`, raw `segs`), with
+    /// the captured placeholder values.
+    pub fn routes_at<'a>(
+        &'a self,
+        lsegs: &'a [String],
+        segs: &'a [String],
+    ) -> impl Iterator<Item = (&'a Route, Vec<String>)> + 'a {
+        self.routes
+            .iter()
+            .filter_map(move |r| r.template.capture(lsegs, segs).map(|ids| (r, ids)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_loads_with_every_operation() {
+        let s = load().expect("the compiled-in spec loads");
+        assert_eq!(
+            s.routes.len(),
+            s.ir.types.iter().map(|t| t.ops.len()).sum::<usize>()
+        );
+        assert!(s.routes.len() > 400);
+        assert_eq!(s.enum_values("JobResult")[0], "Success");
+        assert_eq!(s.enum_index("JobResult", "none"), Some(3));
+    }
+
+    #[test]
+    fn templates_capture_and_fill() {
+        let t = Template::parse("/agents/jobs/{ID}?action=start");
+        let raw: Vec<String> = vec!["Agents".into(), "jobs".into(), "X1".into()];
+        let low: Vec<String> = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
+        assert_eq!(t.capture(&low, &raw), Some(vec!["X1".to_string()]));
+        assert_eq!(t.capture(&low[..2], &raw[..2]), None);
+        assert_eq!(t.query, vec![("action".into(), "start".into())]);
+        assert!(t.query_matches(&[("Action".into(), "Start".into())]));
+        assert!(!t.query_matches(&[]));
+        assert_eq!(
+            t.fill("/agents/jobs/{ID}?action=start", &["a".into()]),
+            Some("/agents/jobs/a?action=start".into())
+        );
+        assert_eq!(t.fill("/agents/jobs/{ID}", &[]), None);
+        let f = Template::parse("/catalog/vms/{vmname}/guestfs/{filepath}");
+        let raw: Vec<String> = ["catalog", "vms", "vm1", "guestfs", "C:", "a", "b.txt"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            f.capture(&raw, &raw),
+            Some(vec!["vm1".into(), "C:/a/b.txt".into()])
+        );
+        assert!(t.matches_href("/agents/JOBS/x1?Action=Start"));
+        assert!(!t.matches_href("/agents/jobs/x1"));
+        assert!(!t.matches_href("/agents/jobs/x1/more?action=start"));
+        assert!(f.matches_href("/catalog/vms/vm1/guestfs/C:/a/b.txt"));
+        let plain = Template::parse("/jobs");
+        assert!(plain.matches_href("/jobs"));
+        assert!(!plain.matches_href("/jobs?format=Entity"));
+        assert!(!plain.query_matches(&[("format".into(), "Entity".into())]));
+    }
+}
