@@ -84,6 +84,7 @@ fn links_of(n: &Node) -> Links {
                     href: l.attr("Href")?.to_string(),
                     type_: l.attr("Type").map(str::to_string),
                     name: l.attr("Name").map(str::to_string),
+                    ..Default::default()
                 })
             })
             .collect(),

@@ -59,7 +59,7 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
         };
         match (&f.ty, &f.shape) {
             (Ty::Links, _) => {}
-            (Ty::Type(u), Shape::Wrapped { item }) if depth < MAX_DEPTH => {
+            (Ty::Type(u), Shape::Wrapped { item, .. }) if depth < MAX_DEPTH => {
                 if let Some(ut) = spec.ty(u) {
                     for gc in c.children.iter_mut().filter(|g| &g.name == item) {
                         shape(sim, req, ut, gc, depth + 1);

@@ -76,7 +76,7 @@ pub fn typed_nodes<'a>(ir: &'a Ir, ty: &'a TypeIr, root: &'a Node) -> Vec<(&'a T
             let Ty::Type(u) = &f.ty else { continue };
             let Some(ut) = ir.type_named(u) else { continue };
             match &f.shape {
-                Shape::Wrapped { item } => {
+                Shape::Wrapped { item, .. } => {
                     for gc in c.children.iter().filter(|g| &g.name == item) {
                         out.push((ut, gc));
                     }
@@ -108,7 +108,7 @@ pub fn strict(ir: &Ir, ty: &TypeIr, node: &Node, at: &str, out: &mut Vec<String>
         let Ty::Type(u) = &f.ty else { continue };
         let Some(ut) = ir.type_named(u) else { continue };
         match &f.shape {
-            Shape::Wrapped { item } => {
+            Shape::Wrapped { item, .. } => {
                 for gc in c.children.iter().filter(|g| &g.name == item) {
                     strict(ir, ut, gc, &format!("{at}/{}", c.name), out);
                 }
