@@ -24,6 +24,7 @@ impl InProcess {
             idle_timeout: std::time::Duration::from_secs(900),
             task_polls: 1,
             session_ticks: 10,
+            newer_content: false,
         };
         let mut sim = Sim::new(data, behaviour, crate::DEFAULT_ANCHOR);
         let (token, _) = sim.logon("admin", Role::Admin);

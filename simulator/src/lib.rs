@@ -86,6 +86,9 @@ pub struct SimConfig {
     pub session_ticks: u32,
     /// Fault injection (all off by default; see [`Faults`]).
     pub faults: Faults,
+    /// Answer as a newer EM would, with undeclared attributes and elements in the
+    /// representations (off by default; `--newer-content`).
+    pub newer_content: bool,
 }
 
 impl Default for SimConfig {
@@ -102,6 +105,7 @@ impl Default for SimConfig {
             task_polls: 1,
             session_ticks: 10,
             faults: Faults::none(),
+            newer_content: false,
         }
     }
 }
@@ -176,6 +180,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         idle_timeout: config.idle_timeout,
         task_polls: config.task_polls,
         session_ticks: config.session_ticks.max(1),
+        newer_content: config.newer_content,
     };
     let shared = Arc::new(Shared {
         sim: Mutex::new(Sim::new(data, behaviour, config.anchor)),
@@ -279,6 +284,11 @@ impl SimHandle {
             .iter()
             .filter(|a| a.id.eq_ignore_ascii_case(id) && a.action.eq_ignore_ascii_case(action))
             .count()
+    }
+
+    /// The body of the last job edit em-sim received, as sent.
+    pub fn last_job_edit(&self) -> Option<Vec<u8>> {
+        self.shared.lock().last_job_edit.clone()
     }
 
     /// How many times job `job_id` was started.

@@ -111,6 +111,9 @@ pub struct Behaviour {
     pub task_polls: u32,
     /// Authenticated requests a started job session stays `Working`.
     pub session_ticks: u32,
+    /// Answer as a newer EM would: representations carry attributes and elements the spec
+    /// does not declare (see [`crate::api::newer`]).
+    pub newer_content: bool,
 }
 
 /// The whole state.
@@ -136,6 +139,8 @@ pub struct Sim {
     pub running: Vec<u32>,
     /// Running restore sessions.
     pub running_restores: Vec<u32>,
+    /// The body of the last job edit (`PUT /jobs/{ID}`), as received.
+    pub last_job_edit: Option<Vec<u8>>,
     /// Resources of the generic layer.
     pub store: crate::store::Store,
 }
@@ -156,6 +161,7 @@ impl Sim {
             actions: Vec::new(),
             running: Vec::new(),
             running_restores: Vec::new(),
+            last_job_edit: None,
             store: crate::store::Store::default(),
         }
     }

@@ -605,6 +605,7 @@ fn edit(sim: &mut Sim, req: &Req, j: u32) -> ApiResult {
         job.schedule_enabled = e;
     }
     sim.count("jobs", sim.data.id(Kind::Job, j), "edit");
+    sim.last_job_edit = Some(req.body.to_vec());
     task_reply(sim, req, "EditJob", true, "Ok", vec![])
 }
 

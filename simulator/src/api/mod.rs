@@ -16,6 +16,7 @@ pub mod conform;
 pub mod entry;
 pub mod generic;
 pub mod jobs;
+pub mod newer;
 pub mod query;
 pub mod replicas;
 pub mod restore;
@@ -29,7 +30,14 @@ pub mod tasks;
 pub fn dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
     match hand_dispatch(sim, req) {
         Err(e) if generic::declined(&e) => generic::answer(sim, req).unwrap_or(Err(e)),
-        other => conform::conform(sim, req, other),
+        other => {
+            let shaped = conform::conform(sim, req, other);
+            if sim.behaviour.newer_content {
+                newer::add(shaped)
+            } else {
+                shaped
+            }
+        }
     }
 }
 

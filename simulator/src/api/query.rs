@@ -688,6 +688,7 @@ mod spec_field_tests {
             idle_timeout: std::time::Duration::from_secs(60),
             task_polls: 1,
             session_ticks: 1,
+            newer_content: false,
         };
         let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
         let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
