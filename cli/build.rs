@@ -90,19 +90,6 @@ fn main() {
     }
     out.push_str("];\n\n");
 
-    // Typed decode: the bytes of a document decoded as the named type.
-    out.push_str(
-        "/// Decodes `bytes` (JSON when `json`) as the spec type `name`; `None` when the spec has no\n/// such type.\npub fn decode_as(name: &str, bytes: &[u8], json: bool) -> Option<Result<Box<dyn AnyRepr>, DecodeError>> {\n    Some(match name {\n",
-    );
-    for t in &ir.types {
-        let _ = writeln!(
-            out,
-            "        {:?} => emrest::runtime::decode_any::<emrest::{}>(bytes, json),",
-            t.name, t.name
-        );
-    }
-    out.push_str("        _ => return None,\n    })\n}\n\n");
-
     // Query dispatch.
     out.push_str(
         "/// Runs a query-service query over the spec type whose query name (or type name) is\n/// `name`; `None` when no queryable type has that name.\npub async fn run_query(name: &str, em: &emrest::Session, opts: &QueryOpts) -> Option<Result<Vec<Node>, emrest::Error>> {\n",

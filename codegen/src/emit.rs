@@ -82,9 +82,27 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             quote!(&#owner::#c)
         })
     });
+    let entries = ir.types.iter().map(|t| {
+        let name = &t.name;
+        let ty = ident(name);
+        let path = match &t.path {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
+        let query = match &t.query {
+            Some(q) => {
+                let q = &q.name;
+                quote!(Some(#q))
+            }
+            None => quote!(None),
+        };
+        quote!(__rt::TypeEntry::of::<#ty>(#name, #path, #query))
+    });
     let op_table = quote! {
         /// Every operation of the spec, type by type in spec order.
         pub const OPERATIONS: &[&__rt::Op] = &[#(#ops),*];
+        /// Every type of the spec, in spec order, with a decoder by name.
+        pub const TYPES: &[__rt::TypeEntry] = &[#(#entries),*];
     };
     let session = session_trait(ir);
     quote! {

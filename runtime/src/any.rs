@@ -88,3 +88,67 @@ pub fn unknown_paths<T: Repr>(value: &T) -> Vec<String> {
     }
     out
 }
+
+/// A decoder of one type: document bytes (JSON when the flag is set, else XML) to a value.
+pub type DecodeAny = fn(&[u8], bool) -> Result<Box<dyn AnyRepr>, DecodeError>;
+
+/// One type of a generated client, for tools that work by type name (`vem decode`, a
+/// crawler): the generated `TYPES` table lists every type of the spec.
+#[derive(Clone, Copy)]
+pub struct TypeEntry {
+    /// Spec (and Rust) name.
+    pub name: &'static str,
+    /// XML root element.
+    pub root: &'static str,
+    /// Documented URL form, `{ID}` for ids.
+    pub path: Option<&'static str>,
+    /// Query-service type name, when queryable.
+    pub query: Option<&'static str>,
+    /// Decodes a document (JSON when the flag is set, else XML) as this type.
+    pub decode: DecodeAny,
+    /// A default value of this type.
+    pub default: fn() -> Box<dyn AnyRepr>,
+}
+
+impl TypeEntry {
+    /// The entry of `T`.
+    pub const fn of<T: Repr + Default + Send + Sync + 'static>(
+        name: &'static str,
+        path: Option<&'static str>,
+        query: Option<&'static str>,
+    ) -> Self {
+        TypeEntry {
+            name,
+            root: T::ROOT,
+            path,
+            query,
+            decode: decode_any::<T>,
+            default: default_any::<T>,
+        }
+    }
+}
+
+impl std::fmt::Debug for TypeEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypeEntry")
+            .field("name", &self.name)
+            .field("root", &self.root)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .finish()
+    }
+}
+
+fn default_any<T: Repr + Default + Send + Sync + 'static>() -> Box<dyn AnyRepr> {
+    Box::new(T::default())
+}
+
+/// A value of any type is a request body of that type.
+impl Body for Box<dyn AnyRepr> {
+    fn body_root(&self) -> &'static str {
+        self.root()
+    }
+    fn write_body(&self, out: &mut dyn crate::Out) {
+        self.as_body().write_body(out);
+    }
+}

@@ -45,7 +45,7 @@ mod tls;
 pub mod xml;
 mod xml_in;
 
-pub use any::{decode_any, unknown_paths, AnyRepr};
+pub use any::{decode_any, unknown_paths, AnyRepr, DecodeAny, TypeEntry};
 pub use call_future::Call;
 pub use client::{
     call, follow, Body, BodyOf, Client, ClientBuilder, Download, Format, PreparedRequest,

@@ -131,12 +131,17 @@ pub fn strict(ir: &Ir, ty: &TypeIr, node: &Node, at: &str, out: &mut Vec<String>
     }
 }
 
-/// An XML document of type `ty` with every required field set to a plausible value (a
-/// request body for a type without a documentation sample).
+/// An XML document of type `ty` with every required field, and the optional scalars of the
+/// root, set to a plausible value (a request body for a type without a documentation sample:
+/// a schema may call optional what a server still wants, such as a credential's user name).
 pub fn synth_xml(ir: &Ir, ty: &TypeIr) -> String {
     fn build(ir: &Ir, ty: &TypeIr, name: &str, depth: usize) -> Node {
         let mut n = Node::new(name);
-        for f in ty.fields.iter().filter(|f| !f.optional) {
+        for f in ty
+            .fields
+            .iter()
+            .filter(|f| !f.optional || (depth == 0 && f.ty.is_scalar() && f.ty != Ty::Link))
+        {
             let value = match &f.ty {
                 Ty::String => {
                     Some("urn:VMware:Vm:7f6b6270-1f3a-4dc6-a2b8-1c1b0c1d6a3e.vm-31017".to_string())
