@@ -84,6 +84,23 @@ pub const OPERATIONS: &[&__rt::Op] = &[
     &LoginSession::OP_LOGOUT,
     &Ref::OP_BOOK,
 ];
+/// Every type of the spec, in spec order, with a decoder by name.
+pub const TYPES: &[__rt::TypeEntry] = &[
+    __rt::TypeEntry::of::<Book>("Book", Some("/books/{ID}"), Some("Book")),
+    __rt::TypeEntry::of::<Books>("Books", None, None),
+    __rt::TypeEntry::of::<BorrowSpec>("BorrowSpec", None, None),
+    __rt::TypeEntry::of::<Express>("Express", None, None),
+    __rt::TypeEntry::of::<Home>("Home", None, None),
+    __rt::TypeEntry::of::<Job>("Job", Some("/jobs/{ID}"), None),
+    __rt::TypeEntry::of::<LoginSession>("LoginSession", Some("/sessions/{ID}"), None),
+    __rt::TypeEntry::of::<Outcome>("Outcome", None, None),
+    __rt::TypeEntry::of::<Paging>("Paging", None, None),
+    __rt::TypeEntry::of::<Problem>("Problem", None, None),
+    __rt::TypeEntry::of::<Ref>("Ref", None, None),
+    __rt::TypeEntry::of::<SearchItems>("SearchItems", None, None),
+    __rt::TypeEntry::of::<SearchResult>("SearchResult", None, None),
+    __rt::TypeEntry::of::<Version>("Version", None, None),
+];
 /// What a book is about.
 ///
 /// The default is the first declared value.
