@@ -598,8 +598,10 @@ pub fn read_xml<'a>(
 ) -> Result<(), DecodeError> {
     let mut seen = Seen::new(fields.len());
     let mut unknown: Option<Box<UnknownParts>> = None;
-    for a in e.attrs() {
-        let (k, v) = a?;
+    for a in e.qattrs() {
+        let (q, v) = a?;
+        // Known fields match the local name; kept ones keep the name as written.
+        let k = q.split_once(':').map_or(q, |(_, local)| local);
         let known = fields
             .iter()
             .position(|f| f.kind == Kind::Attr && f.name.eq_ignore_ascii_case(k));
@@ -613,7 +615,7 @@ pub fn read_xml<'a>(
             _ => unknown
                 .get_or_insert_with(Default::default)
                 .attrs
-                .push((k.to_string(), v.into_owned())),
+                .push((q.to_string(), v.into_owned())),
         }
     }
     let mut text = String::new();

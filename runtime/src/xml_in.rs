@@ -40,6 +40,7 @@ pub struct XmlIn<'a> {
 pub struct XmlElem<'a> {
     doc: &'a str,
     name: &'a str,
+    qname: &'a str,
     start: BytesStart<'a>,
     empty: bool,
 }
@@ -50,8 +51,28 @@ impl<'a> XmlElem<'a> {
         self.name
     }
 
-    /// The attributes (namespace declarations excluded), unescaped, in document order.
+    /// The element's name as written, prefix included (what kept content writes back).
+    pub fn qname(&self) -> &'a str {
+        self.qname
+    }
+
+    /// The attributes (namespace declarations excluded), unescaped, in document order, by
+    /// local name.
     pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
+        self.attrs_named(false)
+    }
+
+    /// The attributes by their names as written, prefix included.
+    pub fn qattrs(
+        &self,
+    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
+        self.attrs_named(true)
+    }
+
+    fn attrs_named(
+        &self,
+        qualified: bool,
+    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
         let doc = self.doc;
         let name = self.name;
         let mut attrs = self.start.attributes();
@@ -68,7 +89,7 @@ impl<'a> XmlElem<'a> {
             if attr.key.as_namespace_binding().is_some() {
                 return None;
             }
-            Some(attr_pair(doc, name, attr))
+            Some(attr_pair(doc, name, attr, qualified))
         })
     }
 
@@ -88,8 +109,14 @@ fn attr_pair<'a>(
     doc: &'a str,
     name: &str,
     attr: quick_xml::events::attributes::Attribute<'_>,
+    qualified: bool,
 ) -> Result<(&'a str, Cow<'a, str>), DecodeError> {
-    let key = doc_slice(doc, attr.key.local_name().into_inner())
+    let raw_key = if qualified {
+        attr.key.into_inner()
+    } else {
+        attr.key.local_name().into_inner()
+    };
+    let key = doc_slice(doc, raw_key)
         .ok_or_else(|| DecodeError::new("attribute name is not in the document").within(name))?;
     let value = match doc_slice(doc, &attr.value) {
         Some(raw) => unescape(raw)
@@ -137,9 +164,12 @@ impl<'a> XmlIn<'a> {
     fn elem(&self, start: BytesStart<'a>, empty: bool) -> Result<XmlElem<'a>, DecodeError> {
         let name = doc_slice(self.doc, start.local_name().into_inner())
             .ok_or_else(|| DecodeError::new("element name is not in the document"))?;
+        let qname = doc_slice(self.doc, start.name().into_inner())
+            .ok_or_else(|| DecodeError::new("element name is not in the document"))?;
         Ok(XmlElem {
             doc: self.doc,
             name,
+            qname,
             start,
             empty,
         })
@@ -311,10 +341,11 @@ impl<'a> XmlIn<'a> {
         Ok(s)
     }
 
-    /// `e` as a [`Node`] tree (for types without a streaming decoder).
+    /// `e` as a [`Node`] tree, names as written (prefixes kept, so that kept content is
+    /// written back as it came).
     pub fn node(&mut self, e: XmlElem<'a>) -> Result<Node, DecodeError> {
-        let mut node = Node::new(e.name);
-        for a in e.attrs() {
+        let mut node = Node::new(e.qname);
+        for a in e.qattrs() {
             let (k, v) = a?;
             node.attrs.push((k.to_string(), v.into_owned()));
         }
@@ -378,12 +409,12 @@ impl<'a> XmlIn<'a> {
     ) -> Result<(), DecodeError> {
         // Attributes of the wrapper itself have no field either: kept for the record too.
         let mut attrs = Vec::new();
-        for a in e.attrs() {
+        for a in e.qattrs() {
             let (k, v) = a?;
             attrs.push((k.to_string(), v.into_owned()));
         }
         if !attrs.is_empty() {
-            let mut w = Node::new(e.name());
+            let mut w = Node::new(e.qname());
             w.attrs = attrs;
             self.spill.push((WRAPPER_ATTRS, w));
         }

@@ -145,3 +145,33 @@ fn mangled_input_never_panics() {
         }
     }
 }
+
+/// Found by the XML fuzz target: a kept attribute or element whose name has a prefix
+/// (`urn:veeam:…`, `ns:Extra`) lost the prefix on each round trip (local names were kept).
+#[test]
+fn kept_names_with_prefixes_round_trip_unchanged() {
+    let doc = br#"<Job xmlns="http://www.veeam.com/ent/v1.0" xmlns:ns="urn:x" Name="a" urn:veeam:CloudPubli$IpAddress:22d2-9Name="198.51.100.22" ns:Flag="1"><ns:Extra ns:Level="2"><ns:Inner>t</ns:Inner></ns:Extra><ScheduleEnabled>true</ScheduleEnabled></Job>"#;
+    let job: Job = decode_xml(doc).unwrap();
+    assert_eq!(
+        job.unknown.paths(),
+        [
+            "@urn:veeam:CloudPubli$IpAddress:22d2-9Name",
+            "@ns:Flag",
+            "ns:Extra"
+        ]
+    );
+    let once = encode_xml(&job, "urn:t");
+    let again: Job = decode_xml(once.as_bytes()).unwrap();
+    assert_eq!(encode_xml(&again, "urn:t"), once);
+    assert!(
+        once.contains(r#"<ns:Extra ns:Level="2"><ns:Inner>t</ns:Inner></ns:Extra>"#),
+        "{once}"
+    );
+    // The fuzzer's own input (an EM sample mutated) is a fixed point too.
+    let crash = include_bytes!("../../fuzz/regressions/xml-prefixed-attribute-name.xml");
+    if let Ok(v) = decode_xml::<Job>(crash) {
+        let once = encode_xml(&v, "urn:t");
+        let again: Job = decode_xml(once.as_bytes()).unwrap();
+        assert_eq!(encode_xml(&again, "urn:t"), once);
+    }
+}
