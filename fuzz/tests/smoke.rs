@@ -305,8 +305,10 @@ const SPEC_DICT: &[&[u8]] = &[
 #[test]
 fn xml_decoder() {
     let mut seeds = files("runtime/tests/fixtures", &["xml"]);
-    // The documented EM samples the repository carries.
+    // The documented EM samples the repository carries, and every input the fuzzers found a
+    // fault with (each is a regression test of the production decoders).
     seeds.extend(files("tests/fixtures/em-docs/samples", &["xml"]));
+    seeds.extend(files("fuzz/regressions", &["xml"]));
     seeds.push(Vec::new());
     let others = seeds.clone();
     let execs = run(

@@ -292,6 +292,12 @@ impl Out for JsonOut {
     }
 
     fn node(&mut self, node: &Node) {
+        // Kept XML content that sat among the items of a list (inside `<Links>`, between
+        // `<Ref/>`s) has no place in a JSON array of items: an array item must be an item.
+        // It is written back in XML, not in JSON.
+        if matches!(self.stack.last(), Some(Ctx::Array { .. })) {
+            return;
+        }
         self.begin_value(&node.name);
         let value = crate::json::node_to_json(node, self.casing);
         self.buf.push_str(&value.to_string());

@@ -175,3 +175,27 @@ fn kept_names_with_prefixes_round_trip_unchanged() {
         assert_eq!(encode_xml(&again, "urn:t"), once);
     }
 }
+
+/// Found by the fuzz smoke test: content kept from inside an XML `<Links>` (or between the
+/// items of a list) was written into the JSON array as items, and that JSON did not decode.
+/// It stays in XML and is left out of JSON, whose arrays hold only items.
+#[test]
+fn kept_content_among_list_items_leaves_json_decodable() {
+    let doc = br#"<Job Name="a"><Links><Link Rel="Up" Href="h1"/><Stray>x</Stray><Lnk Href="h2"/></Links><ScheduleEnabled>true</ScheduleEnabled></Job>"#;
+    let job: Job = decode_xml(doc).unwrap();
+    let xml = encode_xml(&job, "");
+    assert!(
+        xml.contains("<Stray>x</Stray><Lnk Href=\"h2\"/></Links>"),
+        "{xml}"
+    );
+    for casing in [Casing::Pascal, Casing::Camel] {
+        let json = encode_json(&job, casing);
+        let back: Job = decode_json(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(back.links, job.links, "{json}");
+    }
+    let crash = include_bytes!("../../fuzz/regressions/xml-unknown-inside-links.xml");
+    if let Ok(v) = decode_xml::<Task>(crash) {
+        let json = encode_json(&v, Casing::Camel);
+        decode_json::<Task>(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    }
+}
