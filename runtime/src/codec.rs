@@ -696,7 +696,11 @@ pub fn read_json(
     j.begin_object()?;
     while let Some(key) = j.next_key()? {
         let hint = last.map_or(0, |i| i + 1);
-        let known = find_member(fields, &key, hint);
+        // A second member for a single field (a duplicate key) is kept, not merged, as a
+        // second element is in XML.
+        let known = find_member(fields, &key, hint).filter(|&i| {
+            !(matches!(fields[i].kind, Kind::Elem | Kind::Attr | Kind::Text) && seen.get(i))
+        });
         if j.peek()? == JsonTok::Null {
             // `null` is absence.
             j.null()?;

@@ -199,3 +199,17 @@ fn kept_content_among_list_items_leaves_json_decodable() {
         decode_json::<Task>(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
     }
 }
+
+/// Found by the XML fuzz target: a second `<Description>` (kept as unknown content) became a
+/// second JSON member of the same name, and decoding that JSON failed on the duplicate.
+#[test]
+fn a_duplicate_single_element_survives_json() {
+    let doc = br#"<Job><Description>a</Description><Description Lang="en">b</Description><ScheduleEnabled>true</ScheduleEnabled></Job>"#;
+    let job: Job = decode_xml(doc).unwrap();
+    assert_eq!(job.description.as_deref(), Some("a"));
+    assert_eq!(job.unknown.paths(), ["Description"]);
+    let json = encode_json(&job, Casing::Camel);
+    let back: Job = decode_json(json.as_bytes()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(back.description.as_deref(), Some("a"));
+    assert_eq!(encode_json(&back, Casing::Camel), json);
+}
