@@ -324,6 +324,8 @@ fn xml_decoder() {
 #[test]
 fn json_decoder() {
     let mut seeds = files("runtime/tests/fixtures", &["json"]);
+    // Every JSON input the fuzzers found a fault with.
+    seeds.extend(files("fuzz/regressions", &["json"]));
     // JSON renderings of the XML fixtures, PascalCase and camelCase.
     // JSON renderings of the XML fixtures through the typed codec, PascalCase and camelCase.
     for x in files("runtime/tests/fixtures", &["xml"])

@@ -621,6 +621,9 @@ pub fn read_xml<'a>(
     let mut text = String::new();
     // The last known element field read, and how many times in a row.
     let mut last: Option<(usize, u32)> = None;
+    // The furthest field read so far: kept content is anchored after it, so that encoding
+    // puts it after every known field that came before it (a duplicate after its first).
+    let mut furthest: Option<usize> = None;
     x.children_nonblank(e, &mut text, |x, c| {
         let name = c.name();
         let hint = last.map_or(0, |(i, _)| i);
@@ -648,13 +651,16 @@ pub fn read_xml<'a>(
                     Some((j, n)) if j == i => Some((i, n + 1)),
                     _ => Some((i, 1)),
                 };
+                furthest = Some(furthest.map_or(i, |f| f.max(i)));
             }
             None => {
                 let node = x.node(c)?;
-                let at = match last {
-                    None => Anchor::Before(0),
-                    Some((i, n)) if fields[i].kind == Kind::List => Anchor::After(i as u16, n),
-                    Some((i, _)) => Anchor::Before(i as u16 + 1),
+                let at = match (last, furthest) {
+                    (None, _) | (_, None) => Anchor::Before(0),
+                    (Some((i, n)), Some(f)) if i == f && fields[i].kind == Kind::List => {
+                        Anchor::After(i as u16, n)
+                    }
+                    (_, Some(f)) => Anchor::Before(f as u16 + 1),
                 };
                 unknown
                     .get_or_insert_with(Default::default)
@@ -719,7 +725,7 @@ pub fn read_json(
                 }
                 .map_err(|e| e.within(&key))?;
                 seen.set(i);
-                last = Some(i);
+                last = Some(last.map_or(i, |l| l.max(i)));
             }
             None if key.eq_ignore_ascii_case("Value") && j.peek()? == JsonTok::String => {
                 // The JSON text member of a type whose spec declares no text.
