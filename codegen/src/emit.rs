@@ -65,7 +65,7 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         let key: String = t
             .fields
             .iter()
-            .map(|f| field_def(ir, f).to_string())
+            .map(|f| field_def(f).to_string())
             .collect::<Vec<_>>()
             .join(",");
         let shared = first_of_shape
@@ -354,7 +354,7 @@ fn field_decl(f: &FieldIr) -> TokenStream {
 }
 
 /// The codec's description of a field (`__rt::FieldDef::…`).
-fn field_def(ir: &Ir, f: &FieldIr) -> TokenStream {
+fn field_def(f: &FieldIr) -> TokenStream {
     let xml = &f.xml;
     let req = !f.optional;
     match &f.shape {
@@ -373,7 +373,6 @@ fn field_def(ir: &Ir, f: &FieldIr) -> TokenStream {
                 None if f.ty.is_scalar() => String::new(),
                 None => names::plural(item),
             };
-            let _ = ir;
             quote!(__rt::FieldDef::wrapped(#xml, #item, #inner, #req))
         }
     }
@@ -447,7 +446,7 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
             quote!(<#o as __rt::Record>::FIELDS)
         }
         None => {
-            let defs = t.fields.iter().map(|f| field_def(ir, f));
+            let defs = t.fields.iter().map(field_def);
             quote!(&[#(#defs),*])
         }
     };
@@ -524,7 +523,6 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
 /// `t` (for `#[derive(Resource)]`): `chosen` pairs the struct's fields with indices of
 /// `t.fields`; what the struct does not declare is kept in its field `unknown`.
 pub fn derived_record(
-    ir: &Ir,
     t: &TypeIr,
     prefix: &TokenStream,
     ty: &TokenStream,
@@ -533,7 +531,7 @@ pub fn derived_record(
 ) -> TokenStream {
     let mut chosen: Vec<&(usize, Ident)> = chosen.iter().collect();
     chosen.sort_by_key(|(i, _)| *i);
-    let defs = chosen.iter().map(|(i, _)| field_def(ir, &t.fields[*i]));
+    let defs = chosen.iter().map(|(i, _)| field_def(&t.fields[*i]));
     let rust: Vec<Ident> = chosen.iter().map(|(_, r)| r.clone()).collect();
     let links = chosen.iter().position(|(i, _)| {
         let f = &t.fields[*i];

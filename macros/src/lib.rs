@@ -343,7 +343,7 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
             for (id, given) in &roles.data {
                 chosen.push((spec_field(t, id, given.as_ref())?, id.clone()));
             }
-            emrest_codegen::derived_record(ir, t, &prefix, &quote!(#name), &chosen, unknown)
+            emrest_codegen::derived_record(t, &prefix, &quote!(#name), &chosen, unknown)
         }
     };
     Ok(quote_spanned! {span=>

@@ -19,6 +19,9 @@ use crate::out::Out;
 use crate::repr::{DecodeError, Value};
 use crate::xml_in::{XmlElem, XmlIn};
 
+/// The JSON member holding an element's own character data (what XML writes as text).
+pub const JSON_TEXT: &str = "Value";
+
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -727,7 +730,7 @@ pub fn read_json(
                 seen.set(i);
                 last = Some(last.map_or(i, |l| l.max(i)));
             }
-            None if key.eq_ignore_ascii_case("Value") && j.peek()? == JsonTok::String => {
+            None if key.eq_ignore_ascii_case(JSON_TEXT) && j.peek()? == JsonTok::String => {
                 // The JSON text member of a type whose spec declares no text.
                 let text = j.string()?.into_owned();
                 unknown.get_or_insert_with(Default::default).text = Some(text);
@@ -759,7 +762,7 @@ pub fn read_json(
 /// text member `Value`.
 fn find_member(fields: &[FieldDef], key: &str, hint: usize) -> Option<usize> {
     let fits = |f: &FieldDef| match f.kind {
-        Kind::Text => key.eq_ignore_ascii_case("Value"),
+        Kind::Text => key.eq_ignore_ascii_case(JSON_TEXT),
         Kind::List => f.json.eq_ignore_ascii_case(key) || f.name.eq_ignore_ascii_case(key),
         _ => f.name.eq_ignore_ascii_case(key),
     };

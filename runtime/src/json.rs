@@ -146,7 +146,7 @@ pub fn node_to_json(node: &Node, casing: Casing) -> Json {
     }
     if let Some(t) = node.text.as_deref().filter(|t| !t.is_empty()) {
         map.insert(
-            casing.apply("Value").into_owned(),
+            casing.apply(crate::codec::JSON_TEXT).into_owned(),
             scalar(t, node.json_kind),
         );
     }

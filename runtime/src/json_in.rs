@@ -112,41 +112,15 @@ impl<'a> JsonIn<'a> {
 
     /// Reads `{`; then call [`JsonIn::next_key`] until it answers `None`.
     pub fn begin_object(&mut self) -> Result<(), DecodeError> {
-        self.expect(b'{', "expected an object")?;
-        self.enter()?;
-        self.ws();
-        if self.bytes().get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            // Marks "already closed": next_key answers None at once.
-            self.closed = true;
-        } else {
-            self.closed = false;
-        }
-        self.first = true;
-        Ok(())
+        self.open(b'{', b'}', "expected an object")
     }
 
     /// The next member name of the object being read (its value must be read next), or
     /// `None` at the closing `}`.
     pub fn next_key(&mut self) -> Result<Option<Cow<'a, str>>, DecodeError> {
-        if std::mem::take(&mut self.closed) {
-            self.first = false;
+        if !self.more(b'}', "expected `,` or `}`")? {
             return Ok(None);
         }
-        self.ws();
-        if !self.first {
-            match self.bytes().get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(None);
-                }
-                _ => return Err(self.err("expected `,` or `}`")),
-            }
-        }
-        self.first = false;
         self.ws();
         if self.bytes().get(self.pos) != Some(&b'"') {
             return Err(self.err("expected a member name"));
@@ -158,22 +132,32 @@ impl<'a> JsonIn<'a> {
 
     /// Reads `[`; then call [`JsonIn::next_item`] before each item until it answers false.
     pub fn begin_array(&mut self) -> Result<(), DecodeError> {
-        self.expect(b'[', "expected an array")?;
+        self.open(b'[', b']', "expected an array")
+    }
+
+    /// Whether another item follows in the array being read.
+    pub fn next_item(&mut self) -> Result<bool, DecodeError> {
+        self.more(b']', "expected `,` or `]`")
+    }
+
+    /// Reads the opening `open` of a container (one level deeper); an empty container is
+    /// closed at once and its first [`JsonIn::more`] answers false.
+    fn open(&mut self, open: u8, close: u8, what: &str) -> Result<(), DecodeError> {
+        self.expect(open, what)?;
         self.enter()?;
         self.ws();
-        if self.bytes().get(self.pos) == Some(&b']') {
+        self.closed = self.bytes().get(self.pos) == Some(&close);
+        if self.closed {
             self.pos += 1;
             self.depth -= 1;
-            self.closed = true;
-        } else {
-            self.closed = false;
         }
         self.first = true;
         Ok(())
     }
 
-    /// Whether another item follows in the array being read.
-    pub fn next_item(&mut self) -> Result<bool, DecodeError> {
+    /// Whether another member or item follows in the container being read (reading the `,`
+    /// before it), or false at its closing `close`.
+    fn more(&mut self, close: u8, what: &str) -> Result<bool, DecodeError> {
         if std::mem::take(&mut self.closed) {
             self.first = false;
             return Ok(false);
@@ -182,12 +166,12 @@ impl<'a> JsonIn<'a> {
         if !self.first {
             match self.bytes().get(self.pos) {
                 Some(b',') => self.pos += 1,
-                Some(b']') => {
+                Some(&c) if c == close => {
                     self.pos += 1;
                     self.depth -= 1;
                     return Ok(false);
                 }
-                _ => return Err(self.err("expected `,` or `]`")),
+                _ => return Err(self.err(what)),
             }
         }
         self.first = false;
@@ -470,5 +454,68 @@ impl<'a> JsonIn<'a> {
         } else {
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip_all(doc: &str) -> Result<(), DecodeError> {
+        let mut j = JsonIn::new(doc.as_bytes())?;
+        j.skip()?;
+        j.finish()
+    }
+
+    #[test]
+    fn containers_follow_the_grammar() {
+        for ok in [
+            "{}",
+            "[]",
+            r#"{"a":[1,{"b":null}],"c":"\u00e9\ud83e\udd80"}"#,
+            " [ true , false ] ",
+        ] {
+            assert!(skip_all(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "{]",
+            "[}",
+            "[1}",
+            r#"{"a":1]"#,
+            "[1,]",
+            r#"{"a":1,}"#,
+            "[1 2]",
+            r#"{"a" 1}"#,
+            r#"{1:2}"#,
+            "[",
+            "{",
+            "01",
+            "1.",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "nul",
+            "[1]]",
+            "\"a\u{1}\"",
+        ] {
+            assert!(skip_all(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn keys_and_items_in_order() {
+        let mut j = JsonIn::new(br#"{"a":[1,2],"b":{}}"#).unwrap();
+        j.begin_object().unwrap();
+        assert_eq!(j.next_key().unwrap().as_deref(), Some("a"));
+        j.begin_array().unwrap();
+        let mut n = Vec::new();
+        while j.next_item().unwrap() {
+            n.push(j.number().unwrap().to_string());
+        }
+        assert_eq!(n, ["1", "2"]);
+        assert_eq!(j.next_key().unwrap().as_deref(), Some("b"));
+        j.begin_object().unwrap();
+        assert_eq!(j.next_key().unwrap(), None);
+        assert_eq!(j.next_key().unwrap(), None);
+        j.finish().unwrap();
     }
 }

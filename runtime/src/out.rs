@@ -246,7 +246,7 @@ impl Out for JsonOut {
     }
 
     fn text(&mut self, text: &str, kind: JsonKind) {
-        self.attr("Value", text, kind);
+        self.attr(crate::codec::JSON_TEXT, text, kind);
     }
 
     fn close(&mut self, _: &str) {

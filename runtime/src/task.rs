@@ -72,12 +72,15 @@ fn task_state(info: &TaskInfo, node: &Node) -> TaskState {
 
 /// Polls a task until it is done, with the session's [`WaitOptions`]; returns its final
 /// representation, or [`Error::TaskFailed`] when its result says it failed.
-pub async fn wait_task<A: Api, T: Repr + Send>(session: &Session<A>, task: &T) -> Result<T> {
+pub async fn wait_task<A: Api, T: Repr + Clone + Send>(
+    session: &Session<A>,
+    task: &T,
+) -> Result<T> {
     wait_task_with(session, task, session.wait_options()).await
 }
 
 /// [`wait_task`] with explicit options.
-pub async fn wait_task_with<A: Api, T: Repr + Send>(
+pub async fn wait_task_with<A: Api, T: Repr + Clone + Send>(
     session: &Session<A>,
     task: &T,
     options: WaitOptions,
@@ -100,20 +103,8 @@ pub async fn wait_task_with<A: Api, T: Repr + Send>(
     loop {
         match task_state(info, &current) {
             TaskState::Succeeded => {
-                return match latest {
-                    Some(t) => Ok(t),
-                    // Done when first seen: a copy of the value given (through its own codec,
-                    // as `T` need not be `Clone`).
-                    None => crate::decode_xml::<T>(
-                        crate::encode_xml(task, A::INFO.namespace).as_bytes(),
-                    )
-                    .map_err(|e| Error::Decode {
-                        url: href.clone(),
-                        content_type: None,
-                        snippet: String::new(),
-                        source: e.within(T::ROOT),
-                    }),
-                };
+                // The latest poll, or the task as given when it was done at once.
+                return Ok(latest.unwrap_or_else(|| task.clone()));
             }
             TaskState::Failed { operation, message } => {
                 return Err(Error::TaskFailed { operation, message })
