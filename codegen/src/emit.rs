@@ -105,6 +105,8 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         pub const TYPES: &[__rt::TypeEntry] = &[#(#entries),*];
     };
     let session = session_trait(ir);
+    // `Debug` and `PartialEq` by the field tables: one line for every type.
+    let records = ir.types.iter().map(|t| ident(&t.name));
     quote! {
         #[doc(hidden)]
         #[allow(unused_imports)]
@@ -113,6 +115,7 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         #op_table
         #(#enums)*
         #(#types)*
+        __rt::record_traits!(#(#records),*);
         #session
     }
 }
@@ -403,19 +406,16 @@ pub fn record_impls(
     let href = href.map(|i| quote!(const HREF: Option<usize> = Some(#i);));
     // Any index beyond the fields is the unknown content (`Fields::kept` asks for it).
     quote! {
-        impl __rt::Fields for #ty {
-            fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-                match i { #(#idx => &mut self.#rust,)* _ => &mut self.#unknown }
-            }
-            fn get(&self, i: usize) -> &dyn __rt::Slot {
-                match i { #(#idx => &self.#rust,)* _ => &self.#unknown }
-            }
-        }
         impl __rt::Record for #ty {
             const ROOT: &'static str = #root;
             const FIELDS: &'static [__rt::FieldDef] = #defs;
             #links
             #href
+            unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+                // SAFETY: a place projection of the caller's valid pointer (see
+                // `Record::field`): nothing is read or written.
+                unsafe { match i { #(#idx => &raw mut (*this).#rust,)* _ => &raw mut (*this).#unknown } }
+            }
         }
     }
 }
@@ -505,7 +505,7 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
     };
     quote! {
         #doc
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Clone, Default)]
         pub struct #name {
             #(#decls)*
             /// What the document carried beyond the spec's fields, kept in place and
@@ -677,23 +677,19 @@ pub fn type_methods(
                 (
                     quote!(<'a, B: __rt::BodyOf<#prefix #bt>>),
                     quote!(, body: &'a B),
-                    quote!(Some(body as &dyn __rt::Body)),
+                    quote!(Some(body)),
                 )
             }
             Some(b) => {
                 let bt = ident(b);
-                (
-                    quote!(<'a>),
-                    quote!(, body: &'a #bt),
-                    quote!(Some(body as &dyn __rt::Body)),
-                )
+                (quote!(<'a>), quote!(, body: &'a #bt), quote!(Some(body)))
             }
             None => (quote!(<'a>), TokenStream::new(), quote!(None)),
         };
         quote! {
             #doc
             pub fn #m #generics(&'a self, em: &'a #session #arg) -> __rt::Call<'a, #ret> {
-                __rt::follow(em, __rt::AsLinks::links(&#links), &#op_path::#c, #body)
+                __rt::follow(em, &#links, &#op_path::#c, #body)
             }
         }
     });

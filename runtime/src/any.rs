@@ -37,11 +37,7 @@ impl<T: Repr + Send + Sync> AnyRepr for T {
         crate::to_node(self, T::ROOT)
     }
     fn unknown_paths(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some((r, fields)) = self.as_record() {
-            walk(r, fields, T::ROOT, &mut out);
-        }
-        out
+        slot_unknown_paths(self, T::ROOT)
     }
     fn as_body(&self) -> &dyn Body {
         self
@@ -82,10 +78,13 @@ pub fn decode_any<T: Repr + Send + Sync + 'static>(
 
 /// Paths of the content of `value` that no typed field took.
 pub fn unknown_paths<T: Repr>(value: &T) -> Vec<String> {
+    slot_unknown_paths(value, T::ROOT)
+}
+
+/// Paths of the content that no typed field took, in the record `slot` holds (named `root`).
+pub(crate) fn slot_unknown_paths(slot: &dyn crate::Slot, root: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some((r, fields)) = value.as_record() {
-        walk(r, fields, T::ROOT, &mut out);
-    }
+    slot.each_record(&mut |r, fields| walk(r, fields, root, &mut out));
     out
 }
 

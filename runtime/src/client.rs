@@ -170,30 +170,30 @@ pub trait Response: Sized + Send {
 
 impl<T: Repr + Send> Response for T {
     fn from_response(resp: RawResponse) -> Result<Self> {
-        // Straight from the XML events or JSON tokens into the typed value: no tree.
-        let value: T = match resp.kind() {
-            BodyKind::Xml => {
-                crate::xml::decode_xml(&resp.body).map_err(|e| resp.decode_error(e))?
-            }
-            BodyKind::Json => {
-                crate::json::decode_json(&resp.body).map_err(|e| resp.decode_error(e))?
-            }
-            BodyKind::Html => {
-                return Err(
-                    resp.decode_error(DecodeError::new("the server answered with an HTML page"))
-                )
-            }
-            BodyKind::Empty => return Err(resp.decode_error(DecodeError::new("empty body"))),
-        };
-        if tracing::enabled!(tracing::Level::DEBUG) {
-            // Paths only: values may be anything a newer server sends.
-            let paths = crate::unknown_paths(&value);
-            if !paths.is_empty() {
-                tracing::debug!(url = %resp.url, ?paths, "content the spec does not declare, kept");
-            }
-        }
-        Ok(value)
+        let mut value: Option<T> = None;
+        decode_answer(&resp, &mut value, T::ROOT)?;
+        value.ok_or_else(|| resp.decode_error(crate::codec::nothing_decoded()))
     }
+}
+
+/// Decodes an answer into `slot` (an `Option<T>` of the type whose root is `root`),
+/// straight from the XML events or JSON tokens: no tree. One copy for every type.
+fn decode_answer(resp: &RawResponse, slot: &mut dyn crate::Slot, root: &str) -> Result<()> {
+    match resp.kind() {
+        BodyKind::Xml => crate::xml_in::decode_xml_into(&resp.body, slot),
+        BodyKind::Json => crate::json::decode_json_into(&resp.body, slot, root),
+        BodyKind::Html => Err(DecodeError::new("the server answered with an HTML page")),
+        BodyKind::Empty => Err(DecodeError::new("empty body")),
+    }
+    .map_err(|e| resp.decode_error(e))?;
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        // Paths only: values may be anything a newer server sends.
+        let paths = crate::any::slot_unknown_paths(slot, root);
+        if !paths.is_empty() {
+            tracing::debug!(url = %resp.url, ?paths, "content the spec does not declare, kept");
+        }
+    }
+    Ok(())
 }
 
 impl Response for RawResponse {
@@ -1505,16 +1505,22 @@ pub(crate) fn op_url(client: &ClientInner, href: &str, op: &Op) -> Result<Url> {
 /// [`call`] for generated methods, boxed: `links` absent is the same as offering none.
 pub fn follow<'a, A: Api, R: Response + 'a>(
     session: &'a Session<A>,
-    links: Option<&'a Links>,
+    links: &'a (impl crate::AsLinks + ?Sized),
     op: &'static Op,
     body: Option<&'a dyn Body>,
 ) -> Call<'a, R> {
-    Call::new(async move {
-        match links {
-            Some(l) => call(session, l, op, body).await,
-            None => call(session, &Links::default(), op, body).await,
-        }
-    })
+    Call::raw(follow_raw(&session.inner, links.links(), op, body))
+}
+
+/// The request of [`follow`], the same for every answer type.
+fn follow_raw<'a>(
+    session: &'a SessionInner,
+    links: Option<&'a Links>,
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+) -> crate::call_future::RawFuture<'a> {
+    static NO_LINKS: Links = Links::EMPTY;
+    Box::pin(call_raw(session, links.unwrap_or(&NO_LINKS), op, body))
 }
 
 /// Follows `op`'s link among `links` and decodes the answer.

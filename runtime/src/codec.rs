@@ -9,6 +9,7 @@
 //! value is encoded — a read-modify-write never drops what a newer server sent. A record
 //! without unknown content pays one `None` pointer and no allocation.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -95,6 +96,15 @@ impl FieldDef {
             required,
         }
     }
+}
+
+/// The field a whole document is read as (the slots of single values ignore it).
+pub(crate) const DOCUMENT: FieldDef = FieldDef::elem("", true);
+
+/// A decoder reported success but left its value empty (cannot happen: every `Option` slot
+/// sets its value when it reads without error).
+pub(crate) fn nothing_decoded() -> DecodeError {
+    DecodeError::new("nothing was decoded")
 }
 
 /// Where kept content sat among the known fields.
@@ -226,9 +236,10 @@ impl fmt::Debug for Unknown {
     }
 }
 
-/// The field access a representation gives the codec (object safe; see [`Record`]).
+/// The field access a representation gives the codec (object safe; every [`Record`] has it).
 pub trait Fields {
-    /// The slot of field `i` (an index into the type's [`Record::FIELDS`]).
+    /// The slot of field `i` (an index into the type's [`Record::FIELDS`]; any index beyond
+    /// them is the unknown content).
     fn slot(&mut self, i: usize) -> &mut dyn Slot;
     /// The slot of field `i`, for writing.
     fn get(&self, i: usize) -> &dyn Slot;
@@ -250,8 +261,9 @@ pub trait Fields {
 }
 
 /// A representation described by a field table. Every [`Record`] is a [`Value`] and a
-/// [`crate::Repr`]; generated types and `#[derive(Resource)]` structs implement it.
-pub trait Record: Default + Fields {
+/// [`crate::Repr`]; generated types and `#[derive(Resource)]` structs implement it (a
+/// derived one also derives `Debug` and `PartialEq`, which every value has).
+pub trait Record: Default + fmt::Debug + PartialEq + 'static {
     /// The XML root element.
     const ROOT: &'static str;
     /// The fields, in schema order.
@@ -260,6 +272,83 @@ pub trait Record: Default + Fields {
     const LINKS: Option<usize> = None;
     /// The field holding the representation's own URL, if any.
     const HREF: Option<usize> = None;
+
+    /// The place of field `i` of `*this` (any index beyond the fields: the unknown content),
+    /// projected without reading or writing anything: the one match from index to field
+    /// that both [`Fields::slot`] and [`Fields::get`] use.
+    ///
+    /// # Safety
+    ///
+    /// `this` must point to a valid `Self`. The answer points into `*this` and may be used
+    /// only as `this` may (read only when it came from a shared reference).
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn Slot;
+}
+
+impl<R: Record> Fields for R {
+    fn slot(&mut self, i: usize) -> &mut dyn Slot {
+        // SAFETY: `self` is a valid `R`, borrowed uniquely for the answer's lifetime; the
+        // field pointer keeps that borrow's provenance.
+        unsafe { &mut *R::field(self, i) }
+    }
+    fn get(&self, i: usize) -> &dyn Slot {
+        // SAFETY: `self` is a valid `R`; the pointer is only read through, for the lifetime
+        // of the shared borrow it came from (`field` itself neither reads nor writes).
+        unsafe { &*R::field(self as *const R as *mut R, i) }
+    }
+}
+
+/// `Debug` of a record by its field table: the spec's field names and the values, then
+/// the kept unknown content when there is any (what generated types' `Debug` prints).
+pub fn debug_record(
+    r: &dyn Fields,
+    fields: &[FieldDef],
+    name: &str,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    struct D<'a>(&'a dyn Slot);
+    impl fmt::Debug for D<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.debug(f)
+        }
+    }
+    let mut s = f.debug_struct(name);
+    for (i, d) in fields.iter().enumerate() {
+        let field = if d.kind == Kind::Text {
+            JSON_TEXT
+        } else {
+            d.name
+        };
+        s.field(field, &D(r.get(i)));
+    }
+    if !r.kept().is_empty() {
+        s.field("unknown", r.kept());
+    }
+    s.finish()
+}
+
+/// `PartialEq` of two records of one type with `n` fields: every field and the kept
+/// unknown content equal (what generated types' `==` compares).
+pub fn records_eq(a: &dyn Fields, b: &dyn Fields, n: usize) -> bool {
+    (0..n).all(|i| a.get(i).same(b.get(i))) && a.kept() == b.kept()
+}
+
+/// `Debug` and `PartialEq` of generated records, by their field tables: one line per
+/// type in generated code instead of a derived body per type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! record_traits {
+    ($($t:ident),* $(,)?) => {$(
+        impl ::core::fmt::Debug for $t {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                $crate::__private::debug_record(self, <$t as $crate::__private::Record>::FIELDS, stringify!($t), f)
+            }
+        }
+        impl ::core::cmp::PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                $crate::__private::records_eq(self, other, <$t as $crate::__private::Record>::FIELDS.len())
+            }
+        }
+    )*};
 }
 
 /// One field's storage, as the codec sees it; implemented for `T`, `Option<T>`, `Vec<T>` and
@@ -282,6 +371,12 @@ pub trait Slot {
     fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32));
     /// The text of a present scalar field.
     fn text(&self) -> Option<(Cow<'_, str>, JsonKind)>;
+    /// Formats the field's value (`Debug`).
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    /// Whether `other` is a slot of the same type holding an equal value.
+    fn same(&self, other: &dyn Slot) -> bool;
+    /// The slot as `Any`, to compare slots of one type.
+    fn as_any(&self) -> &dyn Any;
     /// The field as links, when it holds them.
     fn links(&self) -> Option<&Links> {
         None
@@ -305,14 +400,26 @@ pub trait Slot {
 }
 
 fn json_items<T: Value>(j: &mut JsonIn<'_>, into: &mut Vec<T>) -> Result<(), DecodeError> {
+    json_array(j, &mut |j| {
+        into.push(T::from_json(j)?);
+        Ok(())
+    })
+}
+
+/// Reads the items of a JSON array with `read` (`null` items are absent).
+fn json_array(
+    j: &mut JsonIn<'_>,
+    read: &mut dyn FnMut(&mut JsonIn<'_>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
     j.begin_array()?;
+    let mut n = 0usize;
     while j.next_item()? {
         if j.peek()? == JsonTok::Null {
             j.null()?;
             continue;
         }
-        let n = into.len();
-        into.push(T::from_json(j).map_err(|e| e.within(&format!("[{n}]")))?);
+        read(j).map_err(|e| e.within(&format!("[{n}]")))?;
+        n += 1;
     }
     Ok(())
 }
@@ -322,16 +429,27 @@ pub(crate) fn json_wrapped<T: Value>(
     j: &mut JsonIn<'_>,
     into: &mut Vec<T>,
 ) -> Result<(), DecodeError> {
+    json_wrapped_with(j, &mut |j| {
+        into.push(T::from_json(j)?);
+        Ok(())
+    })
+}
+
+/// As [`json_wrapped`], each item read by `read` (one copy for every item type).
+fn json_wrapped_with(
+    j: &mut JsonIn<'_>,
+    read: &mut dyn FnMut(&mut JsonIn<'_>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
     match j.peek()? {
-        JsonTok::Array => json_items(j, into),
+        JsonTok::Array => json_array(j, read),
         JsonTok::Object => {
             j.begin_object()?;
             while let Some(k) = j.next_key()? {
                 match j.peek()? {
-                    JsonTok::Array => json_items(j, into).map_err(|e| e.within(&k))?,
+                    JsonTok::Array => json_array(j, read).map_err(|e| e.within(&k))?,
                     JsonTok::Null => j.null()?,
                     // One item written without its array.
-                    JsonTok::Object => into.push(T::from_json(j).map_err(|e| e.within(&k))?),
+                    JsonTok::Object => read(j).map_err(|e| e.within(&k))?,
                     _ => j.skip()?,
                 }
             }
@@ -347,25 +465,43 @@ fn write_list<T: Value>(
     out: &mut dyn Out,
     between: &mut dyn FnMut(&mut dyn Out, u32),
 ) {
+    write_items(
+        f,
+        items.len(),
+        &mut |i, name, out| items[i].write_value(name, out),
+        out,
+        between,
+    );
+}
+
+/// Writes the `n` items of a list field, item `i` by `write(i, name, out)` (one copy for
+/// every item type).
+fn write_items(
+    f: &FieldDef,
+    n: usize,
+    write: &mut dyn FnMut(usize, &str, &mut dyn Out),
+    out: &mut dyn Out,
+    between: &mut dyn FnMut(&mut dyn Out, u32),
+) {
     match f.kind {
         Kind::Wrapped => {
             let inner = (!f.json.is_empty()).then_some(f.json);
             out.wrapper_open(f.name, inner);
             between(out, 0);
-            for (n, v) in items.iter().enumerate() {
-                v.write_value(f.item, out);
-                between(out, n as u32 + 1);
+            for i in 0..n {
+                write(i, f.item, out);
+                between(out, i as u32 + 1);
             }
             out.wrapper_close(f.name, inner);
         }
         _ => {
-            if items.is_empty() {
+            if n == 0 {
                 return;
             }
             out.list_open(f.json);
-            for (n, v) in items.iter().enumerate() {
-                v.write_value(f.name, out);
-                between(out, n as u32 + 1);
+            for i in 0..n {
+                write(i, f.name, out);
+                between(out, i as u32 + 1);
             }
             out.list_close();
         }
@@ -373,6 +509,15 @@ fn write_list<T: Value>(
 }
 
 impl<T: Value> Slot for T {
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+    fn same(&self, other: &dyn Slot) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,
@@ -410,6 +555,15 @@ impl<T: Value> Slot for T {
 }
 
 impl<T: Value> Slot for Option<T> {
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+    fn same(&self, other: &dyn Slot) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,
@@ -449,6 +603,15 @@ impl<T: Value> Slot for Option<T> {
 }
 
 impl<T: Value> Slot for Vec<T> {
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+    fn same(&self, other: &dyn Slot) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -494,6 +657,15 @@ impl<T: Value> Slot for Vec<T> {
 }
 
 impl<T: Value> Slot for Option<Vec<T>> {
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+    fn same(&self, other: &dyn Slot) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -903,6 +1075,15 @@ impl<R: Record> crate::Repr for R {
 /// The slot generated `Fields` impls answer for an index beyond their fields: the kept
 /// unknown content (reading or writing it as a field does nothing).
 impl Slot for Unknown {
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+    fn same(&self, other: &dyn Slot) -> bool {
+        other.as_any().downcast_ref::<Self>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,

@@ -176,10 +176,22 @@ pub fn write_json(node: &Node, casing: Casing) -> String {
 /// Decodes a JSON document into `T` (member names in any casing), streaming from the
 /// tokens (no tree is built).
 pub fn decode_json<T: Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut value: Option<T> = None;
+    decode_json_into(bytes, &mut value, T::ROOT)?;
+    value.ok_or_else(crate::codec::nothing_decoded)
+}
+
+/// Decodes a whole JSON document into `slot` (an `Option<T>` of the type whose root is
+/// `root`); the one copy of the document loop every type shares.
+pub(crate) fn decode_json_into(
+    bytes: &[u8],
+    slot: &mut dyn crate::Slot,
+    root: &str,
+) -> Result<(), DecodeError> {
     let mut j = crate::json_in::JsonIn::new(bytes)?;
-    let value = T::from_json(&mut j).map_err(|e| e.within(T::ROOT))?;
-    j.finish()?;
-    Ok(value)
+    slot.read_json(&crate::codec::DOCUMENT, &mut j)
+        .map_err(|e| e.within(root))?;
+    j.finish()
 }
 
 /// Encodes `value` as a JSON document in the server's shape, member names in `casing`.

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::codec::{FieldDef, Fields, Record, Slot, Unknown};
+use crate::codec::{FieldDef, Record, Slot, Unknown};
 use crate::out::Out;
 use crate::repr::{DecodeError, Value};
 
@@ -39,36 +39,32 @@ const LINK_FIELDS: &[FieldDef] = &[
     FieldDef::attr("Type", false),
 ];
 
-impl Fields for Link {
-    fn slot(&mut self, i: usize) -> &mut dyn Slot {
-        match i {
-            0 => &mut self.rel,
-            1 => &mut self.href,
-            2 => &mut self.name,
-            3 => &mut self.type_,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn Slot {
-        match i {
-            0 => &self.rel,
-            1 => &self.href,
-            2 => &self.name,
-            3 => &self.type_,
-            _ => &self.unknown,
-        }
-    }
-}
-
 impl Record for Link {
     const ROOT: &'static str = "Link";
     const FIELDS: &'static [FieldDef] = LINK_FIELDS;
     const HREF: Option<usize> = Some(1);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn Slot {
+        // SAFETY: a place projection of the caller's valid pointer (see `Record::field`).
+        unsafe {
+            match i {
+                0 => &raw mut (*this).rel,
+                1 => &raw mut (*this).href,
+                2 => &raw mut (*this).name,
+                3 => &raw mut (*this).type_,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 
 /// The `Links` list of a representation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links(pub Vec<Link>);
+
+impl Links {
+    /// No links.
+    pub const EMPTY: Links = Links(Vec::new());
+}
 
 /// Item element of a links list.
 const LINK: &str = "Link";

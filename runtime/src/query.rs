@@ -809,25 +809,20 @@ mod tests {
         );
     }
 
-    #[derive(Debug, Default)]
+    #[derive(Debug, Default, PartialEq)]
     struct R(String, crate::Unknown);
-    impl crate::Fields for R {
-        fn slot(&mut self, i: usize) -> &mut dyn crate::Slot {
-            match i {
-                0 => &mut self.0,
-                _ => &mut self.1,
-            }
-        }
-        fn get(&self, i: usize) -> &dyn crate::Slot {
-            match i {
-                0 => &self.0,
-                _ => &self.1,
-            }
-        }
-    }
     impl crate::Record for R {
         const ROOT: &'static str = "BackupJobSession";
         const FIELDS: &'static [crate::FieldDef] = &[crate::FieldDef::attr("Name", true)];
+        unsafe fn field(this: *mut Self, i: usize) -> *mut dyn crate::Slot {
+            // SAFETY: a place projection of the caller's valid pointer.
+            unsafe {
+                match i {
+                    0 => &raw mut (*this).0,
+                    _ => &raw mut (*this).1,
+                }
+            }
+        }
     }
 
     use crate::QueryParams;

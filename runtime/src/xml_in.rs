@@ -224,9 +224,9 @@ impl<'a> XmlIn<'a> {
         &mut self,
         e: XmlElem<'a>,
         text: Option<&mut String>,
-        f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+        mut f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
-        self.walk(e, text, false, f)
+        self.walk(e, text, false, &mut f)
     }
 
     /// As [`XmlIn::children`], collecting character data into `text` except runs that are
@@ -236,9 +236,9 @@ impl<'a> XmlIn<'a> {
         &mut self,
         e: XmlElem<'a>,
         text: &mut String,
-        f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+        mut f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
-        self.walk(e, Some(text), true, f)
+        self.walk(e, Some(text), true, &mut f)
     }
 
     fn walk(
@@ -246,7 +246,7 @@ impl<'a> XmlIn<'a> {
         e: XmlElem<'a>,
         mut text: Option<&mut String>,
         skip_blank: bool,
-        mut f: impl FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+        f: &mut dyn FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
     ) -> Result<(), DecodeError> {
         if e.empty {
             return Ok(());
@@ -407,6 +407,19 @@ impl<'a> XmlIn<'a> {
         item: &str,
         into: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
+        self.wrapped_with(e, item, &mut |x, c| {
+            into.push(T::from_xml(x, c)?);
+            Ok(())
+        })
+    }
+
+    /// As [`XmlIn::wrapped_items`], each item read by `read` (one copy for every item type).
+    fn wrapped_with(
+        &mut self,
+        e: XmlElem<'a>,
+        item: &str,
+        read: &mut dyn FnMut(&mut Self, XmlElem<'a>) -> Result<(), DecodeError>,
+    ) -> Result<(), DecodeError> {
         // Attributes of the wrapper itself have no field either: kept for the record too.
         let mut attrs = Vec::new();
         for a in e.qattrs() {
@@ -419,10 +432,10 @@ impl<'a> XmlIn<'a> {
             self.spill.push((WRAPPER_ATTRS, w));
         }
         let mut n = 0u32;
-        self.children(e, None, |x, c| {
+        self.walk(e, None, false, &mut |x, c| {
             if c.name().eq_ignore_ascii_case(item) {
                 let name = c.name();
-                into.push(T::from_xml(x, c).map_err(|err| err.within(&format!("{name}[{n}]")))?);
+                read(x, c).map_err(|err| err.within(&format!("{name}[{n}]")))?;
                 n += 1;
             } else {
                 let node = x.node(c)?;
@@ -446,12 +459,20 @@ impl<'a> XmlIn<'a> {
 
 /// Decodes a whole XML document into `T` by streaming, without building a tree.
 pub fn decode_xml_streaming<T: crate::Repr>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut value: Option<T> = None;
+    decode_xml_into(bytes, &mut value)?;
+    value.ok_or_else(crate::codec::nothing_decoded)
+}
+
+/// Decodes a whole XML document into `slot` (an `Option<T>` of the document's type); the
+/// one copy of the document loop every type shares.
+pub(crate) fn decode_xml_into(bytes: &[u8], slot: &mut dyn crate::Slot) -> Result<(), DecodeError> {
     let mut x = XmlIn::new(bytes)?;
     let root = x.root()?;
     let name = root.name();
-    let value = T::from_xml(&mut x, root).map_err(|e| e.within(name))?;
-    x.finish()?;
-    Ok(value)
+    slot.read_xml(&crate::codec::DOCUMENT, &mut x, root)
+        .map_err(|e| e.within(name))?;
+    x.finish()
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ __rt::scalar_value!(JobStatus);
 ///
 /**
  URL: `/books/{ID}`*/
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Book {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -247,36 +247,6 @@ pub struct Book {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Book {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.href,
-            1usize => &mut self.isbn,
-            2usize => &mut self.links,
-            3usize => &mut self.title,
-            4usize => &mut self.genre,
-            5usize => &mut self.pages,
-            6usize => &mut self.price,
-            7usize => &mut self.tags,
-            8usize => &mut self.added,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.href,
-            1usize => &self.isbn,
-            2usize => &self.links,
-            3usize => &self.title,
-            4usize => &self.genre,
-            5usize => &self.pages,
-            6usize => &self.price,
-            7usize => &self.tags,
-            8usize => &self.added,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Book {
     const ROOT: &'static str = "Book";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -292,6 +262,22 @@ impl __rt::Record for Book {
     ];
     const LINKS: Option<usize> = Some(2usize);
     const HREF: Option<usize> = Some(0usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).href,
+                1usize => &raw mut (*this).isbn,
+                2usize => &raw mut (*this).links,
+                3usize => &raw mut (*this).title,
+                4usize => &raw mut (*this).genre,
+                5usize => &raw mut (*this).pages,
+                6usize => &raw mut (*this).price,
+                7usize => &raw mut (*this).tags,
+                8usize => &raw mut (*this).added,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 impl __rt::Queryable for Book {
     const QUERY_TYPE: &'static str = "Book";
@@ -336,7 +322,7 @@ impl Book {
         .task();
     /// `GET /sessions/{ID}` through the `Up` link of type `LoginSession`; returns [`LoginSession`].
     pub fn session<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, LoginSession> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_SESSION, None)
+        __rt::follow(em, &self.links, &Self::OP_SESSION, None)
     }
     /// `POST /books/{ID}?action=borrow` through the `Borrow` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     ///
@@ -346,33 +332,23 @@ impl Book {
         em: &'a Session,
         body: &'a BorrowSpec,
     ) -> __rt::Call<'a, Job> {
-        __rt::follow(
-            em,
-            __rt::AsLinks::links(&self.links),
-            &Self::OP_BORROW,
-            Some(body as &dyn __rt::Body),
-        )
+        __rt::follow(em, &self.links, &Self::OP_BORROW, Some(body))
     }
     /// `POST /books/{ID}?action=return` through the `Return` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     pub fn give_back<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Job> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_GIVE_BACK, None)
+        __rt::follow(em, &self.links, &Self::OP_GIVE_BACK, None)
     }
     /// `PUT /books/{ID}?action=edit` through the `Edit` link; returns nothing.
     pub fn edit<'a>(&'a self, em: &'a Session, body: &'a Book) -> __rt::Call<'a, ()> {
-        __rt::follow(
-            em,
-            __rt::AsLinks::links(&self.links),
-            &Self::OP_EDIT,
-            Some(body as &dyn __rt::Body),
-        )
+        __rt::follow(em, &self.links, &Self::OP_EDIT, Some(body))
     }
     /// `DELETE /books/{ID}` through the `Remove` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     pub fn remove<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Job> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_REMOVE, None)
+        __rt::follow(em, &self.links, &Self::OP_REMOVE, None)
     }
 }
 /// Representation `Books` (root element `Books`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Books {
     /// Repeated element `Book`.
     pub book: ::std::vec::Vec<Book>,
@@ -380,26 +356,20 @@ pub struct Books {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Books {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.book,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.book,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Books {
     const ROOT: &'static str = "Books";
     const FIELDS: &'static [__rt::FieldDef] = &[__rt::FieldDef::list("Book", "Books")];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).book,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `BorrowSpec` (root element `BorrowSpec`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BorrowSpec {
     /// Element `Member`.
     pub member: ::std::string::String,
@@ -411,24 +381,6 @@ pub struct BorrowSpec {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for BorrowSpec {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.member,
-            1usize => &mut self.days,
-            2usize => &mut self.express,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.member,
-            1usize => &self.days,
-            2usize => &self.express,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for BorrowSpec {
     const ROOT: &'static str = "BorrowSpec";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -436,32 +388,37 @@ impl __rt::Record for BorrowSpec {
         __rt::FieldDef::elem("Days", false),
         __rt::FieldDef::elem("Express", false),
     ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).member,
+                1usize => &raw mut (*this).days,
+                2usize => &raw mut (*this).express,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// An empty marker element: `<Express/>` asks for same-day delivery.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Express {
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Express {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Express {
     const ROOT: &'static str = "Express";
     const FIELDS: &'static [__rt::FieldDef] = &[];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// The entry point.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Home {
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
@@ -471,22 +428,6 @@ pub struct Home {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Home {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.links,
-            1usize => &mut self.version,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.links,
-            1usize => &self.version,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Home {
     const ROOT: &'static str = "Home";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -494,12 +435,21 @@ impl __rt::Record for Home {
         __rt::FieldDef::list("Version", "Version"),
     ];
     const LINKS: Option<usize> = Some(0usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).links,
+                1usize => &raw mut (*this).version,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// An asynchronous operation.
 ///
 /**
  URL: `/jobs/{ID}`*/
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Job {
     /// Attribute `Href`.
     pub href: ::std::string::String,
@@ -515,28 +465,6 @@ pub struct Job {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Job {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.href,
-            1usize => &mut self.links,
-            2usize => &mut self.status,
-            3usize => &mut self.kind,
-            4usize => &mut self.outcome,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.href,
-            1usize => &self.links,
-            2usize => &self.status,
-            3usize => &self.kind,
-            4usize => &self.outcome,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Job {
     const ROOT: &'static str = "Job";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -548,6 +476,18 @@ impl __rt::Record for Job {
     ];
     const LINKS: Option<usize> = Some(1usize);
     const HREF: Option<usize> = Some(0usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).href,
+                1usize => &raw mut (*this).links,
+                2usize => &raw mut (*this).status,
+                3usize => &raw mut (*this).kind,
+                4usize => &raw mut (*this).outcome,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 #[allow(missing_docs)]
 impl Job {
@@ -562,14 +502,14 @@ impl Job {
     }
     /// `GET /jobs/{ID}` through the `Affects` link of type `Book`; returns [`Book`].
     pub fn book<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Book> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOK, None)
+        __rt::follow(em, &self.links, &Self::OP_BOOK, None)
     }
 }
 /// A logged-in session; its links are the service document.
 ///
 /**
  URL: `/sessions/{ID}`*/
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LoginSession {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -581,24 +521,6 @@ pub struct LoginSession {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for LoginSession {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.href,
-            1usize => &mut self.links,
-            2usize => &mut self.user,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.href,
-            1usize => &self.links,
-            2usize => &self.user,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for LoginSession {
     const ROOT: &'static str = "LoginSession";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -608,6 +530,16 @@ impl __rt::Record for LoginSession {
     ];
     const LINKS: Option<usize> = Some(1usize);
     const HREF: Option<usize> = Some(0usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).href,
+                1usize => &raw mut (*this).links,
+                2usize => &raw mut (*this).user,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 #[allow(missing_docs)]
 impl LoginSession {
@@ -620,15 +552,15 @@ impl LoginSession {
         .status(&[204]);
     /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
     pub fn books<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Books> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOKS, None)
+        __rt::follow(em, &self.links, &Self::OP_BOOKS, None)
     }
     /// `DELETE /sessions/{ID}` through the `Logout` link; returns nothing.
     pub fn logout<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, ()> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_LOGOUT, None)
+        __rt::follow(em, &self.links, &Self::OP_LOGOUT, None)
     }
 }
 /// Representation `Outcome` (root element `Outcome`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Outcome {
     /// Attribute `Ok`.
     pub ok: bool,
@@ -638,31 +570,24 @@ pub struct Outcome {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Outcome {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.ok,
-            1usize => &mut self.text,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.ok,
-            1usize => &self.text,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Outcome {
     const ROOT: &'static str = "Outcome";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Ok", true),
         __rt::FieldDef::elem("Text", false),
     ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).ok,
+                1usize => &raw mut (*this).text,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `Paging` (root element `Paging`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Paging {
     /// Attribute `Page`.
     pub page: i32,
@@ -674,24 +599,6 @@ pub struct Paging {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Paging {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.page,
-            1usize => &mut self.pages,
-            2usize => &mut self.links,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.page,
-            1usize => &self.pages,
-            2usize => &self.links,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Paging {
     const ROOT: &'static str = "Paging";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -700,9 +607,19 @@ impl __rt::Record for Paging {
         __rt::FieldDef::elem("Links", false),
     ];
     const LINKS: Option<usize> = Some(2usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).page,
+                1usize => &raw mut (*this).pages,
+                2usize => &raw mut (*this).links,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `Problem` (root element `Problem`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Problem {
     /// Attribute `Message`.
     pub message: ::std::string::String,
@@ -714,24 +631,6 @@ pub struct Problem {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Problem {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.message,
-            1usize => &mut self.code,
-            2usize => &mut self.detail,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.message,
-            1usize => &self.code,
-            2usize => &self.detail,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Problem {
     const ROOT: &'static str = "Problem";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -739,9 +638,19 @@ impl __rt::Record for Problem {
         __rt::FieldDef::attr("Code", true),
         __rt::FieldDef::elem("Detail", false),
     ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).message,
+                1usize => &raw mut (*this).code,
+                2usize => &raw mut (*this).detail,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `Ref` (root element `Ref`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Ref {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -753,24 +662,6 @@ pub struct Ref {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Ref {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.href,
-            1usize => &mut self.name,
-            2usize => &mut self.links,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.href,
-            1usize => &self.name,
-            2usize => &self.links,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Ref {
     const ROOT: &'static str = "Ref";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -780,6 +671,16 @@ impl __rt::Record for Ref {
     ];
     const LINKS: Option<usize> = Some(2usize);
     const HREF: Option<usize> = Some(0usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).href,
+                1usize => &raw mut (*this).name,
+                2usize => &raw mut (*this).links,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 #[allow(missing_docs)]
 impl Ref {
@@ -790,11 +691,11 @@ impl Ref {
         .returns("Book");
     /// `GET /books/{ID}?view=full` through the `Alternate` link of type `Book`; returns [`Book`].
     pub fn book<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Book> {
-        __rt::follow(em, __rt::AsLinks::links(&self.links), &Self::OP_BOOK, None)
+        __rt::follow(em, &self.links, &Self::OP_BOOK, None)
     }
 }
 /// Representation `SearchItems` (root element `SearchItems`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SearchItems {
     /// List `Books` of `Book` elements.
     pub books: ::std::option::Option<::std::vec::Vec<Book>>,
@@ -802,28 +703,22 @@ pub struct SearchItems {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for SearchItems {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.books,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.books,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for SearchItems {
     const ROOT: &'static str = "SearchItems";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::wrapped("Books", "Book", "Books", false),
     ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).books,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `SearchResult` (root element `SearchResult`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SearchResult {
     /// List `Refs` of `Ref` elements.
     pub refs: ::std::option::Option<::std::vec::Vec<Ref>>,
@@ -835,24 +730,6 @@ pub struct SearchResult {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for SearchResult {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.refs,
-            1usize => &mut self.items,
-            2usize => &mut self.paging,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.refs,
-            1usize => &self.items,
-            2usize => &self.paging,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for SearchResult {
     const ROOT: &'static str = "SearchResult";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -860,9 +737,19 @@ impl __rt::Record for SearchResult {
         __rt::FieldDef::elem("Items", false),
         __rt::FieldDef::elem("Paging", false),
     ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).refs,
+                1usize => &raw mut (*this).items,
+                2usize => &raw mut (*this).paging,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
 /// Representation `Version` (root element `Version`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Version {
     /// Attribute `Name`.
     pub name: ::std::string::String,
@@ -872,22 +759,6 @@ pub struct Version {
     /// written back on encoding.
     pub unknown: __rt::Unknown,
 }
-impl __rt::Fields for Version {
-    fn slot(&mut self, i: usize) -> &mut dyn __rt::Slot {
-        match i {
-            0usize => &mut self.name,
-            1usize => &mut self.links,
-            _ => &mut self.unknown,
-        }
-    }
-    fn get(&self, i: usize) -> &dyn __rt::Slot {
-        match i {
-            0usize => &self.name,
-            1usize => &self.links,
-            _ => &self.unknown,
-        }
-    }
-}
 impl __rt::Record for Version {
     const ROOT: &'static str = "Version";
     const FIELDS: &'static [__rt::FieldDef] = &[
@@ -895,7 +766,20 @@ impl __rt::Record for Version {
         __rt::FieldDef::elem("Links", false),
     ];
     const LINKS: Option<usize> = Some(1usize);
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).name,
+                1usize => &raw mut (*this).links,
+                _ => &raw mut (*this).unknown,
+            }
+        }
+    }
 }
+__rt::record_traits!(
+    Book, Books, BorrowSpec, Express, Home, Job, LoginSession, Outcome, Paging, Problem,
+    Ref, SearchItems, SearchResult, Version
+);
 /// Operations of the logon session (`LoginSession`): the API's entry-point collections, available directly on a [`Session`].
 pub trait SessionOps {
     /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
