@@ -27,7 +27,19 @@ pub fn conform(sim: &mut Sim, req: &Req, out: ApiResult) -> ApiResult {
     let at: Vec<_> = spec.routes_at(&req.lsegs, &req.segs).collect();
     let ty = generic::pick(&at, req)
         .and_then(|(r, _)| r.returns())
-        .and_then(|t| spec.ty(t));
+        .and_then(|t| spec.ty(t))
+        .or_else(|| {
+            // A GET no operation's link leads to: the type whose URL form it is.
+            (req.method == axum::http::Method::GET && req.action().is_none())
+                .then(|| {
+                    spec.type_paths
+                        .iter()
+                        .filter(|(t, _)| t.query_matches(&req.query))
+                        .find(|(t, _)| t.capture(&req.lsegs, &req.segs).is_some())
+                        .map(|(_, ty)| *ty)
+                })
+                .flatten()
+        });
     if let Some(t) = ty {
         shape(sim, req, t, &mut node, 0);
     }
@@ -74,7 +86,9 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
             _ => {}
         }
     }
-    if ty.links_field().is_some() {
+    // A task's links are what its action produced (behaviour), not every link the type can
+    // offer.
+    if ty.links_field().is_some() && link_ty.name != spec.ir.api.task_type {
         relink(sim, req, link_ty, node);
     }
 }
