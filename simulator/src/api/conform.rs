@@ -168,8 +168,24 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
             href,
             list_key: None,
         };
+        let first = |p: &str| {
+            p.split('/')
+                .find(|s| !s.is_empty())
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        let own_first = first(ctx.href.strip_prefix(base).unwrap_or(""));
         for (i, op) in ty.ops.iter().enumerate() {
-            if !covered[i] {
+            // Operations of one relation and link type below another resource family are
+            // alternatives (a file of a VM mount restores from that mount, not from a
+            // replica's): the family's link stands for them.
+            let alternative = first(&op.path) != own_first
+                && ty
+                    .ops
+                    .iter()
+                    .zip(&covered)
+                    .any(|(o, c)| *c && o.rel == op.rel && o.link_type == op.link_type);
+            if !covered[i] && !alternative {
                 links.extend(op_link(sim, req, op, &ctx));
             }
         }
