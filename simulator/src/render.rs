@@ -3,8 +3,11 @@
 //! Every handler produces a [`Reply`] holding a format-neutral [`Node`]; this module writes it
 //! as XML (EM namespace, `xsd`/`xsi` declarations) or JSON (v12 PascalCase or v13 camelCase)
 //! according to the request's negotiated [`Format`], and turns every [`ApiError`] into an EM
-//! `Error` document. The writers are private to the simulator until the runtime's own
-//! XML/JSON writers can be used here instead.
+//! `Error` document. The writing is the runtime's own (`emrest_runtime::write_xml` and
+//! `write_json` over the [`Node`]); what is not done yet is to build representations as the
+//! generated types and stream them with the runtime's `XmlOut`/`JsonOut` (`Out` events) into
+//! one buffer, without a `Node` per item — the page render stays above issue 11's 5 ms
+//! until then (README, "Running").
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

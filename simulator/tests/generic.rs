@@ -91,10 +91,15 @@ async fn tenants_are_created_edited_and_deleted() {
     let (s, task) = t.send(Method::POST, "cloud/tenants", Some(spec)).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let done = t.wait(&task).await;
+    // The new tenant's entity form, typed as EM's create tasks do (REFERENCE.md §6).
     let tenant = link(&done, "Related").expect("Related link").to_string();
-    let (s, entity) = t
-        .send(Method::GET, &format!("{tenant}?format=Entity"), None)
-        .await;
+    assert!(tenant.ends_with("?format=Entity"), "{tenant}");
+    let related = done
+        .child("Links")
+        .and_then(|l| l.children.iter().find(|c| c.attr("Rel") == Some("Related")))
+        .and_then(|c| c.attr("Type"));
+    assert_eq!(related, Some("CloudTenant"));
+    let (s, entity) = t.send(Method::GET, &tenant, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(entity.attr("Name"), Some("Acme Corp"));
     let (_, list) = t.send(Method::GET, "cloud/tenants", None).await;
@@ -107,9 +112,7 @@ async fn tenants_are_created_edited_and_deleted() {
     let (s, task) = t.send(Method::PUT, &edit_href, Some(edit)).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     t.wait(&task).await;
-    let (_, entity) = t
-        .send(Method::GET, &format!("{tenant}?format=Entity"), None)
-        .await;
+    let (_, entity) = t.send(Method::GET, &tenant, None).await;
     assert_eq!(entity.attr("Name"), Some("Acme Ltd"));
 
     // A body that is not XML is a 400 Error.
@@ -122,9 +125,7 @@ async fn tenants_are_created_edited_and_deleted() {
     let (s, task) = t.send(Method::DELETE, &delete, None).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     t.wait(&task).await;
-    let (s, _) = t
-        .send(Method::GET, &format!("{tenant}?format=Entity"), None)
-        .await;
+    let (s, _) = t.send(Method::GET, &tenant, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, list) = t.send(Method::GET, "cloud/tenants", None).await;
     assert_eq!(list.children.len(), before);

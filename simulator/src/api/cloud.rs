@@ -4,7 +4,7 @@
 use axum::http::Method;
 use emrest_runtime::Node;
 
-use super::{get_only, no_such, not_found, task_reply, unknown_action};
+use super::{get_only, no_such, not_found, task_reply, tl, unknown_action};
 use crate::build::{
     el, entity_list, l, links, links_node, plain, ref_list, shell, NodeExt, Vars, L,
 };
@@ -161,13 +161,30 @@ pub fn route(sim: &mut Sim, req: &Req, rest: &[&str]) -> ApiResult {
                         action,
                     );
                     let name = sim.data.plans[p as usize].name.clone();
+                    // Each run opens a failover session, which the finished task names.
+                    let session = super::generic::add_item(
+                        sim,
+                        "/cloud/failoverSessions/{ID}",
+                        &[],
+                        format!("{name}@{action}"),
+                    );
+                    let links = session
+                        .map(|(path, n)| {
+                            vec![tl(
+                                "Related",
+                                format!("{path}?format=Entity"),
+                                Some("CloudFailoverSession"),
+                                Some(n),
+                            )]
+                        })
+                        .unwrap_or_default();
                     task_reply(
                         sim,
                         req,
                         op,
                         true,
                         format!("Cloud failover plan \"{name}\": {action} started."),
-                        vec![],
+                        links,
                     )
                 }
                 _ => Err(ApiError::method_not_allowed()),

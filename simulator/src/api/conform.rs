@@ -27,7 +27,19 @@ pub fn conform(sim: &mut Sim, req: &Req, out: ApiResult) -> ApiResult {
     let at: Vec<_> = spec.routes_at(&req.lsegs, &req.segs).collect();
     let ty = generic::pick(&at, req)
         .and_then(|(r, _)| r.returns())
-        .and_then(|t| spec.ty(t));
+        .and_then(|t| spec.ty(t))
+        .or_else(|| {
+            // A GET no operation's link leads to: the type whose URL form it is.
+            (req.method == axum::http::Method::GET && req.action().is_none())
+                .then(|| {
+                    spec.type_paths
+                        .iter()
+                        .filter(|(t, _)| t.query_matches(&req.query))
+                        .find(|(t, _)| t.capture(&req.lsegs, &req.segs).is_some())
+                        .map(|(_, ty)| *ty)
+                })
+                .flatten()
+        });
     if let Some(t) = ty {
         shape(sim, req, t, &mut node, 0);
     }
@@ -74,7 +86,9 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
             _ => {}
         }
     }
-    if ty.links_field().is_some() {
+    // A task's links are what its action produced (behaviour), not every link the type can
+    // offer.
+    if ty.links_field().is_some() && link_ty.name != spec.ir.api.task_type {
         relink(sim, req, link_ty, node);
     }
 }
@@ -154,8 +168,24 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
             href,
             list_key: None,
         };
+        let first = |p: &str| {
+            p.split('/')
+                .find(|s| !s.is_empty())
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        let own_first = first(ctx.href.strip_prefix(base).unwrap_or(""));
         for (i, op) in ty.ops.iter().enumerate() {
-            if !covered[i] {
+            // Operations of one relation and link type below another resource family are
+            // alternatives (a file of a VM mount restores from that mount, not from a
+            // replica's): the family's link stands for them.
+            let alternative = first(&op.path) != own_first
+                && ty
+                    .ops
+                    .iter()
+                    .zip(&covered)
+                    .any(|(o, c)| *c && o.rel == op.rel && o.link_type == op.link_type);
+            if !covered[i] && !alternative {
                 links.extend(op_link(sim, req, op, &ctx));
             }
         }

@@ -124,6 +124,7 @@ fn run(sim: &mut Sim, req: &Req, route: &Route, ids: &[String]) -> ApiResult {
     let own_key = key_of(&route.template, route.template.vars());
     if let Some(k) = &own_key {
         ensure(sim, k);
+        refresh(sim, k, ids);
         if sim.store.slots.contains_key(k) && sim.store.find(k, ids).is_none() {
             return Err(ApiError::not_found(format!(
                 "Resource with id [{}] was not found.",
@@ -296,7 +297,38 @@ fn created_links(key: &str, item: &Item) -> Vec<crate::sim::TaskLink> {
         }
     }
     if out.is_empty() {
-        out.push(tl("Related", path, None, Some(item.name.clone())));
+        // As EM's create tasks do: `Related` to the entity form, typed by the type whose URL
+        // form it is (`Type="CloudGateway"`, `…/cloud/gateways/{ID}?format=Entity`).
+        // (a nested resource without an entity form: its own form, as `CloudTenantResource`).
+        let (low, raw): (Vec<String>, Vec<String>) = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| (s.to_ascii_lowercase(), s.to_string()))
+            .unzip();
+        let form = |entity: bool| {
+            let q = if entity {
+                vec![("format".to_string(), "Entity".to_string())]
+            } else {
+                Vec::new()
+            };
+            spec.type_paths.iter().find_map(|(t, ty)| {
+                (t.capture(&low, &raw).is_some()
+                    && t.query_matches(&q)
+                    && t.query.is_empty() != entity)
+                    .then_some(ty.name.as_str())
+            })
+        };
+        let name = Some(item.name.clone());
+        match (form(true), form(false)) {
+            (Some(ty), _) => out.push(tl(
+                "Related",
+                format!("{path}?format=Entity"),
+                Some(ty),
+                name,
+            )),
+            (None, Some(ty)) => out.push(tl("Related", path, Some(ty), name)),
+            (None, None) => out.push(tl("Related", path, None, name)),
+        }
     }
     out
 }
@@ -348,6 +380,36 @@ fn item_path(key: &str, item: &Item, type_path: Option<&str>) -> String {
     out
 }
 
+/// Adds a resource below `parent` at the URL form `form` (`/cloud/failoverSessions/{ID}`) to
+/// the store, as a hand-written action that creates one does (a failover plan start opens a
+/// failover session); its path and name, `None` when `form` has no placeholder.
+pub fn add_item(
+    sim: &mut Sim,
+    form: &str,
+    parent: &[String],
+    name: String,
+) -> Option<(String, String)> {
+    let t = Template::parse(form);
+    let k = key_of(&t, t.vars())?;
+    ensure(sim, &k);
+    sim.store.created += 1;
+    let mut ids = parent.to_vec();
+    ids.push(seed_id(sim.data.seed ^ 0xC0FFEE, &k, sim.store.created));
+    let item = Item { ids, name };
+    let path = item_path(&k, &item, None);
+    let name = item.name.clone();
+    sim.store
+        .slots
+        .entry(k)
+        .or_insert(Slot {
+            origin: Origin::Generic,
+            items: Vec::new(),
+        })
+        .items
+        .push(item);
+    Some((path, name))
+}
+
 /// Makes sure `key` has a slot: mirrored from a hand-written family when one serves the
 /// collection, else seeded.
 pub fn ensure(sim: &mut Sim, key: &str) {
@@ -395,6 +457,68 @@ pub fn ensure(sim: &mut Sim, key: &str) {
     sim.store.slots.insert(key.to_string(), slot);
 }
 
+/// A slot mirrored from a hand-written family is a snapshot: when it lacks `ids` (an object
+/// the family created since, such as a session a job start opened), it is mirrored again.
+fn refresh(sim: &mut Sim, key: &str, ids: &[String]) {
+    let stale = sim
+        .store
+        .slots
+        .get(key)
+        .is_some_and(|s| s.origin == Origin::Hand)
+        && sim.store.find(key, ids).is_none();
+    if !stale {
+        return;
+    }
+    // The family answers the object itself (a mirror holds the first items only).
+    let path = item_path(
+        key,
+        &Item {
+            ids: ids.to_vec(),
+            name: String::new(),
+        },
+        None,
+    );
+    let found = match super::hand_dispatch(sim, &probe_req(&path)) {
+        Ok(Reply::Doc(_, n, _)) => Some(n.attr("Name").unwrap_or_default().to_string()),
+        _ => None,
+    };
+    if let (Some(name), Some(slot)) = (found, sim.store.slots.get_mut(key)) {
+        slot.items.push(Item {
+            ids: ids.to_vec(),
+            name,
+        });
+    }
+}
+
+/// An internal GET of `path` as an administrator (never sent to a client).
+fn probe_req(path: &str) -> Req {
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    Req {
+        method: Method::GET,
+        lsegs: segs.iter().map(|s| s.to_ascii_lowercase()).collect(),
+        segs,
+        query: Vec::new(),
+        base: PROBE_BASE.into(),
+        fmt: Format::Xml,
+        body: Default::default(),
+        token: None,
+        authorization: None,
+        caller: Some(Caller {
+            token: String::new(),
+            logon: Logon {
+                id: String::new(),
+                user: "probe".into(),
+                role: Role::Admin,
+                last: std::time::Instant::now(),
+            },
+        }),
+    }
+}
+
 /// Seeded items of a generic key: per parent, as many as the data set's size asks.
 fn seed(sim: &Sim, key: &str, parents: &[Item]) -> Slot {
     let per = match sim.data.jobs.len() {
@@ -423,31 +547,7 @@ fn seed(sim: &Sim, key: &str, parents: &[Item]) -> Slot {
 /// GETs `path` from the hand-written families as an internal administrator; the items it
 /// lists (by their `Href`s), or `None` when no family serves the path.
 fn probe(sim: &mut Sim, key: &str, path: &str) -> Option<Vec<Item>> {
-    let segs: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    let req = Req {
-        method: Method::GET,
-        lsegs: segs.iter().map(|s| s.to_ascii_lowercase()).collect(),
-        segs,
-        query: Vec::new(),
-        base: PROBE_BASE.into(),
-        fmt: Format::Xml,
-        body: Default::default(),
-        token: None,
-        authorization: None,
-        caller: Some(Caller {
-            token: String::new(),
-            logon: Logon {
-                id: String::new(),
-                user: "probe".into(),
-                role: Role::Admin,
-                last: std::time::Instant::now(),
-            },
-        }),
-    };
+    let req = probe_req(path);
     let node = match super::hand_dispatch(sim, &req) {
         Ok(Reply::Doc(_, n, _)) => n,
         Ok(_) => return Some(Vec::new()),

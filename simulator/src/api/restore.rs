@@ -975,7 +975,14 @@ pub fn route(sim: &mut Sim, req: &Req, segs: &[&str]) -> ApiResult {
                     if fs_file(&path).is_some() {
                         return Err(ApiError::bad_request("Use ?action=download to get a file."));
                     }
-                    Ok(Reply::ok(fs_listing(req, &prefix, &path, modified)?))
+                    // No operation of the spec lists a mount's directory (a client GETs a
+                    // root's `Href`), so the listing is shaped here: the links the spec
+                    // declares, no others.
+                    let mut node = fs_listing(req, &prefix, &path, modified)?;
+                    if let Some(t) = crate::spec::get().ty("FileSystemEntries") {
+                        super::conform::shape(sim, req, t, &mut node, 0);
+                    }
+                    Ok(Reply::ok(node))
                 }
                 (Method::POST, Some("restore")) => {
                     let (p, _) = fs_file(&path).ok_or_else(|| no_such("File", &path))?;

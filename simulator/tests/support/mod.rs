@@ -6,6 +6,8 @@
 
 pub mod types;
 
+use std::collections::HashMap;
+
 use emrest_codegen::ir::{Ir, OpIr, Shape, Ty, TypeIr};
 use emrest_runtime::Node;
 use emrest_sim::spec::Template;
@@ -179,4 +181,32 @@ pub fn synth_xml(ir: &Ir, ty: &TypeIr) -> String {
         n
     }
     emrest_runtime::write_xml(&build(ir, ty, &ty.root, 0), &ir.api.namespace)
+}
+
+/// Documentation samples by the spec type whose root element they have (in file order).
+pub fn request_samples(ir: &Ir) -> HashMap<String, Vec<Vec<u8>>> {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/em-docs/samples"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("samples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    names.sort();
+    let mut out = HashMap::new();
+    for p in names {
+        let Ok(bytes) = std::fs::read(&p) else {
+            continue;
+        };
+        let Ok(root) = emrest_runtime::parse_xml(&bytes) else {
+            continue;
+        };
+        for t in ir.types.iter().filter(|t| t.root == root.name) {
+            out.entry(t.name.clone())
+                .or_insert_with(Vec::new)
+                .push(bytes.clone());
+        }
+    }
+    out
 }
