@@ -28,3 +28,7 @@ pub use emrest_runtime as runtime;
 pub use emrest_runtime::{Error, Link, Links, Result};
 
 generate_client!("../spec/em.toml");
+// The spec of `#[derive(Resource)]` without `spec = …`: this crate's.
+emrest_macros::default_resource_spec!("../spec/em.toml");
+#[doc(hidden)]
+pub use emrest_macros::__derive_resource_with;

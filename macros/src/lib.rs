@@ -3,6 +3,8 @@
 //! - [`generate_client!`] generates the whole client of a spec file.
 //! - [`derive(Resource)`](derive_resource) adds the typed action methods a spec gives one type
 //!   to a user's own struct.
+//! - [`default_resource_spec!`] names, in a client crate, the spec that `#[derive(Resource)]`
+//!   without `spec = …` uses: this crate embeds no spec and knows no product.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -13,9 +15,6 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
-
-/// The flagship spec, embedded: the default of `#[derive(Resource)]`.
-const EM_SPEC: &str = include_str!("../../spec/em.toml");
 
 /// Generates the typed client of a spec: `generate_client!("spec/em.toml");`
 ///
@@ -72,13 +71,14 @@ pub fn generate_client(input: TokenStream) -> TokenStream {
 /// // now: my_job.start(&em).await?
 /// ```
 ///
-/// `spec` is relative to `CARGO_MANIFEST_DIR`; without it the EM spec is used and `client`
-/// defaults to `::emrest`. With a custom spec, `client` defaults to `crate` (the module where
+/// `spec` is relative to `CARGO_MANIFEST_DIR`. Without it, the spec is the one the `emrest`
+/// crate names with [`default_resource_spec!`] (its EM spec) and `client` defaults to
+/// `::emrest`. With a custom spec, `client` defaults to `crate` (the module where
 /// `generate_client!` was invoked on the same spec).
 #[proc_macro_derive(Resource, attributes(resource))]
 pub fn derive_resource(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    match derive(&input) {
+    match derive(&input, None) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -147,9 +147,93 @@ fn stubs(src: &str) -> TokenStream2 {
     }
 }
 
-fn em_ir() -> &'static Result<Ir, Diagnostics> {
-    static IR: OnceLock<Result<Ir, Diagnostics>> = OnceLock::new();
-    IR.get_or_init(|| emrest_codegen::load_str(EM_SPEC, "spec/em.toml"))
+/// A spec loaded once per path for every derive in one compilation.
+fn cached_ir(path: &std::path::Path) -> Result<&'static Ir, String> {
+    type Cache = std::sync::Mutex<Vec<(PathBuf, Result<&'static Ir, String>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned cache only means another derive panicked; its entries are still whole.
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, ir)) = cache.iter().find(|(p, _)| p == path) {
+        return ir.clone();
+    }
+    let ir = match std::fs::read_to_string(path) {
+        Ok(src) => emrest_codegen::load_str(&src, &path.display().to_string())
+            .map(|ir| &*Box::leak(Box::new(ir)))
+            .map_err(|d| d.to_string()),
+        Err(e) => Err(format!(
+            "cannot read the default spec `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        )),
+    };
+    cache.push((path.to_path_buf(), ir.clone()));
+    ir
+}
+
+/// Names the spec that `#[derive(Resource)]` without `spec = …` uses, for the crate that
+/// invokes it (a generated client such as `emrest`): `default_resource_spec!("../spec/em.toml");`
+/// at the crate root, next to `generate_client!` on the same file. The path is resolved as
+/// `generate_client!` resolves it. Derives in other crates then name this crate as their
+/// client (`client = …` still overrides it).
+///
+/// It defines the hidden `__resource_default!` macro of the invoking crate, which hands the
+/// derive input back to this crate with the spec's absolute path.
+#[proc_macro]
+pub fn default_resource_spec(input: TokenStream) -> TokenStream {
+    let lit = parse_macro_input!(input as LitStr);
+    let path = resolve(&lit.value(), lit.span());
+    if !path.exists() {
+        let msg = format!("cannot read spec file `{}`: no such file", lit.value());
+        return quote_spanned!(lit.span()=> compile_error!(#msg);).into();
+    }
+    let abs = path.display().to_string();
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __resource_default {
+            ($($input:tt)*) => {
+                $crate::__derive_resource_with! { #abs, $crate; $($input)* }
+            };
+        }
+    }
+    .into()
+}
+
+/// The second half of a `#[derive(Resource)]` without `spec = …`: the spec's absolute path
+/// and the client crate (from `__resource_default!`), then the derive input.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __derive_resource_with(input: TokenStream) -> TokenStream {
+    let parsed = syn::parse::Parser::parse(
+        |s: syn::parse::ParseStream| {
+            let spec: LitStr = s.parse()?;
+            s.parse::<syn::Token![,]>()?;
+            let client: syn::Path = syn::Path::parse_mod_style(s)?;
+            s.parse::<syn::Token![;]>()?;
+            let input: DeriveInput = s.parse()?;
+            Ok((spec, client, input))
+        },
+        input,
+    );
+    let (spec, client, input) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let default = DefaultSpec {
+        path: PathBuf::from(spec.value()),
+        client,
+    };
+    match derive(&input, Some(&default)) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// The spec and client a derive without `spec = …` uses.
+struct DefaultSpec {
+    path: PathBuf,
+    client: syn::Path,
 }
 
 struct ResourceArgs {
@@ -248,7 +332,7 @@ fn field_roles(input: &DeriveInput) -> syn::Result<FieldRoles> {
     Ok(roles)
 }
 
-fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
+fn derive(input: &DeriveInput, default: Option<&DefaultSpec>) -> syn::Result<TokenStream2> {
     let args = container_args(input)?;
     let roles = field_roles(input)?;
     let links = roles.links.clone();
@@ -259,12 +343,18 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     };
     let owned;
-    let ir: &Ir = match &args.spec {
-        None => match em_ir() {
-            Ok(ir) => ir,
-            Err(d) => return Err(syn::Error::new(type_lit.span(), d.to_string())),
-        },
-        Some(spec) => {
+    let ir: &Ir = match (&args.spec, default) {
+        // No spec named: the client crate's default, which that crate's
+        // `__resource_default!` hands back with its spec (see `default_resource_spec!`).
+        (None, None) => {
+            // `client = …` stays among the attributes handed back and still wins there.
+            let item = strip_derive_attr(input);
+            return Ok(quote_spanned! {input.ident.span()=>
+                ::emrest::__resource_default! { #item }
+            });
+        }
+        (None, Some(d)) => cached_ir(&d.path).map_err(|e| syn::Error::new(type_lit.span(), e))?,
+        (Some(spec), _) => {
             let path = resolve(&spec.value(), spec.span());
             let src = std::fs::read_to_string(&path).map_err(|e| {
                 syn::Error::new(
@@ -308,10 +398,13 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
             ),
         ));
     };
-    let client = match (&args.client, &args.spec) {
-        (Some(p), _) => quote!(#p),
-        (None, None) => quote!(::emrest),
-        (None, Some(_)) => quote!(crate),
+    let client = match (&args.client, &args.spec, default) {
+        (Some(p), _, _) => quote!(#p),
+        (None, None, Some(d)) => {
+            let p = &d.client;
+            quote!(#p)
+        }
+        (None, _, _) => quote!(crate),
     };
     let name = &input.ident;
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
@@ -355,6 +448,14 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream2> {
             #record
         };
     })
+}
+
+/// The derive input as an item for the callback: the struct without its attributes other
+/// than `#[resource(...)]` (the callback emits impls only, never the struct).
+fn strip_derive_attr(input: &DeriveInput) -> TokenStream2 {
+    let mut item = input.clone();
+    item.attrs.retain(|a| a.path().is_ident("resource"));
+    quote!(#item)
 }
 
 /// The index of the spec field a struct field stands for: by `#[resource(name = "…")]`
