@@ -531,6 +531,102 @@ async fn mounts_files_and_download() {
     );
 }
 
+/// The mounts of VM replica points and agent restore points hold files as a VM restore
+/// point's mount does; each file offers only its own kind of mount's `Restore`.
+#[tokio::test]
+async fn replica_and_agent_mounts_restore_their_own_files() {
+    let t = setup().await;
+    for (points, mount_type, below, resource) in [
+        (
+            "vmReplicaPoints?format=Entity",
+            "VmReplicaPointMount",
+            "/vmReplicaPoints/",
+            "vmReplicaPoints",
+        ),
+        (
+            "agents/agentRestorePoints?format=Entity",
+            "AgentRestorePointMount",
+            "/agents/agentRestorePoints/",
+            "agentRestorePoints",
+        ),
+    ] {
+        let list = t.get(points).await;
+        let create = link(&list.children[0], "Create", Some(mount_type))
+            .unwrap()
+            .to_string();
+        let (s, task) = t.xml(Method::POST, &create, None).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{create}");
+        let done = t.wait(&task).await;
+        let mount = link(&done, "Related", Some(mount_type))
+            .unwrap()
+            .to_string();
+        let m = t.get(&mount).await;
+        let root = m
+            .child("FSRoots")
+            .and_then(|r| r.children.first())
+            .and_then(|d| d.attr("Href"))
+            .unwrap()
+            .to_string();
+        assert!(root.starts_with(&mount), "{root}");
+        let listing = t.get(&root).await;
+        assert_eq!(listing.name, "FileSystemEntries");
+        assert!(!listing.child("Directories").unwrap().children.is_empty());
+        let docs = t.get(&format!("{mount}/C:/Documents")).await;
+        let file = &docs.child("Files").unwrap().children[0];
+        let restores: Vec<&str> = file
+            .child("Links")
+            .unwrap()
+            .children
+            .iter()
+            .filter(|l| l.attr("Rel") == Some("Restore"))
+            .filter_map(|l| l.attr("Href"))
+            .collect();
+        assert_eq!(restores.len(), 1, "{restores:?}");
+        assert!(restores[0].contains(below), "{}", restores[0]);
+        let restore = restores[0].to_string();
+        let before = t.sim.actions().len();
+        let original = r#"<FileRestoreSpec xmlns="http://www.veeam.com/ent/v1.0"><ToOriginalLocation Overwrite="false"/></FileRestoreSpec>"#;
+        let (s, task) = t.xml(Method::POST, &restore, Some(original)).await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        assert_eq!(task.scalar("State"), Some("Running"));
+        let done = t.wait(&task).await;
+        assert_eq!(
+            done.child("Result").and_then(|r| r.attr("Success")),
+            Some("true")
+        );
+        let actions = t.sim.actions();
+        assert_eq!(actions.len(), before + 1);
+        assert_eq!(actions[before].resource, resource);
+        assert_eq!(actions[before].action, "restoreFile");
+        let direct = r#"<FileRestoreSpec xmlns="http://www.veeam.com/ent/v1.0"><ForDirectDownload/></FileRestoreSpec>"#;
+        let (s, task) = t.xml(Method::POST, &restore, Some(direct)).await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let done = t.wait(&task).await;
+        let dl = link(&done, "Download", None).unwrap().to_string();
+        let r = t
+            .http
+            .get(&dl)
+            .header("X-RestSvcSessionId", &t.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(!r.bytes().await.unwrap().is_empty());
+        let (s, _) = t.xml(Method::POST, &restore, None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _) = t.xml(Method::DELETE, &mount, None).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(
+            t.xml(Method::GET, &root, None).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            t.xml(Method::GET, &mount, None).await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
 #[tokio::test]
 async fn catalog_browse_lists_guest_files() {
     let t = setup().await;

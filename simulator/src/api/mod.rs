@@ -16,6 +16,7 @@ pub mod conform;
 pub mod entry;
 pub mod generic;
 pub mod jobs;
+pub mod mounts;
 pub mod newer;
 pub mod query;
 pub mod replicas;
@@ -56,6 +57,8 @@ pub fn hand_dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
         ["repositories" | "backups" | "restorepoints" | "vmrestorepoints" | "restoresessions", ..] => {
             restore::route(sim, req, &segs)
         }
+        ["vmreplicapoints", _, "mounts", _, ..]
+        | ["agents", "agentrestorepoints", _, "mounts", _, ..] => mounts::route(sim, req, &segs),
         ["replicas" | "vmreplicapoints", ..] => replicas::route(sim, req, &segs),
         ["cloud", rest @ ..] => cloud::route(sim, req, rest),
         ["catalog", rest @ ..] => catalog::route(sim, req, rest),

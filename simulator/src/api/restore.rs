@@ -703,6 +703,68 @@ fn file_bytes(path: &str, size: i64) -> Vec<u8> {
         .collect()
 }
 
+/// The guest files of a mount at the URL prefix `prefix` (`…/mounts/{ID}`), `path` the
+/// original-case file path below it: a directory's `FileSystemEntries` (GET), a file's bytes
+/// (`?action=download`), or the mount kind's own file restore (`restore`, given the download
+/// path and the file's path).
+pub fn guest_files(
+    sim: &mut Sim,
+    req: &Req,
+    prefix: &str,
+    path: &str,
+    modified: i64,
+    restore: impl FnOnce(&mut Sim, String, &str) -> ApiResult,
+) -> ApiResult {
+    match (req.method.clone(), req.action().as_deref()) {
+        (Method::GET, Some("download")) => {
+            let (p, size) = fs_file(path).ok_or_else(|| no_such("File", path))?;
+            Ok(Reply::Bytes(
+                StatusCode::OK,
+                "application/octet-stream",
+                file_bytes(&p, size),
+            ))
+        }
+        (Method::GET, _) => {
+            if fs_file(path).is_some() {
+                return Err(ApiError::bad_request("Use ?action=download to get a file."));
+            }
+            // No operation of the spec lists a mount's directory (a client GETs a root's
+            // `Href`), so the listing is shaped here: the links the spec declares, no others
+            // (a file restores from its own kind of mount only).
+            let mut node = fs_listing(req, prefix, path, modified)?;
+            if let Some(t) = crate::spec::get().ty("FileSystemEntries") {
+                super::conform::shape(sim, req, t, &mut node, 0);
+            }
+            Ok(Reply::ok(node))
+        }
+        (Method::POST, Some("restore")) => {
+            let (p, _) = fs_file(path).ok_or_else(|| no_such("File", path))?;
+            let dl = format!("{prefix}/{}", pct_encode_path(&p));
+            restore(sim, dl, &p)
+        }
+        (Method::POST, a) => Err(unknown_action(a)),
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// The `FSRoots` of a mount at the URL prefix `prefix`: its one volume, `C:`.
+pub fn fs_roots(req: &Req, prefix: &str) -> Node {
+    let mut roots = el("FSRoots");
+    roots.array = true;
+    let root_href = req.url(&format!("{prefix}/C:/"));
+    roots.children.push(
+        plain(
+            "DirectoryEntry",
+            "DirectoryEntry",
+            &root_href,
+            links_node(vec![]),
+        )
+        .t("Path", "C:/")
+        .t("Name", "C:"),
+    );
+    roots
+}
+
 /// Guest-file restore shared by mounts and the catalog: `ForDirectDownload` gives a task with a
 /// `Download` link, anything else a restore session.
 pub fn file_restore(
@@ -959,39 +1021,11 @@ pub fn route(sim: &mut Sim, req: &Req, segs: &[&str]) -> ApiResult {
                 };
             }
             // Original-case file path (segments after the mount id).
-            let n = 4;
-            let path = req.segs.get(n..).map(|p| p.join("/")).unwrap_or_default();
+            let path = req.segs.get(4..).map(|p| p.join("/")).unwrap_or_default();
             let modified = s.data.restore_points[s.data.vrp_point(v) as usize].time;
-            match (req.method.clone(), req.action().as_deref()) {
-                (Method::GET, Some("download")) => {
-                    let (p, size) = fs_file(&path).ok_or_else(|| no_such("File", &path))?;
-                    Ok(Reply::Bytes(
-                        StatusCode::OK,
-                        "application/octet-stream",
-                        file_bytes(&p, size),
-                    ))
-                }
-                (Method::GET, _) => {
-                    if fs_file(&path).is_some() {
-                        return Err(ApiError::bad_request("Use ?action=download to get a file."));
-                    }
-                    // No operation of the spec lists a mount's directory (a client GETs a
-                    // root's `Href`), so the listing is shaped here: the links the spec
-                    // declares, no others.
-                    let mut node = fs_listing(req, &prefix, &path, modified)?;
-                    if let Some(t) = crate::spec::get().ty("FileSystemEntries") {
-                        super::conform::shape(sim, req, t, &mut node, 0);
-                    }
-                    Ok(Reply::ok(node))
-                }
-                (Method::POST, Some("restore")) => {
-                    let (p, _) = fs_file(&path).ok_or_else(|| no_such("File", &path))?;
-                    let dl = format!("{prefix}/{}", pct_encode_path(&p));
-                    file_restore(sim, req, v, dl, &p, "FileRestoreFromMountPoint")
-                }
-                (Method::POST, a) => Err(unknown_action(a)),
-                _ => Err(ApiError::method_not_allowed()),
-            }
+            guest_files(sim, req, &prefix, &path, modified, |sim, dl, p| {
+                file_restore(sim, req, v, dl, p, "FileRestoreFromMountPoint")
+            })
         }
         ["restoresessions"] => {
             get_only(req)?;
@@ -1040,19 +1074,7 @@ fn mount_node(sim: &Sim, req: &Req, v: u32, m: u32) -> Node {
         req.url(&vrp_path(sim, v)),
         Some(&vrp_name(sim, v)),
     );
-    let mut roots = el("FSRoots");
-    roots.array = true;
-    let root_href = req.url(&format!("{}/mounts/{m}/C:/", vrp_path(sim, v)));
-    roots.children.push(
-        plain(
-            "DirectoryEntry",
-            "DirectoryEntry",
-            &root_href,
-            links_node(vec![]),
-        )
-        .t("Path", "C:/")
-        .t("Name", "C:"),
-    );
+    let roots = fs_roots(req, &format!("{}/mounts/{m}", vrp_path(sim, v)));
     plain(
         "VmRestorePointMount",
         "VmRestorePointMount",
