@@ -1322,10 +1322,23 @@ impl SessionInner {
     /// `seen`: whoever comes second finds the new token (or the failure of the attempt made
     /// while it waited) and does not log on itself.
     ///
-    /// Cancellation: if the caller doing the logon is dropped, the lock is released with the
-    /// state unchanged and the next waiter logs on instead. (The server may then hold an
-    /// orphan logon session that expires on its own.)
-    async fn relogon(&self, seen: Seen) -> Result<()> {
+    /// Cancellation: the logon runs in a task of its own (where a tokio runtime is there to
+    /// spawn it), so a caller dropped mid-logon neither cancels it nor leaves an orphan
+    /// session on the server; the callers waiting on the lock then find its new token.
+    async fn relogon(self: &Arc<Self>, seen: Seen) -> Result<()> {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return self.relogon_locked(seen).await;
+        };
+        let me = Arc::clone(self);
+        match rt.spawn(async move { me.relogon_locked(seen).await }).await {
+            Ok(r) => r,
+            Err(e) => Err(Error::config(format!(
+                "logging on again did not finish: {e}"
+            ))),
+        }
+    }
+
+    async fn relogon_locked(&self, seen: Seen) -> Result<()> {
         let mut last_failure = self.relogon.lock().await;
         if self.read_state().generation != seen.generation {
             return Ok(());
@@ -1367,7 +1380,7 @@ impl SessionInner {
     ///
     /// Dropping the returned future at any point leaves the session usable.
     pub(crate) async fn request(
-        &self,
+        self: &Arc<Self>,
         verb: Verb,
         url: &Url,
         body: Option<&(Bytes, &'static str)>,
@@ -1385,7 +1398,7 @@ impl SessionInner {
     }
 
     async fn request_inner(
-        &self,
+        self: &Arc<Self>,
         verb: Verb,
         url: &Url,
         body: Option<&(Bytes, &'static str)>,
@@ -1514,7 +1527,7 @@ pub fn follow<'a, A: Api, R: Response + 'a>(
 
 /// The request of [`follow`], the same for every answer type.
 fn follow_raw<'a>(
-    session: &'a SessionInner,
+    session: &'a Arc<SessionInner>,
     links: Option<&'a Links>,
     op: &'static Op,
     body: Option<&'a dyn Body>,
@@ -1535,7 +1548,7 @@ pub async fn call<A: Api, R: Response>(
 }
 
 async fn call_raw(
-    session: &SessionInner,
+    session: &Arc<SessionInner>,
     links: &Links,
     op: &'static Op,
     body: Option<&dyn Body>,

@@ -630,7 +630,7 @@ impl<I: Repr + Send> Page<I> {
 }
 
 async fn fetch_page<I: Repr + Send>(
-    session: &SessionInner,
+    session: &std::sync::Arc<SessionInner>,
     url: Url,
     path: ItemPath,
 ) -> Result<Page<I>> {

@@ -48,6 +48,44 @@ async fn expired_session_logs_on_again_once_and_the_call_succeeds() {
     );
 }
 
+/// A call dropped while its re-logon is in flight: the logon still completes (it runs in a
+/// task of its own), so the next call uses its token instead of logging on again, and the
+/// server holds no orphan logon session.
+#[tokio::test]
+async fn a_call_dropped_during_its_relogon_leaves_the_new_token_to_the_next() {
+    use emrest_sim::{Faults, Latency, Trigger};
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    sim.expire_all_sessions();
+    sim.set_faults(Faults {
+        latency: Latency {
+            trigger: Trigger::Rate(1.0),
+            fixed: std::time::Duration::from_millis(300),
+            jitter: std::time::Duration::ZERO,
+        },
+        ..Faults::default()
+    });
+    // The GET (300 ms, then 401), then the logon POST (300 ms): dropped during the logon.
+    let dropped = tokio::time::timeout(std::time::Duration::from_millis(450), em.jobs()).await;
+    assert!(dropped.is_err(), "the call was dropped mid-flight");
+    // The logon finishes on its own.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    sim.set_faults(Faults::default());
+    sim.clear_requests();
+    let jobs = em.jobs().await.expect("the next call works");
+    assert!(!jobs.ref_.is_empty());
+    let logons = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.to_ascii_lowercase().contains("sessionmngr"))
+        .count();
+    assert_eq!(
+        logons, 0,
+        "the next call used the token of the dropped call's logon"
+    );
+    assert_eq!(sim.logon_count(), 1, "one live logon session, no orphan");
+}
+
 #[tokio::test]
 async fn restore_operator_gets_403_on_job_actions() {
     let sim = sim().await;
