@@ -105,8 +105,6 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         pub const TYPES: &[__rt::TypeEntry] = &[#(#entries),*];
     };
     let session = session_trait(ir);
-    // `Debug` and `PartialEq` by the field tables: one line for every type.
-    let records = ir.types.iter().map(|t| ident(&t.name));
     quote! {
         #[doc(hidden)]
         #[allow(unused_imports)]
@@ -115,7 +113,6 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         #op_table
         #(#enums)*
         #(#types)*
-        __rt::record_traits!(#(#records),*);
         #session
     }
 }
@@ -505,7 +502,7 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
     };
     quote! {
         #doc
-        #[derive(Clone, Default)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name {
             #(#decls)*
             /// What the document carried beyond the spec's fields, kept in place and

@@ -9,7 +9,6 @@
 //! value is encoded — a read-modify-write never drops what a newer server sent. A record
 //! without unknown content pays one `None` pointer and no allocation.
 
-use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -261,9 +260,8 @@ pub trait Fields {
 }
 
 /// A representation described by a field table. Every [`Record`] is a [`Value`] and a
-/// [`crate::Repr`]; generated types and `#[derive(Resource)]` structs implement it (a
-/// derived one also derives `Debug` and `PartialEq`, which every value has).
-pub trait Record: Default + fmt::Debug + PartialEq + 'static {
+/// [`crate::Repr`]; generated types and `#[derive(Resource)]` structs implement it.
+pub trait Record: Default {
     /// The XML root element.
     const ROOT: &'static str;
     /// The fields, in schema order.
@@ -297,60 +295,6 @@ impl<R: Record> Fields for R {
     }
 }
 
-/// `Debug` of a record by its field table: the spec's field names and the values, then
-/// the kept unknown content when there is any (what generated types' `Debug` prints).
-pub fn debug_record(
-    r: &dyn Fields,
-    fields: &[FieldDef],
-    name: &str,
-    f: &mut fmt::Formatter<'_>,
-) -> fmt::Result {
-    struct D<'a>(&'a dyn Slot);
-    impl fmt::Debug for D<'_> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.0.debug(f)
-        }
-    }
-    let mut s = f.debug_struct(name);
-    for (i, d) in fields.iter().enumerate() {
-        let field = if d.kind == Kind::Text {
-            JSON_TEXT
-        } else {
-            d.name
-        };
-        s.field(field, &D(r.get(i)));
-    }
-    if !r.kept().is_empty() {
-        s.field("unknown", r.kept());
-    }
-    s.finish()
-}
-
-/// `PartialEq` of two records of one type with `n` fields: every field and the kept
-/// unknown content equal (what generated types' `==` compares).
-pub fn records_eq(a: &dyn Fields, b: &dyn Fields, n: usize) -> bool {
-    (0..n).all(|i| a.get(i).same(b.get(i))) && a.kept() == b.kept()
-}
-
-/// `Debug` and `PartialEq` of generated records, by their field tables: one line per
-/// type in generated code instead of a derived body per type.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! record_traits {
-    ($($t:ident),* $(,)?) => {$(
-        impl ::core::fmt::Debug for $t {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                $crate::__private::debug_record(self, <$t as $crate::__private::Record>::FIELDS, stringify!($t), f)
-            }
-        }
-        impl ::core::cmp::PartialEq for $t {
-            fn eq(&self, other: &Self) -> bool {
-                $crate::__private::records_eq(self, other, <$t as $crate::__private::Record>::FIELDS.len())
-            }
-        }
-    )*};
-}
-
 /// One field's storage, as the codec sees it; implemented for `T`, `Option<T>`, `Vec<T>` and
 /// `Option<Vec<T>>` of every [`Value`].
 pub trait Slot {
@@ -371,12 +315,6 @@ pub trait Slot {
     fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32));
     /// The text of a present scalar field.
     fn text(&self) -> Option<(Cow<'_, str>, JsonKind)>;
-    /// Formats the field's value (`Debug`).
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
-    /// Whether `other` is a slot of the same type holding an equal value.
-    fn same(&self, other: &dyn Slot) -> bool;
-    /// The slot as `Any`, to compare slots of one type.
-    fn as_any(&self) -> &dyn Any;
     /// The field as links, when it holds them.
     fn links(&self) -> Option<&Links> {
         None
@@ -509,15 +447,6 @@ fn write_items(
 }
 
 impl<T: Value> Slot for T {
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-    fn same(&self, other: &dyn Slot) -> bool {
-        other.as_any().downcast_ref::<Self>() == Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,
@@ -555,15 +484,6 @@ impl<T: Value> Slot for T {
 }
 
 impl<T: Value> Slot for Option<T> {
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-    fn same(&self, other: &dyn Slot) -> bool {
-        other.as_any().downcast_ref::<Self>() == Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,
@@ -603,15 +523,6 @@ impl<T: Value> Slot for Option<T> {
 }
 
 impl<T: Value> Slot for Vec<T> {
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-    fn same(&self, other: &dyn Slot) -> bool {
-        other.as_any().downcast_ref::<Self>() == Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -657,15 +568,6 @@ impl<T: Value> Slot for Vec<T> {
 }
 
 impl<T: Value> Slot for Option<Vec<T>> {
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-    fn same(&self, other: &dyn Slot) -> bool {
-        other.as_any().downcast_ref::<Self>() == Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -1075,15 +977,6 @@ impl<R: Record> crate::Repr for R {
 /// The slot generated `Fields` impls answer for an index beyond their fields: the kept
 /// unknown content (reading or writing it as a field does nothing).
 impl Slot for Unknown {
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-    fn same(&self, other: &dyn Slot) -> bool {
-        other.as_any().downcast_ref::<Self>() == Some(self)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn read_xml<'a>(
         &mut self,
         _: &FieldDef,

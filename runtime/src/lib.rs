@@ -78,7 +78,6 @@ pub use xml_in::{XmlElem, XmlIn};
 /// The one path generated code goes through. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::codec::{debug_record, records_eq};
     pub use crate::*;
     pub use std::borrow::Cow;
     pub use std::future::Future;

@@ -809,7 +809,7 @@ mod tests {
         );
     }
 
-    #[derive(Debug, Default, PartialEq)]
+    #[derive(Debug, Default)]
     struct R(String, crate::Unknown);
     impl crate::Record for R {
         const ROOT: &'static str = "BackupJobSession";

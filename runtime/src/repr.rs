@@ -65,7 +65,7 @@ pub trait Scalar: Sized {
 
 /// Anything a representation's field can hold: scalars, enums, links and representations.
 /// Records (generated types) get it from [`crate::Record`]; scalars from [`scalar_value!`].
-pub trait Value: Sized + fmt::Debug + PartialEq + 'static {
+pub trait Value: Sized {
     /// Reads the value from an XML element, streaming.
     fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError>;
     /// Reads the value from the next JSON value (never `null`: absence is handled above).

@@ -223,7 +223,7 @@ __rt::scalar_value!(JobStatus);
 ///
 /**
  URL: `/books/{ID}`*/
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Book {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -348,7 +348,7 @@ impl Book {
     }
 }
 /// Representation `Books` (root element `Books`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Books {
     /// Repeated element `Book`.
     pub book: ::std::vec::Vec<Book>,
@@ -369,7 +369,7 @@ impl __rt::Record for Books {
     }
 }
 /// Representation `BorrowSpec` (root element `BorrowSpec`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BorrowSpec {
     /// Element `Member`.
     pub member: ::std::string::String,
@@ -400,7 +400,7 @@ impl __rt::Record for BorrowSpec {
     }
 }
 /// An empty marker element: `<Express/>` asks for same-day delivery.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Express {
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
@@ -418,7 +418,7 @@ impl __rt::Record for Express {
     }
 }
 /// The entry point.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Home {
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
@@ -449,7 +449,7 @@ impl __rt::Record for Home {
 ///
 /**
  URL: `/jobs/{ID}`*/
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Job {
     /// Attribute `Href`.
     pub href: ::std::string::String,
@@ -509,7 +509,7 @@ impl Job {
 ///
 /**
  URL: `/sessions/{ID}`*/
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoginSession {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -560,7 +560,7 @@ impl LoginSession {
     }
 }
 /// Representation `Outcome` (root element `Outcome`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     /// Attribute `Ok`.
     pub ok: bool,
@@ -587,7 +587,7 @@ impl __rt::Record for Outcome {
     }
 }
 /// Representation `Paging` (root element `Paging`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Paging {
     /// Attribute `Page`.
     pub page: i32,
@@ -619,7 +619,7 @@ impl __rt::Record for Paging {
     }
 }
 /// Representation `Problem` (root element `Problem`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Problem {
     /// Attribute `Message`.
     pub message: ::std::string::String,
@@ -650,7 +650,7 @@ impl __rt::Record for Problem {
     }
 }
 /// Representation `Ref` (root element `Ref`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ref {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
@@ -695,7 +695,7 @@ impl Ref {
     }
 }
 /// Representation `SearchItems` (root element `SearchItems`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchItems {
     /// List `Books` of `Book` elements.
     pub books: ::std::option::Option<::std::vec::Vec<Book>>,
@@ -718,7 +718,7 @@ impl __rt::Record for SearchItems {
     }
 }
 /// Representation `SearchResult` (root element `SearchResult`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchResult {
     /// List `Refs` of `Ref` elements.
     pub refs: ::std::option::Option<::std::vec::Vec<Ref>>,
@@ -749,7 +749,7 @@ impl __rt::Record for SearchResult {
     }
 }
 /// Representation `Version` (root element `Version`).
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Version {
     /// Attribute `Name`.
     pub name: ::std::string::String,
@@ -776,10 +776,6 @@ impl __rt::Record for Version {
         }
     }
 }
-__rt::record_traits!(
-    Book, Books, BorrowSpec, Express, Home, Job, LoginSession, Outcome, Paging, Problem,
-    Ref, SearchItems, SearchResult, Version
-);
 /// Operations of the logon session (`LoginSession`): the API's entry-point collections, available directly on a [`Session`].
 pub trait SessionOps {
     /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
