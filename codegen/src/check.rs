@@ -143,6 +143,7 @@ impl<'a> Checker<'a> {
             session: a.session.get_ref().clone(),
             logon_rel: a.logon.rel.clone(),
             logon_type: a.logon.type_.clone(),
+            logon_fallback: a.logon.fallback.clone(),
             version_element: a.logon.version_element.clone(),
             version_attr: a.logon.version_attr.clone(),
             logoff_rel: a.logoff_rel.clone(),

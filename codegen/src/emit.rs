@@ -123,6 +123,10 @@ fn api_items(ir: &Ir) -> TokenStream {
     let ns = &a.namespace;
     let header = &a.session_header;
     let versions = &a.versions;
+    let logon_fallback = match &a.logon_fallback {
+        Some(f) => quote!(Some(#f)),
+        None => quote!(None),
+    };
     let (logon_rel, logon_type, ve, va, logoff) = (
         &a.logon_rel,
         &a.logon_type,
@@ -198,6 +202,7 @@ fn api_items(ir: &Ir) -> TokenStream {
                 versions: &[#(#versions),*],
                 logon_rel: #logon_rel,
                 logon_type: #logon_type,
+                logon_fallback: #logon_fallback,
                 version_element: #ve,
                 version_attr: #va,
                 logoff_rel: #logoff,

@@ -32,6 +32,8 @@ pub struct ApiIr {
     pub logon_rel: String,
     /// Logon link type.
     pub logon_type: String,
+    /// Logon URL, relative to the entry point, when the entry point is not served.
+    pub logon_fallback: Option<String>,
     /// Version element of the entry point.
     pub version_element: String,
     /// Version name attribute.

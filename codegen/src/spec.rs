@@ -81,6 +81,10 @@ pub struct LogonSpec {
     /// Attribute of that element holding the version name.
     #[serde(default)]
     pub version_attr: String,
+    /// Logon URL (relative to the entry point, newest version) used when the entry point
+    /// document is not served (optional).
+    #[serde(default)]
+    pub fallback: Option<String>,
 }
 
 /// `[api.task]`

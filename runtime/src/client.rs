@@ -632,9 +632,26 @@ impl<A: Api> Client<A> {
     ) -> Result<Session<A>> {
         let user = user.into();
         let password = password.into();
-        let entry = self.inner.entry_point().await?;
-        let (version, logon_url) = self.inner.pick_version(&entry)?;
-        let logged = self.inner.logon_post(&logon_url, &user, &password).await?;
+        let (version, logon_url, logged) = match self.inner.entry(true).await? {
+            Entry::Document(entry) => {
+                let (version, url) = self.inner.pick_version(&entry)?;
+                let logged = self.inner.logon_post(&url, &user, &password).await?;
+                (version, url, logged)
+            }
+            // No entry point: the spec's documented logon URL, newest version.
+            Entry::Fallback(url) => {
+                tracing::info!("the entry point answered 404; logging on at {url}");
+                let logged = match self.inner.logon_post(&url, &user, &password).await {
+                    Err(Error::Http { status: 404, .. }) => {
+                        return Err(self.inner.wrong_product(format!(
+                            "the entry point and the logon URL `{url}` answered HTTP 404"
+                        )))
+                    }
+                    r => r?,
+                };
+                (None, url, logged)
+            }
+        };
         let wait = self.inner.wait;
         Ok(Session {
             inner: Arc::new(SessionInner {
@@ -977,6 +994,16 @@ impl ClientInner {
     }
 
     async fn entry_point(&self) -> Result<Node> {
+        match self.entry(false).await? {
+            Entry::Document(n) => Ok(n),
+            // Not asked for: `entry(false)` never falls back.
+            Entry::Fallback(url) => Err(Error::config(format!("no entry point; logon at {url}"))),
+        }
+    }
+
+    /// The entry point document, or — when `fallback` is allowed, the entry point answers
+    /// 404 and the spec names a fallback logon URL — that URL.
+    async fn entry(&self, fallback: bool) -> Result<Entry> {
         let deadline = self.deadline();
         let resp = self
             .within(
@@ -993,6 +1020,11 @@ impl ClientInner {
             || self.base.port().is_some_and(|p| other.ports.contains(&p));
         let ct = resp.content_type().unwrap_or("").to_ascii_lowercase();
         if !(200..300).contains(&resp.status) {
+            if let (true, false, 404, Some(f)) =
+                (fallback, openapi, resp.status, self.info.logon_fallback)
+            {
+                return Ok(Entry::Fallback(self.resolve(f)?));
+            }
             if openapi || resp.status == 404 {
                 return Err(self.wrong_product(format!(
                     "the entry point answered HTTP {}{}",
@@ -1028,7 +1060,7 @@ impl ClientInner {
                 }
             )));
         }
-        Ok(node)
+        Ok(Entry::Document(node))
     }
 
     /// `(version, href)` of every logon link: per-version ones, then the top-level one.
@@ -1158,6 +1190,14 @@ struct State {
     href: Option<String>,
     own_links: Links,
     closed: bool,
+}
+
+/// What logon starts from.
+enum Entry {
+    /// The entry point document, with its logon links.
+    Document(Node),
+    /// No entry point: the spec's fallback logon URL.
+    Fallback(Url),
 }
 
 pub(crate) struct SessionInner {

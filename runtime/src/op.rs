@@ -171,6 +171,9 @@ pub struct ApiInfo {
     pub logon_rel: &'static str,
     /// Type of the logon link and root of the logon answer.
     pub logon_type: &'static str,
+    /// Logon URL relative to the entry point (newest version), used when the entry point
+    /// document is not served (`404`), as some gateways do.
+    pub logon_fallback: Option<&'static str>,
     /// Element of the entry point that lists one supported version (with its own links).
     pub version_element: &'static str,
     /// Attribute of `version_element` that names the version.

@@ -25,6 +25,7 @@ impl InProcess {
             task_polls: 1,
             session_ticks: 10,
             newer_content: false,
+            no_entry_point: false,
         };
         let mut sim = Sim::new(data, behaviour, crate::DEFAULT_ANCHOR);
         let (token, _) = sim.logon("admin", Role::Admin);

@@ -89,6 +89,9 @@ pub struct SimConfig {
     /// Answer as a newer EM would, with undeclared attributes and elements in the
     /// representations (off by default; `--newer-content`).
     pub newer_content: bool,
+    /// Answer 404 to the entry point `GET /api/` (a gateway exposing only `sessionMngr`);
+    /// off by default; `--no-entry-point`.
+    pub no_entry_point: bool,
 }
 
 impl Default for SimConfig {
@@ -106,6 +109,7 @@ impl Default for SimConfig {
             session_ticks: 10,
             faults: Faults::none(),
             newer_content: false,
+            no_entry_point: false,
         }
     }
 }
@@ -181,6 +185,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
         task_polls: config.task_polls,
         session_ticks: config.session_ticks.max(1),
         newer_content: config.newer_content,
+        no_entry_point: config.no_entry_point,
     };
     let shared = Arc::new(Shared {
         sim: Mutex::new(Sim::new(data, behaviour, config.anchor)),

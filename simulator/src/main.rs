@@ -12,7 +12,7 @@ use emrest_sim::{spawn, Casing, Faults, SimConfig, Size, Trigger};
 
 const USAGE: &str = "usage: em-sim [--port N] [--bind ADDR] [--tls] [--json-casing pascal|camel] \
 [--size small|default|large] [--idle-timeout SECONDS] [--seed N] [--task-polls N] \
-[--session-ticks N] [--anchor now|UNIX_SECONDS] [--cert-out FILE] [--newer-content]
+[--session-ticks N] [--anchor now|UNIX_SECONDS] [--cert-out FILE] [--newer-content] [--no-entry-point]
        [--faults none|realistic] [--fault-seed N]
        [--fault-500 T] [--fault-500-burst N] [--fault-503 T] [--fault-503-burst N]
        [--fault-latency T] [--latency-ms N] [--latency-jitter-ms N]
@@ -82,6 +82,7 @@ fn parse(args: &[String]) -> Result<(SimConfig, Option<String>), String> {
                     .map_err(|_| "--task-polls: not a number")?
             }
             "--newer-content" => cfg.newer_content = true,
+            "--no-entry-point" => cfg.no_entry_point = true,
             "--session-ticks" => {
                 cfg.session_ticks = value(flag)?
                     .parse()

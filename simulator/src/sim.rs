@@ -114,6 +114,8 @@ pub struct Behaviour {
     /// Answer as a newer EM would: representations carry attributes and elements the spec
     /// does not declare (see [`crate::api::newer`]).
     pub newer_content: bool,
+    /// Answer 404 to the entry point, as a gateway that exposes only the logon service does.
+    pub no_entry_point: bool,
 }
 
 /// The whole state.

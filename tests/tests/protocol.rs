@@ -86,6 +86,42 @@ async fn a_call_dropped_during_its_relogon_leaves_the_new_token_to_the_next() {
     assert_eq!(sim.logon_count(), 1, "one live logon session, no orphan");
 }
 
+/// A server that does not serve the entry point (a gateway exposing only the logon
+/// service): logon falls back to the spec's documented logon URL with the newest version,
+/// and the session works; the public entry-point read still reports the 404.
+#[tokio::test]
+async fn logon_falls_back_to_the_documented_logon_url_without_an_entry_point() {
+    let sim = emrest_sim::spawn(SimConfig {
+        no_entry_point: true,
+        ..SimConfig::small()
+    })
+    .await
+    .expect("em-sim starts");
+    let client = Client::builder(sim.url()).build().unwrap();
+    assert!(
+        client.entry_point().await.is_err(),
+        "the entry point is not served"
+    );
+    let em = client
+        .logon("admin", "admin")
+        .await
+        .expect("logon falls back");
+    assert!(!em.jobs().await.unwrap().ref_.is_empty());
+    let posts: Vec<String> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| format!("{}?{}", r.path, r.query.clone().unwrap_or_default()))
+        .collect();
+    assert!(
+        posts
+            .iter()
+            .any(|p| p.to_ascii_lowercase().contains("sessionmngr") && p.contains("v=latest")),
+        "logged on at the documented URL with the newest version: {posts:?}"
+    );
+    assert_eq!(sim.logon_count(), 1);
+}
+
 #[tokio::test]
 async fn restore_operator_gets_403_on_job_actions() {
     let sim = sim().await;

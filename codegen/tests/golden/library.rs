@@ -14,6 +14,7 @@ impl __rt::Api for Api {
         versions: &["1.0", "2.0"],
         logon_rel: "Login",
         logon_type: "LoginSession",
+        logon_fallback: None,
         version_element: "Version",
         version_attr: "Name",
         logoff_rel: "Logout",

@@ -46,6 +46,9 @@ pub fn dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
 pub fn hand_dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
     let segs: Vec<&str> = req.lsegs.iter().map(String::as_str).collect();
     match segs.as_slice() {
+        [] if sim.behaviour.no_entry_point => {
+            Err(ApiError::not_found("The entry point is not served here."))
+        }
         [] => entry::entry(req),
         ["sessionmngr"] => entry::logon(sim, req),
         ["logonsessions", rest @ ..] => entry::logon_sessions(sim, req, rest),
