@@ -46,13 +46,13 @@ fn main() {
                 _ => "Verb::Delete",
             };
             let response = match &op.returns {
-                emrest_codegen::ir::Returns::Nothing => "None".to_string(),
-                emrest_codegen::ir::Returns::Bytes => "Some(\"bytes\")".to_string(),
-                emrest_codegen::ir::Returns::Type(t) => format!("Some({t:?})"),
+                emrest_codegen::ir::Returns::Nothing => "Returns::Nothing".to_string(),
+                emrest_codegen::ir::Returns::Bytes => "Returns::Download".to_string(),
+                emrest_codegen::ir::Returns::Type(t) => format!("Returns::Type({t:?})"),
             };
             let _ = writeln!(
                 out,
-                "    Op {{ owner: {:?}, rel: {:?}, link_type: {}, link_name: {}, method: {:?}, verb: {verb}, action: {}, query: {}, path: {:?}, request: {}, response: {response}, status: &{:?}, task: {} }},",
+                "    Op {{ owner: {:?}, rel: {:?}, link_type: {}, link_name: {}, method: {:?}, verb: {verb}, action: {}, query: {}, path: {:?}, request: {}, returns: {response}, status: &{:?}, task: {} }},",
                 t.name,
                 op.rel,
                 opt(&op.link_type),

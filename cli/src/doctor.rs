@@ -429,13 +429,13 @@ pub async fn doctor_cmd(g: &Global, out: &Out) -> Result<()> {
         }
         Err(e) => {
             let todo = match &e {
-                emrest::Error::Http { status: 401, .. } => Some(
+                emrest::Error::LogonRefused { status: 401, .. } => Some(
                     "EM refused the account or the password (401): check the password, the \
                      account format (DOMAIN\\user or user@domain) and that the account is in an \
                      EM role (Portal Administrator, Portal User or Restore Operator)"
                         .to_string(),
                 ),
-                emrest::Error::Http { status: 403, .. } => Some(
+                emrest::Error::LogonRefused { status: 403, .. } => Some(
                     "EM knows the account but it may not use the REST API (403): give it an EM \
                      role, and check EM's licence"
                         .to_string(),

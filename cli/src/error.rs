@@ -67,11 +67,9 @@ impl From<emrest::Error> for CliError {
         use emrest::Error as E;
         match &e {
             E::TaskFailed { .. } => CliError::failed(e.to_string()),
-            E::Http {
-                status: 401, url, ..
-            } if url.contains("sessionMngr") || url.contains("logonSession") => CliError::error(
-                format!("logon refused: {e} (check --user/VEM_USER and VEM_PASSWORD)"),
-            ),
+            E::LogonRefused { url, status, .. } => CliError::error(format!(
+                "logon refused by {url} (HTTP {status}); check --user/VEM_USER and VEM_PASSWORD"
+            )),
             E::Http { status: 401, .. } => CliError::error(format!(
                 "{e} (the session was refused even after logging on again)"
             )),

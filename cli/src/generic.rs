@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, RawResponse};
+use emrest::runtime::{call, Api as _, Body, Download, Links, Node, Op, RawResponse, Returns};
 
 use crate::args::{ApiWhat, CallArgs, Global, QueryArgs};
 use crate::error::{CliError, Result};
@@ -161,7 +161,7 @@ pub fn pick_op(t: &TypeInfo, rel: &str, method: Option<&str>) -> Result<&'static
                     "{} ({} → {})",
                     o.method,
                     o.verb.as_str(),
-                    o.response.unwrap_or("-")
+                    o.returns.as_str()
                 ))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -222,8 +222,8 @@ pub async fn call_on(
     if g.dry_run {
         return print_dry_run(out, em, &links, op, body_dyn);
     }
-    match op.response {
-        None => {
+    match op.returns {
+        Returns::Nothing => {
             call::<emrest::Api, ()>(em, &links, op, body_dyn).await?;
             if out.json {
                 out.json_value(
@@ -234,7 +234,7 @@ pub async fn call_on(
             }
             Ok(())
         }
-        Some("bytes") => {
+        Returns::Download => {
             let d: Download = call(em, &links, op, body_dyn).await?;
             match output {
                 Some(p) => {
@@ -255,7 +255,7 @@ pub async fn call_on(
             }
             Ok(())
         }
-        Some(resp) => {
+        Returns::Type(resp) => {
             let raw: RawResponse = call(em, &links, op, body_dyn).await?;
             let rt = spec::type_named(resp).unwrap_or(t);
             let json = is_json(raw.body());

@@ -588,7 +588,7 @@ fn op_const(owner: &str, op: &OpIr) -> TokenStream {
     add("body", &op.body);
     match &op.returns {
         Returns::Nothing => {}
-        Returns::Bytes => add("returns", &Some("bytes".to_string())),
+        Returns::Bytes => chain.extend(quote!(.download())),
         Returns::Type(t) => add("returns", &Some(t.clone())),
     }
     if op.task {

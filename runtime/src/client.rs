@@ -1136,7 +1136,15 @@ impl ClientInner {
             )
             .await?;
         if !matches!(resp.status, 200 | 201) {
-            return Err(self.http_error(&resp));
+            return Err(match self.http_error(&resp) {
+                Error::Http {
+                    url,
+                    status: status @ (401 | 403),
+                    error,
+                    ..
+                } => Error::LogonRefused { url, status, error },
+                other => other,
+            });
         }
         let header = self.info.session_header;
         let token = resp

@@ -156,6 +156,17 @@ pub enum Error {
         /// Details.
         message: String,
     },
+    /// The server refused the logon (HTTP 401 or 403 to the logon request): the user name
+    /// or the password is wrong, or the account may not log on.
+    #[error("POST {url}: logon refused (HTTP {status}){}", fmt_api_error(.error))]
+    LogonRefused {
+        /// Logon URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The error body, when the server sent one that could be read.
+        error: Option<ApiError>,
+    },
     /// The client was configured or used wrongly.
     #[error("configuration: {message}")]
     Config {
@@ -194,10 +205,10 @@ impl Error {
         }
     }
 
-    /// The HTTP status, for [`Error::Http`].
+    /// The HTTP status, for [`Error::Http`] and [`Error::LogonRefused`].
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Http { status, .. } => Some(*status),
+            Error::Http { status, .. } | Error::LogonRefused { status, .. } => Some(*status),
             _ => None,
         }
     }

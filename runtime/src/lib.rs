@@ -61,7 +61,8 @@ pub use json_in::{JsonIn, JsonTok};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
 pub use op::{
-    Api, ApiInfo, ErrorInfo, Op, OtherProduct, PagingRels, QueryInfo, QueryParams, TaskInfo, Verb,
+    Api, ApiInfo, ErrorInfo, Op, OtherProduct, PagingRels, QueryInfo, QueryParams, Returns,
+    TaskInfo, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
 pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};

@@ -351,7 +351,7 @@ mod op_lookup_tests {
             query: None,
             path,
             request: None,
-            response: None,
+            returns: crate::Returns::Nothing,
             status: &[],
             task: false,
         };

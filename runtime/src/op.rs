@@ -30,6 +30,35 @@ impl Verb {
     }
 }
 
+/// What a successful answer of an operation holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// Nothing to read.
+    Nothing,
+    /// A file's bytes ([`crate::Download`]).
+    Download,
+    /// A representation of the named spec type.
+    Type(&'static str),
+}
+
+impl Returns {
+    /// The spec type answered, when it is a representation.
+    pub const fn type_name(&self) -> Option<&'static str> {
+        match self {
+            Returns::Type(t) => Some(t),
+            _ => None,
+        }
+    }
+    /// The form `emrest-codegen methods` prints: `-`, `bytes` or the type name.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Returns::Nothing => "-",
+            Returns::Download => "bytes",
+            Returns::Type(t) => t,
+        }
+    }
+}
+
 /// One operation of a representation: which link to follow and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Op {
@@ -53,8 +82,8 @@ pub struct Op {
     pub path: &'static str,
     /// Request body type, if any.
     pub request: Option<&'static str>,
-    /// Response type, if any.
-    pub response: Option<&'static str>,
+    /// What a successful answer holds.
+    pub returns: Returns,
     /// Success status codes.
     pub status: &'static [u16],
     /// True when the answer is an asynchronous task.
@@ -83,7 +112,7 @@ impl Op {
             query: None,
             path: "",
             request: None,
-            response: None,
+            returns: Returns::Nothing,
             status: if matches!(verb, Verb::Get) {
                 &[200]
             } else {
@@ -143,9 +172,14 @@ impl Op {
         self.request = Some(t);
         self
     }
-    /// The response type.
+    /// The answer is a representation of type `t`.
     pub const fn returns(mut self, t: &'static str) -> Self {
-        self.response = Some(t);
+        self.returns = Returns::Type(t);
+        self
+    }
+    /// The answer is a file ([`crate::Download`]).
+    pub const fn download(mut self) -> Self {
+        self.returns = Returns::Download;
         self
     }
     /// The answer is an asynchronous task (answered 202 unless [`Op::status`] follows).

@@ -62,9 +62,10 @@ fn to_op(owner: &TypeIr, op: &OpIr) -> &'static Op {
         query: op.query.as_deref().map(leak),
         path: leak(&op.path),
         request: op.body.as_deref().map(leak),
-        response: match &op.returns {
-            Returns::Type(t) => Some(leak(t)),
-            _ => None,
+        returns: match &op.returns {
+            Returns::Type(t) => emrest_runtime::Returns::Type(leak(t)),
+            Returns::Bytes => emrest_runtime::Returns::Download,
+            Returns::Nothing => emrest_runtime::Returns::Nothing,
         },
         status: Box::leak(op.status.clone().into_boxed_slice()),
         task: op.task,

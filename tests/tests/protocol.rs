@@ -122,6 +122,23 @@ async fn logon_falls_back_to_the_documented_logon_url_without_an_entry_point() {
     assert_eq!(sim.logon_count(), 1);
 }
 
+/// A wrong password is its own error, with the logon URL and status, and no secret.
+#[tokio::test]
+async fn a_wrong_password_is_a_logon_refused_error() {
+    let sim = sim().await;
+    let err = logon(&sim, "admin", "not-the-password")
+        .await
+        .expect_err("refused");
+    match &err {
+        Error::LogonRefused { url, status, .. } => {
+            assert_eq!(*status, 401);
+            assert!(url.to_ascii_lowercase().contains("sessionmngr"), "{url}");
+        }
+        other => panic!("expected LogonRefused, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("not-the-password"));
+}
+
 #[tokio::test]
 async fn restore_operator_gets_403_on_job_actions() {
     let sim = sim().await;

@@ -316,7 +316,7 @@ pub const fn op(
         query: None,
         path: "",
         request: None,
-        response: None,
+        returns: emrest_runtime::Returns::Nothing,
         status,
         task: false,
     }
