@@ -297,6 +297,9 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
 /// Percent-decodes `s`; `+` becomes a space when `plus` is set (query strings).
 pub fn pct_decode(s: &str, plus: bool) -> String {
     let b = s.as_bytes();
+    if !(b.contains(&b'%') || plus && b.contains(&b'+')) {
+        return s.to_string();
+    }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {

@@ -199,8 +199,7 @@ pub fn link_ctx(base: &str, ty: &'static TypeIr, href: &str, name: &str) -> Ctx 
 /// [`link_ctx`] with the type's URL form parsed (`path`).
 pub fn link_ctx_with(base: &str, path: Option<&Template>, href: &str, name: &str) -> Ctx {
     let ids_key = path.and_then(|t| {
-        let (low, raw) = split(base, href)?;
-        let ids = t.capture(&low, &raw)?;
+        let ids = capture_href(t, base, href)?;
         Some((key_of(t, t.vars()), ids))
     });
     let (key, ids) = ids_key.unwrap_or((None, Vec::new()));
@@ -280,23 +279,89 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
     }
 }
 
-fn split(base: &str, href: &str) -> Option<(Vec<String>, Vec<String>)> {
-    split_query(base, href).map(|(l, r, _)| (l, r))
+/// The placeholder values of `href` (below `base`) read against `t`: what
+/// [`Template::capture`] gives for its segments percent-decoded (and lower-cased for the
+/// literals), without splitting it into strings first (it runs for every item of a page).
+pub fn capture_href(t: &Template, base: &str, href: &str) -> Option<Vec<String>> {
+    use crate::spec::Seg;
+    use crate::util::pct_decode;
+    let rest = href.strip_prefix(base)?;
+    let p = rest.split_once('?').map_or(rest, |(p, _)| p);
+    let mut segs = p.split('/').filter(|s| !s.is_empty());
+    let mut out = Vec::with_capacity(t.vars());
+    for s in &t.segs {
+        match s {
+            Seg::Lit(l) => {
+                let seg = segs.next()?;
+                let same = if seg.contains('%') {
+                    pct_decode(seg, false).eq_ignore_ascii_case(l)
+                } else {
+                    seg.eq_ignore_ascii_case(l)
+                };
+                if !same {
+                    return None;
+                }
+            }
+            Seg::Var => out.push(pct_decode(segs.next()?, false)),
+            Seg::Rest => {
+                let rest: Vec<String> = segs.map(|s| pct_decode(s, false)).collect();
+                out.push(rest.join("/"));
+                return Some(out);
+            }
+        }
+    }
+    segs.next().is_none().then_some(out)
 }
 
-/// An href split for template matching: lower-cased segments, raw segments, query pairs.
-type SplitHref = (Vec<String>, Vec<String>, Vec<(String, String)>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// An href below `base` as lower-cased segments, raw segments and query pairs.
-fn split_query(base: &str, href: &str) -> Option<SplitHref> {
-    let rest = href.strip_prefix(base)?;
-    let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
-    let raw: Vec<String> = p
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| crate::util::pct_decode(s, false))
-        .collect();
-    let low = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let query = crate::http::parse_query(q);
-    Some((low, raw, query))
+    /// `capture_href` is `Template::capture` over the href's decoded segments.
+    #[test]
+    fn capture_href_is_capture() {
+        let base = "http://h/api";
+        let split = |href: &str| {
+            let rest = href.strip_prefix(base).unwrap();
+            let p = rest.split_once('?').map_or(rest, |(p, _)| p);
+            let raw: Vec<String> = p
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::util::pct_decode(s, false))
+                .collect();
+            let low: Vec<String> = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
+            (low, raw)
+        };
+        for path in [
+            "/backupSessions/{ID}?format=Entity",
+            "/jobs/{ID}/includes/{ID}",
+            "/vmReplicaPoints/{ID}/mounts/{ID}/{filepath}",
+            "/",
+        ] {
+            let t = Template::parse(path);
+            for href in [
+                "http://h/api/backupSessions/ab-1?format=Entity",
+                "http://h/api/BACKUPSESSIONS/x%2Fy",
+                "http://h/api/backup%53essions/z",
+                "http://h/api/jobs/1/includes/2",
+                "http://h/api/jobs/1/includes",
+                "http://h/api/jobs/1/includes/2/3",
+                "http://h/api/vmReplicaPoints/1/mounts/2/C%3A/dir/f.txt",
+                "http://h/api/vmReplicaPoints/1/mounts/2",
+                "http://h/api/",
+                "http://h/api",
+            ] {
+                let (low, raw) = split(href);
+                assert_eq!(
+                    capture_href(&t, base, href),
+                    t.capture(&low, &raw),
+                    "{path} {href}"
+                );
+            }
+        }
+        assert_eq!(
+            capture_href(&Template::parse("/x"), base, "http://other/x"),
+            None
+        );
+    }
 }

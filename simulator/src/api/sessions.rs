@@ -198,11 +198,10 @@ const REPLICA_TASK_LINKS: &[L] = &[
 /// `JobName@yyyy-MM-dd HH:mm:ss`.
 pub fn session_name(sim: &Sim, s: u32) -> String {
     let sess = &sim.data.sessions[s as usize];
-    format!(
-        "{}@{}",
-        sim.data.jobs[sess.job as usize].name,
-        name_time(sess.start)
-    )
+    let mut name = sim.data.jobs[sess.job as usize].name.clone();
+    name.push('@');
+    name.push_str(&name_time(sess.start));
+    name
 }
 
 /// Path of session `s`.
@@ -212,13 +211,23 @@ pub fn session_path(sim: &Sim, s: u32) -> String {
     } else {
         "backupSessions"
     };
-    format!("/{coll}/{}", sim.data.id(Kind::Session, s))
+    let mut path = String::with_capacity(52);
+    path.push('/');
+    path.push_str(coll);
+    path.push('/');
+    path.push_str(&sim.data.id(Kind::Session, s));
+    path
 }
 
 /// `urn:veeam:<ty>:<id>` of the session at `path` (its id is the last segment).
 fn session_uid(ty: &str, path: &str) -> String {
     let id = path.rsplit('/').next().unwrap_or("");
-    format!("urn:veeam:{ty}:{id}")
+    let mut uid = String::with_capacity(11 + ty.len() + id.len());
+    uid.push_str("urn:veeam:");
+    uid.push_str(ty);
+    uid.push(':');
+    uid.push_str(id);
+    uid
 }
 
 /// Path of task session `t`.
@@ -318,7 +327,9 @@ pub fn session_entity_to(sim: &Sim, req: &Req, s: u32, e: &mut dyn Emit) {
     let vars = session_vars_at(sim, req, s, &path, &name);
     e.start(ty);
     e.attr("Type", ty);
-    e.attr("Href", &req.url(&format!("{path}?format=Entity")));
+    let mut href = req.url(&path);
+    href.push_str("?format=Entity");
+    e.attr("Href", &href);
     e.attr("Name", &name);
     e.attr("UID", &session_uid(ty, &path));
     e.links(table, &vars);
