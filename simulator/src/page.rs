@@ -607,24 +607,32 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
             }
             if !plan.add.is_empty() {
                 let st = iw.stored;
-                let same = std::ptr::eq(lt, iw.ty);
-                let ctx = if same {
-                    conform::link_ctx_with(base, st.path.as_ref(), &iw.href, &iw.item_name)
+                // The item's own ids when its links are made as the page's plan says: its
+                // type is the item type and its href has that type's URL form (the context
+                // `conform::link_ctx` makes, with the page's own key), else `None`.
+                let ids = if !std::ptr::eq(lt, iw.ty) {
+                    None
+                } else if let Some(t) = &st.path {
+                    conform::capture_href(t, base, &iw.href)
+                        .or_else(|| st.key.is_none().then(Vec::new))
                 } else {
-                    conform::link_ctx(base, lt, &iw.href, &iw.item_name)
+                    Some(Vec::new())
                 };
-                let same = same && ctx.key == st.key;
+                let other = ids
+                    .is_none()
+                    .then(|| conform::link_ctx(base, lt, &iw.href, &iw.item_name));
+                let same = ids.is_some();
                 for &i in &plan.add {
                     let op = &lt.ops[i];
-                    let own = if !same {
-                        own_link(op, &ctx)
-                    } else if st.paging[i] {
-                        Some(None)
-                    } else if st.own_keys[i] && ctx.item.ids.len() >= st.templates[i].vars() {
-                        // (`own_link_with`, the keys compared once per page.)
-                        Some(own_path(op, &st.templates[i], &ctx))
-                    } else {
-                        None
+                    let own = match (&ids, &other) {
+                        (Some(_), _) if st.paging[i] => Some(None),
+                        (Some(ids), _) if st.own_keys[i] && ids.len() >= st.templates[i].vars() => {
+                            // (`own_link`, the keys compared once per page.)
+                            Some(own_path(op, &st.templates[i], ids, &iw.item_name))
+                        }
+                        (Some(_), _) => None,
+                        (None, Some(ctx)) => own_link(op, ctx),
+                        (None, None) => None,
                     };
                     match own {
                         Some(Some((path, name))) => w.link(

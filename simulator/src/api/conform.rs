@@ -131,7 +131,15 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
                 .strip_prefix(base)
                 .is_some_and(|rest| templates[i].matches_href(rest))
     };
-    let mut covered = vec![false; ty.ops.len()];
+    // (On the stack for the usual handful of operations: this runs for every item.)
+    let mut few = [false; 32];
+    let mut many = Vec::new();
+    let covered: &mut [bool] = if ty.ops.len() <= few.len() {
+        &mut few[..ty.ops.len()]
+    } else {
+        many.resize(ty.ops.len(), false);
+        &mut many
+    };
     let mut plan = LinkPlan {
         kept: Vec::with_capacity(old.len()),
         add: Vec::new(),
@@ -179,7 +187,7 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
                 && ty
                     .ops
                     .iter()
-                    .zip(&covered)
+                    .zip(covered.iter())
                     .any(|(o, c)| *c && o.rel == op.rel && o.link_type == op.link_type);
             if !covered[i] && !alternative {
                 plan.add.push(i);
@@ -197,7 +205,7 @@ pub fn link_ctx(base: &str, ty: &'static TypeIr, href: &str, name: &str) -> Ctx 
 }
 
 /// [`link_ctx`] with the type's URL form parsed (`path`).
-pub fn link_ctx_with(base: &str, path: Option<&Template>, href: &str, name: &str) -> Ctx {
+fn link_ctx_with(base: &str, path: Option<&Template>, href: &str, name: &str) -> Ctx {
     let ids_key = path.and_then(|t| {
         let ids = capture_href(t, base, href)?;
         Some((key_of(t, t.vars()), ids))

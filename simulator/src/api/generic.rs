@@ -813,17 +813,21 @@ fn own_link_with(
             return None;
         }
     }
-    Some(own_path(op, t, ctx))
+    Some(own_path(op, t, &ctx.item.ids, &ctx.item.name))
 }
 
 /// The path and name of the link of `op` (path `t`) whose placeholders are all the own ids
-/// of the resource of `ctx` (it has at least as many).
-pub fn own_path(op: &OpIr, t: &Template, ctx: &Ctx) -> Option<(String, Option<String>)> {
-    let name = (t.vars() > 0).then(|| ctx.item.name.clone());
-    let path = t.fill(&op.path, &ctx.item.ids[..t.vars()])?;
+/// `ids` of the resource named `name` (it has at least as many).
+pub fn own_path(
+    op: &OpIr,
+    t: &Template,
+    ids: &[String],
+    name: &str,
+) -> Option<(String, Option<String>)> {
+    let path = t.fill(&op.path, &ids[..t.vars()])?;
     let name = op
         .link_name
         .clone()
-        .or(if op.rel == "Up" { name } else { None });
+        .or_else(|| (op.rel == "Up" && t.vars() > 0).then(|| name.to_string()));
     Some((path, name))
 }
