@@ -819,6 +819,15 @@ mod stream_tests {
                             assert_eq!(f, fmt);
                             assert_eq!(body, want, "{qs} {fmt:?}");
                             streamed += 1;
+                            if fmt == Format::Xml && q == "format=Entities" {
+                                // The page holds items (with the links shaping adds).
+                                let items = body.matches(&format!("<{} ", t.name)).count();
+                                assert!(items > 1, "{qs}: {items} items");
+                                if t.name == "BackupJobSession" {
+                                    // Including the restore point links.
+                                    assert!(body.contains("Rel=\"Related\""), "{qs}");
+                                }
+                            }
                         }
                         other => panic!(
                             "{qs} {fmt:?}: not streamed: {:?}",
