@@ -76,22 +76,11 @@ pub fn link(rel: &str, href: &str, ty: Option<&str>, name: Option<&str>) -> Node
 /// The `Links` node of a table under `vars`.
 pub fn links(table: &[L], vars: &Vars) -> Node {
     let mut out = links_node(Vec::new());
+    let mut href = String::new();
     for row in table {
-        let Some(rest) = row.href.strip_prefix('{') else {
-            continue;
-        };
-        let Some((key, suffix)) = rest.split_once('}') else {
-            continue;
-        };
-        let Some((_, url, _)) = vars.get(key) else {
-            continue;
-        };
-        let name = row
-            .name
-            .and_then(|k| vars.get(k))
-            .and_then(|(_, _, n)| n.as_deref());
-        out.children
-            .push(link(row.rel, &format!("{url}{suffix}"), row.ty, name));
+        if let Some(name) = row_link(row, vars, &mut href) {
+            out.children.push(link(row.rel, &href, row.ty, name));
+        }
     }
     out
 }
@@ -102,6 +91,58 @@ pub fn links_node(items: Vec<Node>) -> Node {
     n.array = true;
     n.children = items;
     n
+}
+
+/// What a representation builder writes, in document order: the root element, its
+/// attributes, its `Links` (from a link table) and its scalar child elements. A builder
+/// written against this writes either a [`Node`] ([`NodeEmit`]) or, for query pages, a
+/// stream shaped as the spec's type (`crate::page`), from one definition.
+pub trait Emit {
+    /// The root element's name (called first).
+    fn start(&mut self, name: &'static str);
+    /// An attribute.
+    fn attr(&mut self, k: &'static str, v: &str);
+    /// The `Links` of `table` under `vars`.
+    fn links(&mut self, table: &[L], vars: &Vars);
+    /// A scalar child element.
+    fn text(&mut self, k: &'static str, v: &str, kind: JsonKind);
+}
+
+/// The href and name a link table row gives under `vars`, or `None` when its key is unbound.
+pub fn row_link<'v>(row: &L, vars: &'v Vars, href: &mut String) -> Option<Option<&'v str>> {
+    let rest = row.href.strip_prefix('{')?;
+    let (key, suffix) = rest.split_once('}')?;
+    let (_, url, _) = vars.get(key)?;
+    href.clear();
+    href.push_str(url);
+    href.push_str(suffix);
+    Some(
+        row.name
+            .and_then(|k| vars.get(k))
+            .and_then(|(_, _, n)| n.as_deref()),
+    )
+}
+
+/// An [`Emit`] building a [`Node`].
+#[derive(Debug, Default)]
+pub struct NodeEmit(pub Node);
+
+impl Emit for NodeEmit {
+    fn start(&mut self, name: &'static str) {
+        self.0.name = name.to_string();
+    }
+    fn attr(&mut self, k: &'static str, v: &str) {
+        self.0.attrs.push((k.into(), v.into()));
+    }
+    fn links(&mut self, table: &[L], vars: &Vars) {
+        self.0.children.push(links(table, vars));
+    }
+    fn text(&mut self, k: &'static str, v: &str, kind: JsonKind) {
+        let mut c = Node::new(k);
+        c.text = Some(v.into());
+        c.json_kind = kind;
+        self.0.children.push(c);
+    }
 }
 
 /// Fluent additions to a node.

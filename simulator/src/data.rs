@@ -753,7 +753,12 @@ impl Data {
 
     /// `urn:veeam:<Type>:<guid>`.
     pub fn uid(&self, ty: &str, kind: Kind, idx: u32) -> String {
-        format!("urn:veeam:{ty}:{}", self.id(kind, idx))
+        let mut uid = String::with_capacity(11 + ty.len() + 36);
+        uid.push_str("urn:veeam:");
+        uid.push_str(ty);
+        uid.push(':');
+        uid.push_str(&self.id(kind, idx));
+        uid
     }
 
     /// Index of the object of `kind` with GUID `text`, if it exists (below `len`).

@@ -105,7 +105,10 @@ impl Req {
 
     /// Absolute URL of `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        let mut url = String::with_capacity(self.base.len() + path.len());
+        url.push_str(&self.base);
+        url.push_str(path);
+        url
     }
 
     /// The logon session id of the caller (empty if none).

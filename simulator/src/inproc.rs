@@ -64,6 +64,7 @@ impl InProcess {
         };
         match crate::api::dispatch(&mut self.sim, &req) {
             Ok(Reply::Doc(s, node, _)) => (s.as_u16(), write(&node, fmt)),
+            Ok(Reply::Written(s, _, body)) => (s.as_u16(), body),
             Ok(other) => (other.status().as_u16(), String::new()),
             Err(e) => (e.status.as_u16(), write(&e.to_node(), fmt)),
         }

@@ -28,6 +28,7 @@ pub mod filter;
 mod http;
 #[doc(hidden)]
 pub mod inproc;
+mod page;
 pub mod render;
 mod sim;
 pub mod spec;

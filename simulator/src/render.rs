@@ -1,13 +1,13 @@
 //! The one place where documents become HTTP responses (and request bodies become nodes).
 //!
-//! Every handler produces a [`Reply`] holding a format-neutral [`Node`]; this module writes it
-//! as XML (EM namespace, `xsd`/`xsi` declarations) or JSON (v12 PascalCase or v13 camelCase)
-//! according to the request's negotiated [`Format`], and turns every [`ApiError`] into an EM
-//! `Error` document. The writing is the runtime's own (`emrest_runtime::write_xml` and
-//! `write_json` over the [`Node`]); what is not done yet is to build representations as the
-//! generated types and stream them with the runtime's `XmlOut`/`JsonOut` (`Out` events) into
-//! one buffer, without a `Node` per item — the page render stays above issue 11's 5 ms
-//! until then (README, "Running").
+//! Every handler produces a [`Reply`] holding a format-neutral [`Node`] (or, for query
+//! pages, a document already written, [`Reply::Written`]); this module writes it as XML (EM
+//! namespace, `xsd`/`xsi` declarations) or JSON (v12 PascalCase or v13 camelCase) according
+//! to the request's negotiated [`Format`], and turns every [`ApiError`] into an EM `Error`
+//! document. The writing is the runtime's own: `emrest_runtime::write_xml` and `write_json`
+//! over a [`Node`], and its streaming writers `XmlOut`/`JsonOut` (`Out` events) for query
+//! pages, whose items are written one after another into one buffer without a `Node` per
+//! item (`crate::page`).
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -55,6 +55,9 @@ pub enum Reply {
     Empty(StatusCode, Vec<(HeaderName, String)>),
     /// Raw bytes (file download).
     Bytes(StatusCode, &'static str, Vec<u8>),
+    /// A representation already written in the request's format (a streamed query page,
+    /// shaped as the spec's type as it was written).
+    Written(StatusCode, Format, String),
 }
 
 impl Reply {
@@ -76,7 +79,10 @@ impl Reply {
     /// The status code of the reply.
     pub fn status(&self) -> StatusCode {
         match self {
-            Reply::Doc(s, ..) | Reply::Empty(s, _) | Reply::Bytes(s, ..) => *s,
+            Reply::Doc(s, ..)
+            | Reply::Empty(s, _)
+            | Reply::Bytes(s, ..)
+            | Reply::Written(s, ..) => *s,
         }
     }
 }
@@ -158,6 +164,15 @@ pub fn respond(reply: Reply, fmt: Format) -> Response {
             add_headers(&mut r, headers);
             r
         }
+        Reply::Written(status, written, body) => {
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = status;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(written.content_type()),
+            );
+            r
+        }
         Reply::Empty(status, headers) => {
             let mut r = Response::new(Body::empty());
             *r.status_mut() = status;
@@ -216,7 +231,7 @@ pub fn to_xml(node: &Node) -> String {
 }
 
 /// Attributes that are numbers or booleans in EM's JSON (XML attributes are all text).
-fn attr_kind(name: &str) -> Option<JsonKind> {
+pub(crate) fn attr_kind(name: &str) -> Option<JsonKind> {
     match name {
         "StatusCode" | "PageNum" | "PageSize" | "PagesCount" | "Timestamp" | "BackupedVms"
         | "ReplicatedVms" => Some(JsonKind::Number),

@@ -67,14 +67,50 @@ const LOW48: u64 = 0xFFFF_FFFF_FFFF;
 pub fn guid(seed: u64, kind: Kind, idx: u64) -> String {
     let mask = hash(seed, &[kind as u64, 0xABCD]) & LOW48;
     let h = hash(seed, &[kind as u64, idx]);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        (h >> 32) as u32,
-        (h >> 16) as u16,
-        (h >> 4) & 0xFFF,
-        0x8000 | ((h >> 40) & 0x3FFF),
-        (idx ^ mask) & LOW48
-    )
+    // `{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}`, written without the formatting machinery (it
+    // runs several times for every item of a query page).
+    let mut out = String::with_capacity(36);
+    hex(&mut out, (h >> 32) & 0xFFFF_FFFF, 8);
+    out.push('-');
+    hex(&mut out, (h >> 16) & 0xFFFF, 4);
+    out.push_str("-4");
+    hex(&mut out, (h >> 4) & 0xFFF, 3);
+    out.push('-');
+    hex(&mut out, 0x8000 | ((h >> 40) & 0x3FFF), 4);
+    out.push('-');
+    hex(&mut out, (idx ^ mask) & LOW48, 12);
+    out
+}
+
+/// The low `digits` hex digits of `v` (lower case, zero-padded).
+fn hex(out: &mut String, v: u64, digits: u32) {
+    for i in (0..digits).rev() {
+        out.push(char::from(
+            b"0123456789abcdef"[((v >> (4 * i)) & 0xF) as usize],
+        ));
+    }
+}
+
+/// `t` as `yyyy-MM-dd{sep}HH:mm:ss`, without the formatting machinery for years 0–9999.
+fn date_time(t: &Tm, sep: char) -> String {
+    if !(0..=9999).contains(&t.y) {
+        return format!(
+            "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}",
+            t.y, t.mo, t.d, t.h, t.mi, t.s
+        );
+    }
+    fn dec(out: &mut String, v: u32, digits: u32) {
+        for i in (0..digits).rev() {
+            out.push(char::from(b'0' + ((v / 10u32.pow(i)) % 10) as u8));
+        }
+    }
+    let mut out = String::with_capacity(20);
+    dec(&mut out, t.y as u32, 4);
+    for (c, v) in [('-', t.mo), ('-', t.d), (sep, t.h), (':', t.mi), (':', t.s)] {
+        out.push(c);
+        dec(&mut out, v, 2);
+    }
+    out
 }
 
 /// The index encoded in a GUID made by [`guid`], if `text` is one (case-insensitive).
@@ -144,20 +180,14 @@ fn tm(secs: i64) -> Tm {
 
 /// ISO 8601 UTC: `2025-02-19T12:00:11Z`.
 pub fn iso(secs: i64) -> String {
-    let t = tm(secs);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.y, t.mo, t.d, t.h, t.mi, t.s
-    )
+    let mut out = date_time(&tm(secs), 'T');
+    out.push('Z');
+    out
 }
 
 /// The session-name form: `2025-02-19 12:00:11`.
 pub fn name_time(secs: i64) -> String {
-    let t = tm(secs);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.y, t.mo, t.d, t.h, t.mi, t.s
-    )
+    date_time(&tm(secs), ' ')
 }
 
 /// The SQL-style form used for restore point names: `Feb 19 2025  3:33AM`.
@@ -267,6 +297,9 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
 /// Percent-decodes `s`; `+` becomes a space when `plus` is set (query strings).
 pub fn pct_decode(s: &str, plus: bool) -> String {
     let b = s.as_bytes();
+    if !(b.contains(&b'%') || plus && b.contains(&b'+')) {
+        return s.to_string();
+    }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -375,6 +408,47 @@ pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written formatting is the `format!` it replaces.
+    #[test]
+    fn guid_and_times_format_as_format_does() {
+        for (seed, idx) in [
+            (1u64, 0u64),
+            (7, 1),
+            (7, 99),
+            (3, 123_456),
+            (9, u32::MAX as u64),
+        ] {
+            let mask = hash(seed, &[Kind::Session as u64, 0xABCD]) & LOW48;
+            let h = hash(seed, &[Kind::Session as u64, idx]);
+            let want = format!(
+                "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+                (h >> 32) as u32,
+                (h >> 16) as u16,
+                (h >> 4) & 0xFFF,
+                0x8000 | ((h >> 40) & 0x3FFF),
+                (idx ^ mask) & LOW48
+            );
+            assert_eq!(guid(seed, Kind::Session, idx), want);
+        }
+        for secs in [
+            0i64,
+            59,
+            951_782_400,
+            1_739_966_411,
+            4_102_444_799,
+            -1,
+            253_402_300_800,
+        ] {
+            let t = tm(secs);
+            let want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.y, t.mo, t.d, t.h, t.mi, t.s
+            );
+            assert_eq!(iso(secs), want, "{secs}");
+            assert_eq!(name_time(secs), want.replace('T', " ").replace('Z', ""));
+        }
+    }
 
     #[test]
     fn guid_round_trips() {

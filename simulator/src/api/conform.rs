@@ -23,13 +23,21 @@ pub fn conform(sim: &mut Sim, req: &Req, out: ApiResult) -> ApiResult {
     let Ok(Reply::Doc(status, mut node, headers)) = out else {
         return out;
     };
+    if let Some(t) = answer_type(req) {
+        shape(sim, req, t, &mut node, 0);
+    }
+    Ok(Reply::Doc(status, node, headers))
+}
+
+/// The type an answer to `req` is shaped as: what the called operation returns, or, for a
+/// GET no operation's link leads to, the type whose URL form it is.
+pub fn answer_type(req: &Req) -> Option<&'static TypeIr> {
     let spec = spec::get();
     let at: Vec<_> = spec.routes_at(&req.lsegs, &req.segs).collect();
-    let ty = generic::pick(&at, req)
+    generic::pick(&at, req)
         .and_then(|(r, _)| r.returns())
         .and_then(|t| spec.ty(t))
         .or_else(|| {
-            // A GET no operation's link leads to: the type whose URL form it is.
             (req.method == axum::http::Method::GET && req.action().is_none())
                 .then(|| {
                     spec.type_paths
@@ -39,11 +47,7 @@ pub fn conform(sim: &mut Sim, req: &Req, out: ApiResult) -> ApiResult {
                         .map(|(_, ty)| *ty)
                 })
                 .flatten()
-        });
-    if let Some(t) = ty {
-        shape(sim, req, t, &mut node, 0);
-    }
-    Ok(Reply::Doc(status, node, headers))
+        })
 }
 
 /// Shapes `node` as `ty`.
@@ -93,35 +97,62 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
     }
 }
 
-/// Makes `node`'s links the ones `ty`'s operations declare: the family's links that stand
-/// for an operation stay (in their order) with the link type the operation declares; the
-/// operations no link stands for are added from the spec; links standing for no operation are
-/// dropped, except the logon link the spec declares in `[api] logon`.
-fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
-    let base = req.base.as_str();
-    let slot = node.children.iter().position(|c| c.name == "Links");
-    let old: Vec<Node> = slot
-        .map(|i| std::mem::take(&mut node.children[i].children))
-        .unwrap_or_default();
+/// One link a family wrote, as [`plan_links`] reads it.
+pub struct FamilyLink<'a> {
+    /// `Rel`.
+    pub rel: &'a str,
+    /// `Href`.
+    pub href: &'a str,
+    /// `Type`.
+    pub ty: Option<&'a str>,
+}
+
+/// What [`relink`] makes of a family's links.
+#[derive(Debug, Default)]
+pub struct LinkPlan {
+    /// The family links kept, in order: their index and, when their `Type` is replaced by
+    /// the one of the operation they stand for, that operation's index.
+    pub kept: Vec<(usize, Option<usize>)>,
+    /// The operations no kept link stands for that are added, in `ops` order.
+    pub add: Vec<usize>,
+}
+
+/// Decides the links of a representation of `ty` whose `Href` is `href` from the links its
+/// family wrote: the family's links that stand for an operation stay (in their order) with
+/// the link type the operation declares; the operations no link stands for are added;
+/// links standing for no operation are dropped, except the logon link the spec declares in
+/// `[api] logon`.
+pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href: &str) -> LinkPlan {
     // Each family link against each operation's URL form (hrefs below `/api`).
     let templates = spec::get().op_templates(&ty.name);
-    let matches = |l: &Node, i: usize| {
-        l.attr("Rel") == Some(ty.ops[i].rel.as_str())
-            && l.attr("Href")
-                .and_then(|h| h.strip_prefix(base))
+    let matches = |l: &FamilyLink<'_>, i: usize| {
+        l.rel == ty.ops[i].rel.as_str()
+            && l.href
+                .strip_prefix(base)
                 .is_some_and(|rest| templates[i].matches_href(rest))
     };
-    let mut covered = vec![false; ty.ops.len()];
-    let mut links = Vec::with_capacity(old.len() + ty.ops.len());
+    // (On the stack for the usual handful of operations: this runs for every item.)
+    let mut few = [false; 32];
+    let mut many = Vec::new();
+    let covered: &mut [bool] = if ty.ops.len() <= few.len() {
+        &mut few[..ty.ops.len()]
+    } else {
+        many.resize(ty.ops.len(), false);
+        &mut many
+    };
+    let mut plan = LinkPlan {
+        kept: Vec::with_capacity(old.len()),
+        add: Vec::new(),
+    };
     let api = &spec::get().ir.api;
-    for mut l in old {
+    for (k, l) in old.iter().enumerate() {
         let mut exact = None;
         let mut other = None;
         for (i, &done) in covered.iter().enumerate() {
-            if !matches(&l, i) {
+            if !matches(l, i) {
                 continue;
             }
-            if l.attr("Type") == ty.ops[i].link_type.as_deref() {
+            if l.ty == ty.ops[i].link_type.as_deref() {
                 exact = Some(i);
                 break;
             }
@@ -130,64 +161,111 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
             }
         }
         if let Some(i) = exact.or(other) {
-            if exact.is_none() {
-                l.attrs.retain(|(k, _)| k != "Type");
-                if let Some(t) = &ty.ops[i].link_type {
-                    l.attrs
-                        .insert(2.min(l.attrs.len()), ("Type".into(), t.clone()));
-                }
-            }
             if covered[i] {
                 continue;
             }
             covered[i] = true;
-            links.push(l);
-        } else if l.attr("Rel") == Some(api.logon_rel.as_str())
-            && l.attr("Type") == Some(api.logon_type.as_str())
-        {
+            plan.kept.push((k, exact.is_none().then_some(i)));
+        } else if l.rel == api.logon_rel.as_str() && l.ty == Some(api.logon_type.as_str()) {
             // The logon link the spec declares in `[api] logon` (not an operation).
-            links.push(l);
+            plan.kept.push((k, None));
         }
     }
     if covered.iter().any(|c| !c) {
-        // The resource's own ids, from its Href read against the type's URL form.
-        let href = node.attr("Href").unwrap_or("").to_string();
-        let ids_key = ty.path.as_deref().and_then(|p| {
-            let t = Template::parse(p);
-            let (low, raw) = split(base, &href)?;
-            let ids = t.capture(&low, &raw)?;
-            Some((key_of(&t, t.vars()), ids))
-        });
-        let (key, ids) = ids_key.unwrap_or((None, Vec::new()));
-        let ctx = Ctx {
-            key,
-            item: Item {
-                ids,
-                name: node.attr("Name").unwrap_or("").to_string(),
-            },
-            href,
-            list_key: None,
-        };
-        let first = |p: &str| {
-            p.split('/')
-                .find(|s| !s.is_empty())
-                .unwrap_or("")
-                .to_ascii_lowercase()
-        };
-        let own_first = first(ctx.href.strip_prefix(base).unwrap_or(""));
+        let first = |p: &'static str| p.split('/').find(|s| !s.is_empty()).unwrap_or("");
+        let own_first = href
+            .strip_prefix(base)
+            .unwrap_or("")
+            .split('/')
+            .find(|s| !s.is_empty())
+            .unwrap_or("");
         for (i, op) in ty.ops.iter().enumerate() {
             // Operations of one relation and link type below another resource family are
             // alternatives (a file of a VM mount restores from that mount, not from a
             // replica's): the family's link stands for them.
-            let alternative = first(&op.path) != own_first
+            let alternative = !first(&op.path).eq_ignore_ascii_case(own_first)
                 && ty
                     .ops
                     .iter()
-                    .zip(&covered)
+                    .zip(covered.iter())
                     .any(|(o, c)| *c && o.rel == op.rel && o.link_type == op.link_type);
             if !covered[i] && !alternative {
-                links.extend(op_link(sim, req, op, &ctx));
+                plan.add.push(i);
             }
+        }
+    }
+    plan
+}
+
+/// The context the added links of a representation of `ty` are made in: its own ids, from
+/// its `href` read against the type's URL form, and its name.
+pub fn link_ctx(base: &str, ty: &'static TypeIr, href: &str, name: &str) -> Ctx {
+    let t = ty.path.as_deref().map(Template::parse);
+    link_ctx_with(base, t.as_ref(), href, name)
+}
+
+/// [`link_ctx`] with the type's URL form parsed (`path`).
+fn link_ctx_with(base: &str, path: Option<&Template>, href: &str, name: &str) -> Ctx {
+    let ids_key = path.and_then(|t| {
+        let ids = capture_href(t, base, href)?;
+        Some((key_of(t, t.vars()), ids))
+    });
+    let (key, ids) = ids_key.unwrap_or((None, Vec::new()));
+    Ctx {
+        key,
+        item: Item {
+            ids,
+            name: name.to_string(),
+        },
+        href: href.to_string(),
+        list_key: None,
+    }
+}
+
+/// Makes `node`'s links the ones `ty`'s operations declare ([`plan_links`]).
+fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
+    let base = req.base.as_str();
+    let slot = node.children.iter().position(|c| c.name == "Links");
+    let mut old: Vec<Option<Node>> = slot
+        .map(|i| std::mem::take(&mut node.children[i].children))
+        .unwrap_or_default()
+        .into_iter()
+        .map(Some)
+        .collect();
+    let href = node.attr("Href").unwrap_or("");
+    let fam: Vec<FamilyLink<'_>> = old
+        .iter()
+        .flatten()
+        .map(|l| FamilyLink {
+            rel: l.attr("Rel").unwrap_or(""),
+            href: l.attr("Href").unwrap_or(""),
+            ty: l.attr("Type"),
+        })
+        .collect();
+    let plan = plan_links(base, ty, &fam, href);
+    drop(fam);
+    let mut links = Vec::with_capacity(plan.kept.len() + plan.add.len());
+    for &(k, retype) in &plan.kept {
+        let Some(mut l) = old[k].take() else { continue };
+        if let Some(i) = retype {
+            // (Rel and Href first, as the family wrote them.)
+            l.attrs.retain(|(k, _)| k != "Type");
+            if let Some(t) = &ty.ops[i].link_type {
+                l.attrs
+                    .insert(2.min(l.attrs.len()), ("Type".into(), t.clone()));
+            }
+        }
+        links.push(l);
+    }
+    if !plan.add.is_empty() {
+        let ctx = link_ctx(
+            base,
+            ty,
+            node.attr("Href").unwrap_or(""),
+            node.attr("Name").unwrap_or(""),
+        );
+        for &i in &plan.add {
+            links.extend(op_link(sim, req, &ty.ops[i], &ctx));
         }
     }
     match slot {
@@ -209,23 +287,89 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
     }
 }
 
-fn split(base: &str, href: &str) -> Option<(Vec<String>, Vec<String>)> {
-    split_query(base, href).map(|(l, r, _)| (l, r))
+/// The placeholder values of `href` (below `base`) read against `t`: what
+/// [`Template::capture`] gives for its segments percent-decoded (and lower-cased for the
+/// literals), without splitting it into strings first (it runs for every item of a page).
+pub fn capture_href(t: &Template, base: &str, href: &str) -> Option<Vec<String>> {
+    use crate::spec::Seg;
+    use crate::util::pct_decode;
+    let rest = href.strip_prefix(base)?;
+    let p = rest.split_once('?').map_or(rest, |(p, _)| p);
+    let mut segs = p.split('/').filter(|s| !s.is_empty());
+    let mut out = Vec::with_capacity(t.vars());
+    for s in &t.segs {
+        match s {
+            Seg::Lit(l) => {
+                let seg = segs.next()?;
+                let same = if seg.contains('%') {
+                    pct_decode(seg, false).eq_ignore_ascii_case(l)
+                } else {
+                    seg.eq_ignore_ascii_case(l)
+                };
+                if !same {
+                    return None;
+                }
+            }
+            Seg::Var => out.push(pct_decode(segs.next()?, false)),
+            Seg::Rest => {
+                let rest: Vec<String> = segs.map(|s| pct_decode(s, false)).collect();
+                out.push(rest.join("/"));
+                return Some(out);
+            }
+        }
+    }
+    segs.next().is_none().then_some(out)
 }
 
-/// An href split for template matching: lower-cased segments, raw segments, query pairs.
-type SplitHref = (Vec<String>, Vec<String>, Vec<(String, String)>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// An href below `base` as lower-cased segments, raw segments and query pairs.
-fn split_query(base: &str, href: &str) -> Option<SplitHref> {
-    let rest = href.strip_prefix(base)?;
-    let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
-    let raw: Vec<String> = p
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| crate::util::pct_decode(s, false))
-        .collect();
-    let low = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let query = crate::http::parse_query(q);
-    Some((low, raw, query))
+    /// `capture_href` is `Template::capture` over the href's decoded segments.
+    #[test]
+    fn capture_href_is_capture() {
+        let base = "http://h/api";
+        let split = |href: &str| {
+            let rest = href.strip_prefix(base).unwrap();
+            let p = rest.split_once('?').map_or(rest, |(p, _)| p);
+            let raw: Vec<String> = p
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::util::pct_decode(s, false))
+                .collect();
+            let low: Vec<String> = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
+            (low, raw)
+        };
+        for path in [
+            "/backupSessions/{ID}?format=Entity",
+            "/jobs/{ID}/includes/{ID}",
+            "/vmReplicaPoints/{ID}/mounts/{ID}/{filepath}",
+            "/",
+        ] {
+            let t = Template::parse(path);
+            for href in [
+                "http://h/api/backupSessions/ab-1?format=Entity",
+                "http://h/api/BACKUPSESSIONS/x%2Fy",
+                "http://h/api/backup%53essions/z",
+                "http://h/api/jobs/1/includes/2",
+                "http://h/api/jobs/1/includes",
+                "http://h/api/jobs/1/includes/2/3",
+                "http://h/api/vmReplicaPoints/1/mounts/2/C%3A/dir/f.txt",
+                "http://h/api/vmReplicaPoints/1/mounts/2",
+                "http://h/api/",
+                "http://h/api",
+            ] {
+                let (low, raw) = split(href);
+                assert_eq!(
+                    capture_href(&t, base, href),
+                    t.capture(&low, &raw),
+                    "{path} {href}"
+                );
+            }
+        }
+        assert_eq!(
+            capture_href(&Template::parse("/x"), base, "http://other/x"),
+            None
+        );
+    }
 }

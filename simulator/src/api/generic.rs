@@ -717,13 +717,17 @@ fn links_of(sim: &mut Sim, req: &Req, ty: &'static TypeIr, ctx: &Ctx) -> Node {
 /// The link of one operation for the resource of `ctx`, or `None` when a placeholder cannot
 /// be filled (or the operation is a paging link, which only query results carry).
 pub fn op_link(sim: &mut Sim, req: &Req, op: &OpIr, ctx: &Ctx) -> Option<Node> {
-    if op.path.contains("{QUERY}") || op.path.contains("{N") || op.path.contains("{LAST}") {
-        return None;
+    if let Some(own) = own_link(op, ctx) {
+        return own.map(|(path, name)| {
+            link(
+                &op.rel,
+                &req.url(&path),
+                op.link_type.as_deref(),
+                name.as_deref(),
+            )
+        });
     }
-    let own = ctx
-        .key
-        .as_deref()
-        .map(|k| Template::parse(&k.replace("{}", "{ID}")));
+    let own = own_template(ctx);
     let t = Template::parse(&op.path);
     let mut ids: Vec<String> = Vec::new();
     let mut name = None;
@@ -765,4 +769,65 @@ pub fn op_link(sim: &mut Sim, req: &Req, op: &OpIr, ctx: &Ctx) -> Option<Node> {
         op.link_type.as_deref(),
         name.as_deref(),
     ))
+}
+
+/// The resource's own key as a template (`/jobs/{ID}`).
+fn own_template(ctx: &Ctx) -> Option<Template> {
+    ctx.key
+        .as_deref()
+        .map(|k| Template::parse(&k.replace("{}", "{ID}")))
+}
+
+/// The path and name of [`op_link`]'s link when every placeholder of the operation's path is
+/// one of the resource's own ids (no stored object is looked up): `Some(None)` when there is
+/// no link (a paging link), `None` when the link needs the store.
+pub fn own_link(op: &OpIr, ctx: &Ctx) -> Option<Option<(String, Option<String>)>> {
+    if paging_op(op) {
+        return Some(None);
+    }
+    own_link_with(
+        op,
+        &Template::parse(&op.path),
+        own_template(ctx).as_ref(),
+        ctx,
+    )
+}
+
+/// Whether `op` is a paging link (which only query results carry).
+pub fn paging_op(op: &OpIr) -> bool {
+    op.path.contains("{QUERY}") || op.path.contains("{N") || op.path.contains("{LAST}")
+}
+
+/// [`own_link`] of an operation that is not a paging link, with its path parsed (`t`) and
+/// the resource's own key as a template (`own`).
+fn own_link_with(
+    op: &OpIr,
+    t: &Template,
+    own: Option<&Template>,
+    ctx: &Ctx,
+) -> Option<Option<(String, Option<String>)>> {
+    for j in 1..=t.vars() {
+        let kp = key_of(t, j);
+        let mine = own.and_then(|o| key_of(o, j)) == kp && ctx.item.ids.len() >= j;
+        if !mine {
+            return None;
+        }
+    }
+    Some(own_path(op, t, &ctx.item.ids, &ctx.item.name))
+}
+
+/// The path and name of the link of `op` (path `t`) whose placeholders are all the own ids
+/// `ids` of the resource named `name` (it has at least as many).
+pub fn own_path(
+    op: &OpIr,
+    t: &Template,
+    ids: &[String],
+    name: &str,
+) -> Option<(String, Option<String>)> {
+    let path = t.fill(&op.path, &ids[..t.vars()])?;
+    let name = op
+        .link_name
+        .clone()
+        .or_else(|| (op.rel == "Up" && t.vars() > 0).then(|| name.to_string()));
+    Some((path, name))
 }

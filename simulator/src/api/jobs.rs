@@ -137,7 +137,9 @@ const INCLUDE_LINKS: &[L] = &[
 
 /// Path of job `j`.
 pub fn path(sim: &Sim, j: u32) -> String {
-    format!("/jobs/{}", sim.data.id(Kind::Job, j))
+    let mut path = String::from("/jobs/");
+    path.push_str(&sim.data.id(Kind::Job, j));
+    path
 }
 
 fn vars(sim: &Sim, req: &Req, j: u32) -> Vars {

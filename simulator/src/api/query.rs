@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use axum::http::StatusCode;
 use emrest_runtime::Node;
 
 use super::{get_only, sessions, task_node};
@@ -17,6 +18,7 @@ use crate::data::{
 };
 use crate::filter::{compare_vals, parse, Expr, Paging, Record, Val};
 use crate::http::Req;
+use crate::page::{write_page, Hole, ItemFn};
 use crate::render::{ApiError, ApiResult, Reply};
 use crate::sim::Sim;
 use crate::spec;
@@ -40,6 +42,10 @@ pub struct QType {
     pub reference: RenderFn,
     /// Entity form.
     pub entity: RenderFn,
+    /// Entity form written as a stream (query pages); `None`: written as nodes.
+    pub entity_to: Option<ItemFn>,
+    /// Reference form written as a stream.
+    pub reference_to: Option<ItemFn>,
 }
 
 fn s<'a>(v: impl Into<Cow<'a, str>>) -> Val<'a> {
@@ -304,6 +310,8 @@ pub static TYPES: &[QType] = &[
         field: job_field,
         reference: super::jobs::reference,
         entity: super::jobs::entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "BackupJobSession",
@@ -311,6 +319,8 @@ pub static TYPES: &[QType] = &[
         field: session_field,
         reference: sessions::session_ref,
         entity: sessions::session_entity,
+        entity_to: Some(sessions::session_entity_to),
+        reference_to: Some(sessions::session_ref_to),
     },
     QType {
         name: "ReplicaJobSession",
@@ -318,6 +328,8 @@ pub static TYPES: &[QType] = &[
         field: session_field,
         reference: sessions::session_ref,
         entity: sessions::session_entity,
+        entity_to: Some(sessions::session_entity_to),
+        reference_to: Some(sessions::session_ref_to),
     },
     QType {
         name: "BackupTaskSession",
@@ -325,6 +337,8 @@ pub static TYPES: &[QType] = &[
         field: task_session_field,
         reference: sessions::task_ref,
         entity: sessions::task_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "ReplicaTaskSession",
@@ -332,6 +346,8 @@ pub static TYPES: &[QType] = &[
         field: task_session_field,
         reference: sessions::task_ref,
         entity: sessions::task_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "BackupServer",
@@ -339,6 +355,8 @@ pub static TYPES: &[QType] = &[
         field: server_field,
         reference: super::servers::reference,
         entity: super::servers::entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "Repository",
@@ -346,6 +364,8 @@ pub static TYPES: &[QType] = &[
         field: repo_field,
         reference: super::restore::repo_ref,
         entity: super::restore::repo_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "RestorePoint",
@@ -353,6 +373,8 @@ pub static TYPES: &[QType] = &[
         field: rp_field,
         reference: super::restore::rp_ref,
         entity: super::restore::rp_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "VmRestorePoint",
@@ -360,6 +382,8 @@ pub static TYPES: &[QType] = &[
         field: vrp_field,
         reference: super::restore::vrp_ref,
         entity: super::restore::vrp_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "RestoreSession",
@@ -367,6 +391,8 @@ pub static TYPES: &[QType] = &[
         field: restore_session_field,
         reference: super::restore::rs_ref,
         entity: super::restore::rs_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "Replica",
@@ -378,6 +404,8 @@ pub static TYPES: &[QType] = &[
         field: replica_field,
         reference: super::replicas::replica_ref,
         entity: super::replicas::replica_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "VmReplicaPoint",
@@ -385,6 +413,8 @@ pub static TYPES: &[QType] = &[
         field: replica_point_field,
         reference: super::replicas::point_ref,
         entity: super::replicas::point_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "Backup",
@@ -392,6 +422,8 @@ pub static TYPES: &[QType] = &[
         field: backup_field,
         reference: super::restore::backup_ref,
         entity: super::restore::backup_entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "CloudFailoverPlan",
@@ -399,6 +431,8 @@ pub static TYPES: &[QType] = &[
         field: plan_field,
         reference: super::cloud::reference,
         entity: super::cloud::entity,
+        entity_to: None,
+        reference_to: None,
     },
     QType {
         name: "Task",
@@ -412,6 +446,8 @@ pub static TYPES: &[QType] = &[
         field: task_field,
         reference: task_entity,
         entity: task_entity,
+        entity_to: None,
+        reference_to: None,
     },
 ];
 
@@ -534,6 +570,11 @@ fn page_href(req: &Req, size: usize, page: usize) -> String {
 
 /// `GET /query?type=...`.
 pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
+    query_with(sim, req, true)
+}
+
+/// `GET /query?type=...`, the page streamed when `stream` and the type's family can.
+fn query_with(sim: &mut Sim, req: &Req, stream: bool) -> ApiResult {
     get_only(req)?;
     let tname = req
         .param("type")
@@ -565,54 +606,89 @@ pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
     }
     let size = positive(req, "pageSize", DEFAULT_PAGE_SIZE)?;
     let page = positive(req, "page", 1)?;
-    let sim: &Sim = sim;
-    let mut ids = (t.ids)(sim, req);
-    if let Some(e) = &filter {
-        let mut kept = Vec::with_capacity(ids.len().min(4096));
-        for i in ids {
-            let rec = Rec { sim, i, f: t.field };
-            if e.eval(&rec).map_err(ApiError::bad_request)? {
-                kept.push(i);
+    let ids = {
+        let sim: &Sim = sim;
+        let mut ids = (t.ids)(sim, req);
+        if let Some(e) = &filter {
+            let mut kept = Vec::with_capacity(ids.len().min(4096));
+            for i in ids {
+                let rec = Rec { sim, i, f: t.field };
+                if e.eval(&rec).map_err(ApiError::bad_request)? {
+                    kept.push(i);
+                }
             }
+            ids = kept;
         }
-        ids = kept;
-    }
-    if let Some((f, desc)) = &sort {
-        let mut keyed: Vec<(Val<'_>, u32)> = ids
-            .iter()
-            .map(|i| ((t.field)(sim, *i, f).unwrap_or(Val::Int(0)), *i))
-            .collect();
-        keyed.sort_by(|a, b| {
-            let o = compare_vals(&a.0, &b.0);
-            if *desc {
-                o.reverse()
-            } else {
-                o
-            }
-        });
-        ids = keyed.into_iter().map(|(_, i)| i).collect();
-    }
+        if let Some((f, desc)) = &sort {
+            let mut keyed: Vec<(Val<'_>, u32)> = ids
+                .iter()
+                .map(|i| ((t.field)(sim, *i, f).unwrap_or(Val::Int(0)), *i))
+                .collect();
+            keyed.sort_by(|a, b| {
+                let o = compare_vals(&a.0, &b.0);
+                if *desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            });
+            ids = keyed.into_iter().map(|(_, i)| i).collect();
+        }
+        ids
+    };
     let p = Paging::new(ids.len(), size, page);
     let slice = &ids[p.start..p.end];
-    let mut result = el("QueryResult");
-    if req.entity() {
-        let plural: &'static str = query_ir(t).map(|q| q.plural.as_str()).unwrap_or(t.name);
+    let plural: &'static str = query_ir(t).map(|q| q.plural.as_str()).unwrap_or(t.name);
+    // The page as a stream (one buffer, no node per item) when the type's family writes
+    // its items so; else as nodes.
+    let stream_fn = if req.entity() {
+        t.entity_to
+    } else {
+        t.reference_to
+    };
+    if let Some(item) = stream_fn.filter(|_| stream && !sim.behaviour.newer_content) {
+        let (frame, hole) = if req.entity() {
+            (
+                page_frame(req, &p, el("Entities").ch(el(plural))),
+                Hole::Entities(plural),
+            )
+        } else {
+            (page_frame(req, &p, refs_node(Vec::new())), Hole::Refs)
+        };
+        if let Some(body) = write_page(sim, req, frame, hole, slice, item) {
+            return Ok(Reply::Written(StatusCode::OK, req.fmt, body));
+        }
+    }
+    let sim: &Sim = sim;
+    let list = if req.entity() {
         let mut list = el(plural);
         for i in slice {
             let mut n = (t.entity)(sim, req, *i);
             n.json_group = Some(plural);
             list.children.push(n);
         }
-        result = result.ch(el("Entities").ch(list));
+        el("Entities").ch(list)
     } else {
-        let mut refs = el("Refs");
-        refs.array = true;
-        refs.children = slice
-            .iter()
-            .map(|i| as_item((t.reference)(sim, req, *i), "Refs", "Ref"))
-            .collect();
-        result = result.ch(refs);
-    }
+        refs_node(
+            slice
+                .iter()
+                .map(|i| as_item((t.reference)(sim, req, *i), "Refs", "Ref"))
+                .collect(),
+        )
+    };
+    Ok(Reply::ok(page_frame(req, &p, list)))
+}
+
+fn refs_node(items: Vec<Node>) -> Node {
+    let mut refs = el("Refs");
+    refs.array = true;
+    refs.children = items;
+    refs
+}
+
+/// The `QueryResult` of page `p` holding `list` (its `Entities` or `Refs`), with its
+/// `PagingInfo`.
+fn page_frame(req: &Req, p: &Paging, list: Node) -> Node {
     let mut pl = vec![link("First", &page_href(req, p.size, 1), None, None)];
     if p.page > 1 {
         pl.push(link(
@@ -636,7 +712,7 @@ pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
         .a("PageSize", p.size.to_string())
         .a("PagesCount", p.pages.to_string())
         .ch(links_node(pl));
-    Ok(Reply::ok(result.ch(paging)))
+    el("QueryResult").ch(list).ch(paging)
 }
 
 /// How many objects of type `tname` match `filter`, as an administrator without tasks of
@@ -670,6 +746,99 @@ pub fn count(sim: &Sim, tname: &str, filter: Option<&str>) -> Result<usize, Stri
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+    use crate::data::{Data, Size};
+    use crate::render::{write, Casing, Format};
+    use crate::sim::{Behaviour, Sim};
+
+    /// A streamed query page is byte for byte the page written as nodes and shaped by
+    /// `conform`, for every streamed type, both forms, pages (first, middle, last, beyond),
+    /// filters and sorts, in XML and both JSON casings.
+    #[test]
+    fn streamed_pages_equal_node_pages() {
+        crate::spec::load().expect("spec");
+        let data = Data::generate(Size::Small, 1, crate::DEFAULT_ANCHOR);
+        let b = Behaviour {
+            idle_timeout: std::time::Duration::from_secs(60),
+            task_polls: 1,
+            session_ticks: 1,
+            newer_content: false,
+        };
+        let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
+        let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
+        let logon = sim.touch(&token).expect("logon");
+        let mut streamed = 0;
+        for t in TYPES
+            .iter()
+            .filter(|t| t.entity_to.is_some() || t.reference_to.is_some())
+        {
+            for q in [
+                "format=Entities",
+                "format=Entities&pageSize=7&page=2",
+                "format=Entities&pageSize=5&page=999",
+                "format=Entities&sortDesc=CreationTime&pageSize=50",
+                "format=Entities&filter=Result==Failed",
+                "format=Entities&filter=Name==nothing-matches",
+                "pageSize=3&page=2",
+                "format=References&sortAsc=name",
+            ] {
+                for fmt in [
+                    Format::Xml,
+                    Format::Json(Casing::Pascal),
+                    Format::Json(Casing::Camel),
+                ] {
+                    let qs = format!("type={}&{q}", t.name);
+                    let req = Req {
+                        method: axum::http::Method::GET,
+                        segs: vec!["query".into()],
+                        lsegs: vec!["query".into()],
+                        query: crate::http::parse_query(&qs),
+                        base: "http://h:9398/api".into(),
+                        fmt,
+                        body: Default::default(),
+                        token: Some(token.clone()),
+                        authorization: None,
+                        caller: Some(crate::http::Caller {
+                            token: token.clone(),
+                            logon: logon.clone(),
+                        }),
+                    };
+                    let unshaped = query_with(&mut sim, &req, false);
+                    let nodes = super::super::conform::conform(&mut sim, &req, unshaped);
+                    let Ok(Reply::Doc(_, node, _)) = nodes else {
+                        panic!("{qs}: no node page: {nodes:?}");
+                    };
+                    let want = write(&node, fmt);
+                    match query_with(&mut sim, &req, true) {
+                        Ok(Reply::Written(s, f, body)) => {
+                            assert_eq!(s, StatusCode::OK);
+                            assert_eq!(f, fmt);
+                            assert_eq!(body, want, "{qs} {fmt:?}");
+                            streamed += 1;
+                            if fmt == Format::Xml && q == "format=Entities" {
+                                // The page holds items (with the links shaping adds).
+                                let items = body.matches(&format!("<{} ", t.name)).count();
+                                assert!(items > 1, "{qs}: {items} items");
+                                if t.name == "BackupJobSession" {
+                                    // Including the restore point links.
+                                    assert!(body.contains("Rel=\"Related\""), "{qs}");
+                                }
+                            }
+                        }
+                        other => panic!(
+                            "{qs} {fmt:?}: not streamed: {:?}",
+                            other.map(|r| r.status())
+                        ),
+                    }
+                }
+            }
+        }
+        assert_eq!(streamed, 2 * 8 * 3);
+    }
 }
 
 #[cfg(test)]

@@ -312,7 +312,9 @@ pub fn backup_entity(sim: &Sim, req: &Req, b: u32) -> Node {
 
 /// Path of restore point `p`.
 pub fn rp_path(sim: &Sim, p: u32) -> String {
-    format!("/restorePoints/{}", sim.data.id(Kind::RestorePoint, p))
+    let mut path = String::from("/restorePoints/");
+    path.push_str(&sim.data.id(Kind::RestorePoint, p));
+    path
 }
 
 /// Name of restore point `p` (SQL-style date).

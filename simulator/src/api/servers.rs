@@ -66,7 +66,9 @@ const CRED_LINKS: &[L] = &[
 
 /// Path of server `s`.
 pub fn path(sim: &Sim, s: u32) -> String {
-    format!("/backupServers/{}", sim.data.id(Kind::Server, s))
+    let mut path = String::from("/backupServers/");
+    path.push_str(&sim.data.id(Kind::Server, s));
+    path
 }
 
 fn vars(sim: &Sim, req: &Req, s: u32) -> Vars {

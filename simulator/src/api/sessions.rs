@@ -2,10 +2,10 @@
 //! `/backupTaskSessions`, `/replicaTaskSessions` and their sub-lists.
 
 use axum::http::Method;
-use emrest_runtime::Node;
+use emrest_runtime::{JsonKind, Node};
 
 use super::{get_only, no_such, not_found, task_reply, unknown_action};
-use crate::build::{entity_list, l, links, ref_list, shell, NodeExt, Vars, L};
+use crate::build::{entity_list, l, links, ref_list, shell, Emit, NodeEmit, NodeExt, Vars, L};
 use crate::data::{JobType, RESULTS, R_FAILED, SESSION_STATES, S_STOPPED, TASK_STATES};
 use crate::http::Req;
 use crate::render::{ApiError, ApiResult, Reply};
@@ -198,11 +198,10 @@ const REPLICA_TASK_LINKS: &[L] = &[
 /// `JobName@yyyy-MM-dd HH:mm:ss`.
 pub fn session_name(sim: &Sim, s: u32) -> String {
     let sess = &sim.data.sessions[s as usize];
-    format!(
-        "{}@{}",
-        sim.data.jobs[sess.job as usize].name,
-        name_time(sess.start)
-    )
+    let mut name = sim.data.jobs[sess.job as usize].name.clone();
+    name.push('@');
+    name.push_str(&name_time(sess.start));
+    name
 }
 
 /// Path of session `s`.
@@ -212,7 +211,23 @@ pub fn session_path(sim: &Sim, s: u32) -> String {
     } else {
         "backupSessions"
     };
-    format!("/{coll}/{}", sim.data.id(Kind::Session, s))
+    let mut path = String::with_capacity(52);
+    path.push('/');
+    path.push_str(coll);
+    path.push('/');
+    path.push_str(&sim.data.id(Kind::Session, s));
+    path
+}
+
+/// `urn:veeam:<ty>:<id>` of the session at `path` (its id is the last segment).
+fn session_uid(ty: &str, path: &str) -> String {
+    let id = path.rsplit('/').next().unwrap_or("");
+    let mut uid = String::with_capacity(11 + ty.len() + id.len());
+    uid.push_str("urn:veeam:");
+    uid.push_str(ty);
+    uid.push(':');
+    uid.push_str(id);
+    uid
 }
 
 /// Path of task session `t`.
@@ -231,15 +246,12 @@ pub fn task_name(sim: &Sim, t: u32) -> String {
     format!("{}@{}", vm.name, name_time(sim.data.task_times(t).0))
 }
 
-fn session_vars(sim: &Sim, req: &Req, s: u32) -> Vars {
+/// The link bindings of session `s` at `path` named `name`.
+fn session_vars_at(sim: &Sim, req: &Req, s: u32, path: &str, name: &str) -> Vars {
     let sess = &sim.data.sessions[s as usize];
     let job = &sim.data.jobs[sess.job as usize];
     let mut v = Vars::new()
-        .set(
-            "self",
-            req.url(&session_path(sim, s)),
-            Some(&session_name(sim, s)),
-        )
+        .set("self", req.url(path), Some(name))
         .set(
             "server",
             req.url(&super::servers::path(sim, job.server)),
@@ -262,24 +274,46 @@ fn session_vars(sim: &Sim, req: &Req, s: u32) -> Vars {
 
 /// Reference of session `s`.
 pub fn session_ref(sim: &Sim, req: &Req, s: u32) -> Node {
+    let mut n = NodeEmit::default();
+    session_ref_to(sim, req, s, &mut n);
+    n.0
+}
+
+/// Reference to session `s`, written to `e`.
+pub fn session_ref_to(sim: &Sim, req: &Req, s: u32, e: &mut dyn Emit) {
     let replica = sim.data.is_replica_session(s);
-    let (ty, table) = if replica {
-        ("ReplicaJobSession", REPLICA_SESSION_REF_LINKS)
+    let (ty, rty, table) = if replica {
+        (
+            "ReplicaJobSession",
+            "ReplicaJobSessionReference",
+            REPLICA_SESSION_REF_LINKS,
+        )
     } else {
-        ("BackupJobSession", SESSION_REF_LINKS)
+        (
+            "BackupJobSession",
+            "BackupJobSessionReference",
+            SESSION_REF_LINKS,
+        )
     };
-    shell(
-        "EntityRef",
-        &format!("{ty}Reference"),
-        &req.url(&session_path(sim, s)),
-        &session_name(sim, s),
-        &sim.data.uid(ty, Kind::Session, s),
-        links(table, &session_vars(sim, req, s)),
-    )
+    let (path, name) = (session_path(sim, s), session_name(sim, s));
+    let vars = session_vars_at(sim, req, s, &path, &name);
+    e.start("EntityRef");
+    e.attr("Type", rty);
+    e.attr("Href", &req.url(&path));
+    e.attr("Name", &name);
+    e.attr("UID", &session_uid(ty, &path));
+    e.links(table, &vars);
 }
 
 /// Entity of session `s`.
 pub fn session_entity(sim: &Sim, req: &Req, s: u32) -> Node {
+    let mut n = NodeEmit::default();
+    session_entity_to(sim, req, s, &mut n);
+    n.0
+}
+
+/// Entity of session `s`, written to `e`.
+pub fn session_entity_to(sim: &Sim, req: &Req, s: u32, e: &mut dyn Emit) {
     let replica = sim.data.is_replica_session(s);
     let (ty, table) = if replica {
         ("ReplicaJobSession", REPLICA_SESSION_LINKS)
@@ -289,28 +323,43 @@ pub fn session_entity(sim: &Sim, req: &Req, s: u32) -> Node {
     let sess = &sim.data.sessions[s as usize];
     let job = &sim.data.jobs[sess.job as usize];
     let running = sess.state != S_STOPPED;
-    shell(
-        ty,
-        ty,
-        &req.url(&format!("{}?format=Entity", session_path(sim, s))),
-        &session_name(sim, s),
-        &sim.data.uid(ty, Kind::Session, s),
-        links(table, &session_vars(sim, req, s)),
-    )
-    .t("JobUid", sim.data.uid("Job", Kind::Job, sess.job))
-    .t("JobName", job.name.clone())
-    .t("JobType", job.jtype.name())
-    .t("CreationTimeUTC", iso(sess.start))
-    .ot("EndTimeUTC", (!running).then(|| iso(sess.end)))
-    .t("State", SESSION_STATES[sess.state as usize])
-    .t("Result", RESULTS[sess.result as usize])
-    .num("Progress", sess.progress as i64)
-    .ot(
-        "FailureMessage",
-        (sess.result == R_FAILED)
-            .then(|| "Error: Processing failed for one or more VMs.".to_string()),
-    )
-    .b("IsRetry", sess.is_retry)
+    let (path, name) = (session_path(sim, s), session_name(sim, s));
+    let vars = session_vars_at(sim, req, s, &path, &name);
+    e.start(ty);
+    e.attr("Type", ty);
+    let mut href = req.url(&path);
+    href.push_str("?format=Entity");
+    e.attr("Href", &href);
+    e.attr("Name", &name);
+    e.attr("UID", &session_uid(ty, &path));
+    e.links(table, &vars);
+    let str = JsonKind::String;
+    e.text("JobUid", &sim.data.uid("Job", Kind::Job, sess.job), str);
+    e.text("JobName", &job.name, str);
+    e.text("JobType", job.jtype.name(), str);
+    e.text("CreationTimeUTC", &iso(sess.start), str);
+    if !running {
+        e.text("EndTimeUTC", &iso(sess.end), str);
+    }
+    e.text("State", SESSION_STATES[sess.state as usize], str);
+    e.text("Result", RESULTS[sess.result as usize], str);
+    e.text(
+        "Progress",
+        &(sess.progress as i64).to_string(),
+        JsonKind::Number,
+    );
+    if sess.result == R_FAILED {
+        e.text(
+            "FailureMessage",
+            "Error: Processing failed for one or more VMs.",
+            str,
+        );
+    }
+    e.text(
+        "IsRetry",
+        if sess.is_retry { "true" } else { "false" },
+        JsonKind::Bool,
+    );
 }
 
 /// A session list.
