@@ -201,7 +201,21 @@ pub(crate) fn write_node(out: &mut String, node: &Node, ns: Option<&str>) {
 
 /// Escapes markup characters; characters XML 1.0 cannot carry become U+FFFD.
 pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
-    for ch in s.chars() {
+    // Runs of characters that need nothing are copied at once; only the rest is looked at
+    // one by one (every byte that needs escaping is ASCII, or starts U+FFFE/U+FFFF).
+    let needs = |b: u8| match b {
+        b'&' | b'<' | b'>' | b'\r' | 0xEF => true,
+        b'"' | b'\'' | b'\n' | b'\t' => attr,
+        b => b < 0x20 && b != b'\n' && b != b'\t',
+    };
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    while let Some(off) = bytes[start..].iter().position(|&b| needs(b)) {
+        let at = start + off;
+        out.push_str(&s[start..at]);
+        // `at` is on a character boundary: every byte `needs` accepts is ASCII or a lead
+        // byte (0xEF), never a continuation byte.
+        let ch = s[at..].chars().next().unwrap_or('\u{FFFD}');
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -215,7 +229,9 @@ pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) {
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
+        start = at + ch.len_utf8();
     }
+    out.push_str(&s[start..]);
 }
 
 /// Decodes an XML document into `T`, streaming (no tree is built).
@@ -240,6 +256,42 @@ pub fn to_node<T: Value>(value: &T, name: &str) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The escape rules one character at a time (what `escape_into` did before it copied
+    /// runs): the oracle of the property below.
+    fn escape_by_char(s: &str, attr: bool) -> String {
+        let mut out = String::new();
+        for ch in s.chars() {
+            match ch {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' if attr => out.push_str("&quot;"),
+                '\'' if attr => out.push_str("&apos;"),
+                '\n' if attr => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' if attr => out.push_str("&#9;"),
+                '\t' | '\n' => out.push(ch),
+                c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                    out.push('\u{FFFD}')
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_runs_equals_escaping_each_character(
+            s in "[a-z&<>\"'\t\n\r\u{0}-\u{1f}\u{e9}\u{f000}\u{feff}\u{fffd}-\u{ffff}\u{1f600} ]{0,40}",
+            attr: bool,
+        ) {
+            let mut out = String::from("x");
+            escape_into(&mut out, &s, attr);
+            proptest::prop_assert_eq!(&out[1..], escape_by_char(&s, attr));
+        }
+    }
 
     #[test]
     fn parses_names_attrs_and_text() {

@@ -767,6 +767,7 @@ mod stream_tests {
             task_polls: 1,
             session_ticks: 1,
             newer_content: false,
+            no_entry_point: false,
         };
         let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
         let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
