@@ -348,7 +348,7 @@ fn derive(input: &DeriveInput, default: Option<&DefaultSpec>) -> syn::Result<Tok
         // `__resource_default!` hands back with its spec (see `default_resource_spec!`).
         (None, None) => {
             // `client = …` stays among the attributes handed back and still wins there.
-            let item = strip_derive_attr(input);
+            let item = callback_item(input);
             return Ok(quote_spanned! {input.ident.span()=>
                 ::emrest::__resource_default! { #item }
             });
@@ -450,9 +450,9 @@ fn derive(input: &DeriveInput, default: Option<&DefaultSpec>) -> syn::Result<Tok
     })
 }
 
-/// The derive input as an item for the callback: the struct without its attributes other
-/// than `#[resource(...)]` (the callback emits impls only, never the struct).
-fn strip_derive_attr(input: &DeriveInput) -> TokenStream2 {
+/// The derive input as handed to the callback: the struct with only its `#[resource(...)]`
+/// attributes (the callback emits impls only, never the struct).
+fn callback_item(input: &DeriveInput) -> TokenStream2 {
     let mut item = input.clone();
     item.attrs.retain(|a| a.path().is_ident("resource"));
     quote!(#item)

@@ -748,30 +748,37 @@ pub fn count(sim: &Sim, tname: &str, filter: Option<&str>) -> Result<usize, Stri
     Ok(n)
 }
 
+/// A small em-sim state with an admin logged on (its token and logon), for the tests below.
+#[cfg(test)]
+fn admin_sim() -> (Sim, String, crate::sim::Logon) {
+    use crate::data::{Data, Size};
+    use crate::sim::Behaviour;
+    crate::spec::load().expect("spec");
+    let data = Data::generate(Size::Small, 1, crate::DEFAULT_ANCHOR);
+    let b = Behaviour {
+        idle_timeout: std::time::Duration::from_secs(60),
+        task_polls: 1,
+        session_ticks: 1,
+        newer_content: false,
+        no_entry_point: false,
+    };
+    let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
+    let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
+    let logon = sim.touch(&token).expect("logon");
+    (sim, token, logon)
+}
+
 #[cfg(test)]
 mod stream_tests {
     use super::*;
-    use crate::data::{Data, Size};
     use crate::render::{write, Casing, Format};
-    use crate::sim::{Behaviour, Sim};
 
     /// A streamed query page is byte for byte the page written as nodes and shaped by
     /// `conform`, for every streamed type, both forms, pages (first, middle, last, beyond),
     /// filters and sorts, in XML and both JSON casings.
     #[test]
     fn streamed_pages_equal_node_pages() {
-        crate::spec::load().expect("spec");
-        let data = Data::generate(Size::Small, 1, crate::DEFAULT_ANCHOR);
-        let b = Behaviour {
-            idle_timeout: std::time::Duration::from_secs(60),
-            task_polls: 1,
-            session_ticks: 1,
-            newer_content: false,
-            no_entry_point: false,
-        };
-        let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
-        let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
-        let logon = sim.touch(&token).expect("logon");
+        let (mut sim, token, logon) = admin_sim();
         let mut streamed = 0;
         for t in TYPES
             .iter()
@@ -845,25 +852,12 @@ mod stream_tests {
 #[cfg(test)]
 mod spec_field_tests {
     use super::*;
-    use crate::data::{Data, Size};
-    use crate::sim::{Behaviour, Sim};
 
     /// Every filterable field the spec lists is read from the data for every query type
     /// em-sim's families serve (a field without data would silently match nothing).
     #[test]
     fn every_spec_query_field_has_data() {
-        crate::spec::load().expect("spec");
-        let data = Data::generate(Size::Small, 1, crate::DEFAULT_ANCHOR);
-        let b = Behaviour {
-            idle_timeout: std::time::Duration::from_secs(60),
-            task_polls: 1,
-            session_ticks: 1,
-            newer_content: false,
-            no_entry_point: false,
-        };
-        let mut sim = Sim::new(data, b, crate::DEFAULT_ANCHOR);
-        let (token, _) = sim.logon("admin", crate::sim::Role::Admin);
-        let logon = sim.touch(&token).expect("logon");
+        let (sim, token, logon) = admin_sim();
         let req = Req {
             method: axum::http::Method::GET,
             segs: vec![],
