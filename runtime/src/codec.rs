@@ -695,7 +695,7 @@ pub fn read_xml<'a>(
                 .push((q.to_string(), v.into_owned())),
         }
     }
-    let mut text = String::new();
+    let mut text = Cow::Borrowed("");
     // The last known element field read, and how many times in a row.
     let mut last: Option<(usize, u32)> = None;
     // The furthest field read so far: kept content is anchored after it, so that encoding
@@ -753,7 +753,7 @@ pub fn read_xml<'a>(
                 r.slot(i).read_text(&fields[i], &text)?;
                 seen.set(i);
             }
-            None => unknown.get_or_insert_with(Default::default).text = Some(text),
+            None => unknown.get_or_insert_with(Default::default).text = Some(text.into_owned()),
         }
     } else if let Some(i) = fields.iter().position(|f| f.kind == Kind::Text) {
         // An empty element still has its (empty) character data.

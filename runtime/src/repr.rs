@@ -51,6 +51,10 @@ impl std::error::Error for DecodeError {}
 pub trait Scalar: Sized {
     /// Parses the text form.
     fn parse_text(text: &str) -> Result<Self, String>;
+    /// Parses text that may already be owned (a `String` keeps it instead of copying).
+    fn parse_cow(text: Cow<'_, str>) -> Result<Self, String> {
+        Self::parse_text(&text)
+    }
     /// The text form.
     fn to_text(&self) -> Cow<'_, str>;
     /// How the value is written in JSON.
@@ -206,6 +210,9 @@ impl Scalar for String {
     fn parse_text(text: &str) -> Result<Self, String> {
         Ok(text.to_string())
     }
+    fn parse_cow(text: Cow<'_, str>) -> Result<Self, String> {
+        Ok(text.into_owned())
+    }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
     }
@@ -238,8 +245,8 @@ impl Value for String {
 /// Reads a scalar from an element's character data (child elements are an error: a
 /// scalar has nowhere to keep them).
 pub fn scalar_from_xml<'a, T: Scalar>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<T, DecodeError> {
-    let t = x.text(e)?;
-    T::parse_text(&t).map_err(DecodeError::new)
+    let t = x.text_cow(e)?;
+    T::parse_cow(t).map_err(DecodeError::new)
 }
 
 /// Reads a scalar from a JSON string, number or boolean.

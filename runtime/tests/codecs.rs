@@ -213,3 +213,42 @@ fn a_duplicate_single_element_survives_json() {
     assert_eq!(back.description.as_deref(), Some("a"));
     assert_eq!(encode_json(&back, Casing::Camel), json);
 }
+
+#[test]
+fn a_repeated_attribute_is_refused_as_written_and_by_both_parsers() {
+    // The streaming decoder checks duplicates itself (no per-tag allocation); the tree parser
+    // leaves it to quick-xml. Both must refuse the same documents.
+    let many: String = (0..12).map(|i| format!(r#" A{i}="{i}""#)).collect();
+    for (doc, repeated) in [
+        (
+            r#"<Task Href="h" Href="h"><TaskId>t</TaskId><State>Running</State></Task>"#
+                .to_string(),
+            true,
+        ),
+        (
+            r#"<Task Href="h" x:Href="h"><TaskId>t</TaskId><State>Running</State></Task>"#
+                .to_string(),
+            false,
+        ),
+        // Beyond the inline keys the check goes on in the overflow list.
+        (
+            format!(r#"<Task{many} A11="again"><TaskId>t</TaskId><State>Running</State></Task>"#),
+            true,
+        ),
+        (
+            format!(r#"<Task{many} A3="again"><TaskId>t</TaskId><State>Running</State></Task>"#),
+            true,
+        ),
+        (
+            format!(r#"<Task{many}><TaskId>t</TaskId><State>Running</State></Task>"#),
+            false,
+        ),
+    ] {
+        let typed = decode_xml::<Task>(doc.as_bytes());
+        assert_eq!(typed.is_err(), repeated, "{doc}: {typed:?}");
+        assert_eq!(parse_xml(doc.as_bytes()).is_err(), repeated, "{doc}");
+        if let Err(e) = typed {
+            assert!(e.to_string().contains("appears twice"), "{e}");
+        }
+    }
+}

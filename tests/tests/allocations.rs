@@ -1,0 +1,145 @@
+//! Heap allocations of typed decoding, counted exactly (issue #10: keeping unknown content
+//! must cost "no allocation per object on the common path"; decoding should allocate only
+//! what the result owns).
+//!
+//! The expected counts come from the documents, not from the decoder: every text value a
+//! `String` field takes is one allocation, every non-empty list one, and nothing else is
+//! owned by the result. Counting the difference between a document with three references
+//! and one with two cancels the per-document overhead (the reader, the outer list, whose
+//! capacity of four covers both).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use emrest::{EntityRef, EntityReferences, Task};
+use emrest_runtime::{decode_json, decode_xml, Links};
+
+/// Counts the allocations (and reallocations) of the current thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; the counter is a
+// const-initialized thread-local without destructor, so touching it cannot allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Allocations made by `f` on this thread; its result is dropped outside the count.
+fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = f();
+    (ALLOCATIONS.with(Cell::get) - before, out)
+}
+
+/// One reference as EM writes it: four attributes and two links (four and two attributes).
+fn xml_ref(i: usize, extra: &str) -> String {
+    format!(
+        r#"<Ref Type="BackupJobSessionReference" Href="https://em:9398/api/backupSessions/{i}" Name="Job {i}" UID="urn:veeam:BackupJobSession:{i}"{extra}><Links><Link Rel="Up" Href="https://em:9398/api/jobs/{i}" Type="JobReference" Name="Job {i}"/><Link Rel="Alternate" Href="https://em:9398/api/backupSessions/{i}?format=Entity"/></Links></Ref>"#
+    )
+}
+
+fn xml_refs(n: usize, extra: &str) -> String {
+    let refs: String = (0..n).map(|i| xml_ref(i, extra)).collect();
+    format!(r#"<EntityReferences xmlns="http://www.veeam.com/ent/v1.0">{refs}</EntityReferences>"#)
+}
+
+fn json_refs(n: usize) -> String {
+    let refs: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"Type":"BackupJobSessionReference","Href":"https://em:9398/api/backupSessions/{i}","Name":"Job {i}","UID":"urn:veeam:BackupJobSession:{i}","Links":[{{"Rel":"Up","Href":"https://em:9398/api/jobs/{i}","Type":"JobReference","Name":"Job {i}"}},{{"Rel":"Alternate","Href":"https://em:9398/api/backupSessions/{i}?format=Entity"}}]}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"Refs":[{}]}}"#, refs.join(","))
+}
+
+/// What one such reference owns: its four `String` attributes, the links list, the link
+/// attributes (4 + 2). The types are spelled out so that a change of field type shows here.
+fn owned_by_one_ref(r: &EntityRef) -> usize {
+    let _: (
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+        &Option<String>,
+    ) = (&r.type_, &r.href, &r.name, &r.uid);
+    let _: &Option<Links> = &r.links;
+    4 + 1 + (4 + 2)
+}
+
+#[test]
+fn a_reference_allocates_only_what_it_owns_in_xml_and_json() {
+    let per_ref = |two: &str, three: &str, json: bool| {
+        let decode = |doc: &str| {
+            if json {
+                decode_json::<EntityReferences>(doc.as_bytes()).unwrap()
+            } else {
+                decode_xml::<EntityReferences>(doc.as_bytes()).unwrap()
+            }
+        };
+        let (a2, _) = allocations(|| decode(two));
+        let (a3, refs) = allocations(|| decode(three));
+        assert_eq!(refs.ref_.len(), 3);
+        assert!(refs.ref_.iter().all(|r| r.unknown.is_empty()));
+        (a3 - a2, owned_by_one_ref(&refs.ref_[2]))
+    };
+    let (xml, owned) = per_ref(&xml_refs(2, ""), &xml_refs(3, ""), false);
+    assert_eq!(xml, owned, "XML: allocations for one more reference");
+    let (json, owned) = per_ref(&json_refs(2), &json_refs(3), true);
+    assert_eq!(json, owned, "JSON: allocations for one more reference");
+}
+
+#[test]
+fn kept_content_is_paid_for_only_where_it_is() {
+    // One unknown attribute per reference: its name and value, plus the kept parts' box and
+    // their attribute list, on top of what a reference owns anyway.
+    let (two, three) = (xml_refs(2, r#" New="x""#), xml_refs(3, r#" New="x""#));
+    let (a2, _) = allocations(|| decode_xml::<EntityReferences>(two.as_bytes()));
+    let (a3, refs) = allocations(|| decode_xml::<EntityReferences>(three.as_bytes()));
+    let refs = refs.unwrap();
+    assert_eq!(refs.ref_[2].unknown.paths(), vec!["@New".to_string()]);
+    assert_eq!(a3 - a2, owned_by_one_ref(&refs.ref_[2]) + 2 + 2);
+}
+
+#[test]
+fn scalar_elements_are_read_without_a_copy() {
+    // `TaskId` and `Operation` are strings (one allocation each); `State` is an enum and
+    // `Success` a boolean (none). The links list and its one link's two attributes: three.
+    let doc = r#"<Task Href="https://em:9398/api/tasks/task-1"><Links><Link Rel="Delete" Href="https://em:9398/api/tasks/task-1"/></Links><TaskId>task-1</TaskId><State>Finished</State><Operation>StartJob</Operation><Result Success="true"/></Task>"#;
+    let with_message = doc.replace(
+        r#"<Result Success="true"/>"#,
+        r#"<Result Success="true"><Message>Job started.</Message></Result>"#,
+    );
+    let (plain, task) = allocations(|| decode_xml::<Task>(doc.as_bytes()).unwrap());
+    let (more, task2) = allocations(|| decode_xml::<Task>(with_message.as_bytes()).unwrap());
+    assert_eq!(task.operation.as_deref(), Some("StartJob"));
+    assert_eq!(
+        task2.result.as_ref().and_then(|r| r.message.as_deref()),
+        Some("Job started.")
+    );
+    // The message: one allocation for its text, one at most for the reader's deeper name
+    // stack; never a second copy of the text.
+    assert!((1..=2).contains(&(more - plain)), "{plain} → {more}");
+    // Href, the list, its link's two attributes, TaskId, Operation: six owned values, and
+    // a small fixed overhead of the reader.
+    assert!(plain >= 6 && plain <= 6 + 3, "{plain} allocations");
+}
