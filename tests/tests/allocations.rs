@@ -141,5 +141,5 @@ fn scalar_elements_are_read_without_a_copy() {
     assert!((1..=2).contains(&(more - plain)), "{plain} → {more}");
     // Href, the list, its link's two attributes, TaskId, Operation: six owned values, and
     // a small fixed overhead of the reader.
-    assert!(plain >= 6 && plain <= 6 + 3, "{plain} allocations");
+    assert!((6..=6 + 3).contains(&plain), "{plain} allocations");
 }
