@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use emrest::runtime::{DateTime, Links};
+use emrest::runtime::DateTime;
 use emrest::{Job, SessionOps};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -15,7 +15,6 @@ use crate::args::Global;
 use crate::conn::{client_within, password, server_url};
 use crate::error::{CliError, Result};
 use crate::output::Out;
-use crate::spec;
 use crate::x509::{describe, CertInfo};
 
 /// Time allowed to each network step.
@@ -465,9 +464,7 @@ pub async fn doctor_cmd(g: &Global, out: &Out) -> Result<()> {
     match em.query::<Job>().entities().page_size(1).first_page().await {
         Ok(page) => match page.items.first() {
             Some(job) => {
-                let links: Links = job.links.clone().unwrap_or_default();
-                let start = spec::op("Job", "Start")?;
-                match em.prepare(&links, start, None) {
+                match job.start(&em).request() {
                     Ok(req) => s.say(
                         Verdict::Ok,
                         "rights",
@@ -476,7 +473,7 @@ pub async fn doctor_cmd(g: &Global, out: &Out) -> Result<()> {
                              nothing sent); EM checks the role's right only when a start is sent \
                              (a Restore Operator gets 403)",
                             job.name.as_deref().unwrap_or("?"),
-                            start.verb.as_str(),
+                            req.verb.as_str(),
                             req.url
                         ),
                         None,

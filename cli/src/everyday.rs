@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use crate::args::{Command, Global, JobAction, SessionsArgs};
 use crate::conn::parse_duration;
 use crate::error::{CliError, Result};
-use crate::generic::{print_dry_run, show};
+use crate::generic::{print_call, show};
 use crate::listing::Listing;
 use crate::output::{col, note, rcol, real_time, spinner, Cell, Col, Out, Table};
 use crate::spec;
@@ -201,7 +201,6 @@ async fn job_cmd(
 ) -> Result<()> {
     let job = find_job(em, which).await?;
     let name = job.name.clone().unwrap_or_else(|| which.to_string());
-    let links: Links = job.links.clone().unwrap_or_default();
     let what = |verb: &str| format!("{verb} of job \"{name}\"");
     match action.unwrap_or(&JobAction::Show) {
         JobAction::Show => {
@@ -224,20 +223,16 @@ async fn job_cmd(
         }
         JobAction::Start | JobAction::Retry => {
             let start = matches!(action, Some(JobAction::Start) | None);
-            let rel = if start { "Start" } else { "Retry" };
+            let call = if start { job.start(em) } else { job.retry(em) };
             if g.dry_run {
-                return print_dry_run(out, em, &links, spec::op("Job", rel)?, None);
+                return print_call(out, call);
             }
             let before = if g.wait {
                 newest_sessions(em, &job, RECENT).await?
             } else {
                 Vec::new()
             };
-            let task = if start {
-                job.start(em).await?
-            } else {
-                job.retry(em).await?
-            };
+            let task = call.await?;
             let what = what(if start { "start" } else { "retry" });
             if !g.wait {
                 return tasks::report_task(g, out, em, task, &what).await;
@@ -273,23 +268,19 @@ async fn job_cmd(
             }
         }
         JobAction::Stop => {
+            let call = job.stop(em);
             if g.dry_run {
-                return print_dry_run(out, em, &links, spec::op("Job", "Stop")?, None);
+                return print_call(out, call);
             }
-            let task = job.stop(em).await?;
+            let task = call.await?;
             tasks::report_task(g, out, em, task, &what("stop")).await
         }
         JobAction::ToggleSchedule => {
+            let call = job.toggle_schedule_enabled(em);
             if g.dry_run {
-                return print_dry_run(
-                    out,
-                    em,
-                    &links,
-                    spec::op("Job", "ToggleScheduleEnabled")?,
-                    None,
-                );
+                return print_call(out, call);
             }
-            let task = job.toggle_schedule_enabled(em).await?;
+            let task = call.await?;
             tasks::report_task(g, out, em, task, &what("schedule toggle")).await
         }
         JobAction::Clone {
@@ -312,10 +303,11 @@ async fn job_cmd(
                 }),
                 ..Default::default()
             };
+            let call = job.clone_job(em, &body);
             if g.dry_run {
-                return print_dry_run(out, em, &links, spec::op("Job", "Clone")?, Some(&body));
+                return print_call(out, call);
             }
-            let task = job.clone_job(em, &body).await?;
+            let task = call.await?;
             tasks::report_task(g, out, em, task, &what("clone")).await
         }
     }

@@ -336,17 +336,11 @@ pub async fn restore_vm_cmd(
         vm_restore_spec: Some(spec),
         ..Default::default()
     };
-    let links: Links = rp.links.clone().unwrap_or_default();
+    let call = rp.restore(em, &body);
     if g.dry_run {
-        return crate::generic::print_dry_run(
-            out,
-            em,
-            &links,
-            crate::spec::op("VmRestorePoint", "Restore")?,
-            Some(&body),
-        );
+        return crate::generic::print_call(out, call);
     }
-    let task = rp.restore(em, &body).await?;
+    let task = call.await?;
     let when = short_time(&rp.creation_time_utc);
     tasks::report_task(g, out, em, task, &format!("restore of {vm} from {when}")).await
 }

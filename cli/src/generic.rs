@@ -49,7 +49,8 @@ pub fn links_of(node: &Node) -> Links {
         .unwrap_or_default()
 }
 
-/// Prints the request `op` would send through `links` (for `--dry-run`).
+/// Prints the request `op` would send through `links` (for `--dry-run` of `vem call`, whose
+/// operation is chosen at run time).
 pub fn print_dry_run(
     out: &Out,
     em: &emrest::Session,
@@ -59,30 +60,37 @@ pub fn print_dry_run(
 ) -> Result<()> {
     // The runtime builds the request exactly as `call` would (link lookup, origin, query,
     // encoding in the session's format and casing); nothing is sent.
-    let req = em.prepare(links, op, body).map_err(|e| match e {
+    print_request(out, em.prepare(links, op, body))
+}
+
+/// Prints a typed call's own request and drops the call unsent (`--dry-run` of the typed
+/// commands: what is shown is what the same call would send).
+pub fn print_call<R>(out: &Out, call: emrest::runtime::Call<'_, R>) -> Result<()> {
+    print_request(out, call.request())
+}
+
+/// Prints a request built without sending it, or why it cannot be built.
+fn print_request(out: &Out, req: emrest::Result<emrest::runtime::PreparedRequest>) -> Result<()> {
+    let req = req.map_err(|e| match e {
         emrest::Error::LinkNotOffered { .. } | emrest::Error::AmbiguousLink { .. } => {
             CliError::error(format!(
-                "{} does not offer a `{}` link{}: the server does not allow this operation on it now",
-                op.owner,
-                op.rel,
-                op.link_type.map(|t| format!(" of type `{t}`")).unwrap_or_default()
+                "{e}: the server does not allow this operation on it now"
             ))
         }
         other => CliError::error(other.to_string()),
     })?;
-    let url = req.url;
-    let body_text = req.body;
+    let verb = req.verb.as_str();
     if out.json {
         out.json_value(&serde_json::json!({
             "dry_run": true,
-            "method": op.verb.as_str(),
-            "url": url,
+            "method": verb,
+            "url": req.url,
             "content_type": req.content_type,
-            "body": body_text,
+            "body": req.body,
         }));
     } else {
-        out.line(format!("dry run: would send {} {url}", op.verb.as_str()));
-        match body_text {
+        out.line(format!("dry run: would send {verb} {}", req.url));
+        match req.body {
             Some(t) => {
                 out.line(format!("Content-Type: {}", req.content_type.unwrap_or("")));
                 out.line(t.trim_end());

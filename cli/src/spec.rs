@@ -87,20 +87,6 @@ pub fn ops_for(owner: &str, rel: &str, method: Option<&str>) -> Vec<&'static Op>
         .collect()
 }
 
-/// The single operation `owner`/`rel` (used by the typed commands for `--dry-run`).
-pub fn op(owner: &str, rel: &str) -> Result<&'static Op> {
-    match ops_for(owner, rel, None).as_slice() {
-        [op] => Ok(op),
-        [] => Err(CliError::error(format!(
-            "the spec gives {owner} no `{rel}` operation"
-        ))),
-        many => Err(CliError::error(format!(
-            "the spec gives {owner} several `{rel}` operations: {}",
-            many.iter().map(|o| o.method).collect::<Vec<_>>().join(", ")
-        ))),
-    }
-}
-
 /// The URL (relative to the API root) of the representation of type `t` with id `id`.
 pub fn url_of(t: &TypeInfo, id: &str) -> Result<String> {
     let path = t.path.ok_or_else(|| {

@@ -1328,17 +1328,7 @@ impl<A: Api> Session<A> {
         op: &Op,
         body: Option<&dyn Body>,
     ) -> Result<PreparedRequest> {
-        let (url, body) = request_parts(&self.inner.client, links, op, body)?;
-        let (content_type, body) = match body {
-            Some((bytes, ct)) => (Some(ct), Some(String::from_utf8_lossy(&bytes).into_owned())),
-            None => (None, None),
-        };
-        Ok(PreparedRequest {
-            verb: op.verb,
-            url: url.to_string(),
-            content_type,
-            body,
-        })
+        prepare(&self.inner, links, op, body)
     }
 
     /// Deletes this session's own logon session through the logoff link of its own
@@ -1570,18 +1560,23 @@ pub fn follow<'a, A: Api, R: Response + 'a>(
     op: &'static Op,
     body: Option<&'a dyn Body>,
 ) -> Call<'a, R> {
-    Call::raw(follow_raw(&session.inner, links.links(), op, body))
+    static NO_LINKS: Links = Links::EMPTY;
+    Call::follow(crate::call_future::Follow {
+        session: &session.inner,
+        links: links.links().unwrap_or(&NO_LINKS),
+        op,
+        body,
+    })
 }
 
-/// The request of [`follow`], the same for every answer type.
-fn follow_raw<'a>(
+/// The request future of a [`Call`], the same for every answer type.
+pub(crate) fn send<'a>(
     session: &'a Arc<SessionInner>,
-    links: Option<&'a Links>,
+    links: &'a Links,
     op: &'static Op,
     body: Option<&'a dyn Body>,
 ) -> crate::call_future::RawFuture<'a> {
-    static NO_LINKS: Links = Links::EMPTY;
-    Box::pin(call_raw(session, links.unwrap_or(&NO_LINKS), op, body))
+    Box::pin(call_raw(session, links, op, body))
 }
 
 /// Follows `op`'s link among `links` and decodes the answer.
@@ -1620,6 +1615,26 @@ fn request_parts(
         .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
     let url = op_url(client, &link.href, op)?;
     Ok((url, body.map(|b| client.encode(b))))
+}
+
+/// The request `op` followed among `links` sends, built without sending it.
+pub(crate) fn prepare(
+    session: &SessionInner,
+    links: &Links,
+    op: &Op,
+    body: Option<&dyn Body>,
+) -> Result<PreparedRequest> {
+    let (url, body) = request_parts(&session.client, links, op, body)?;
+    let (content_type, body) = match body {
+        Some((bytes, ct)) => (Some(ct), Some(String::from_utf8_lossy(&bytes).into_owned())),
+        None => (None, None),
+    };
+    Ok(PreparedRequest {
+        verb: op.verb,
+        url: url.to_string(),
+        content_type,
+        body,
+    })
 }
 
 /// A request as [`call`] would send it, built without sending anything (for previews such

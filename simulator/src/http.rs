@@ -199,6 +199,7 @@ pub fn record_of(method: &Method, uri: &Uri, h: &HeaderMap) -> RecordedRequest {
         content_type: header_str(h, header::CONTENT_TYPE),
         has_session_token: request_token(h).is_some(),
         has_authorization: header_str(h, header::AUTHORIZATION).is_some(),
+        body: None,
         status: 0,
     }
 }
@@ -221,6 +222,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             return respond_error(&err, fmt);
         }
     };
+    let mut record = record;
+    if !body.is_empty() {
+        record.body = Some(String::from_utf8_lossy(&body).into_owned());
+    }
     let host = header_str(&parts.headers, header::HOST)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".into());

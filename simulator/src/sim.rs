@@ -87,6 +87,8 @@ pub struct RecordedRequest {
     pub has_session_token: bool,
     /// Whether an `Authorization` header was sent.
     pub has_authorization: bool,
+    /// The body received (UTF-8, invalid sequences replaced), if it was not empty.
+    pub body: Option<String>,
     /// Status answered.
     pub status: u16,
 }

@@ -2,8 +2,9 @@
 //! `emrest_runtime::Op` values built from `emrest-codegen`'s IR at run time, the link found
 //! on a representation em-sim served, `Session::prepare` for the expected request and
 //! `emrest_runtime::call` for the real one. For each operation the test asserts the verb,
-//! path and query em-sim received and that the answer decodes as the documented type (with
-//! the generated client), in XML and in JSON (PascalCase and camelCase). It prints
+//! path, query, content type and body em-sim received and that the answer decodes as the
+//! documented type (with the generated client), in XML and in JSON (PascalCase and
+//! camelCase). It prints
 //! `N/481 operations end to end` per format and fails below [`FLOOR`].
 
 mod support;
@@ -520,6 +521,12 @@ async fn call_body(
                 rec.method,
                 rec.path,
                 rec.query
+            ));
+        }
+        if rec.body != prepared.body || rec.content_type.as_deref() != prepared.content_type {
+            return Err(format!(
+                "prepared body {:?} ({:?}), em-sim received {:?} ({:?})",
+                prepared.body, prepared.content_type, rec.body, rec.content_type
             ));
         }
         let answer = answer.map_err(|e| format!("answer: {e}"))?;
