@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use toml::Spanned;
 
 use crate::diag::Diagnostic;
-use crate::ir::{ApiIr, EnumIr, FieldIr, Ir, OpIr, QueryIr, Returns, Shape, Ty, TypeIr, Verb};
+use crate::ir::{
+    ApiIr, EnumIr, FieldIr, Ir, OpIr, ParamIr, ParamTy, QueryIr, Returns, Shape, Ty, TypeIr, Verb,
+};
 use crate::names;
 use crate::spec::{FieldSpec, LinkSpec, SpecFile, TypeSpec};
 
@@ -474,7 +476,13 @@ impl<'a> Checker<'a> {
                     m
                 }
             };
-            if methods.insert(method.clone(), ()).is_some() {
+            // An operation with query arguments also gets `{method}_with`.
+            let with = (!ls.params.is_empty()).then(|| format!("{method}_with"));
+            if with
+                .iter()
+                .chain(std::iter::once(&method))
+                .any(|m| methods.insert(m.clone(), ()).is_some())
+            {
                 let at = ls.method.as_ref().map_or(ls.rel.span(), |m| m.span());
                 self.diags.push(Diagnostic::new(
                     at,
@@ -543,6 +551,7 @@ impl<'a> Checker<'a> {
             } else {
                 ls.status.clone()
             };
+            let params = self.params(tname, &method, &ls.params);
             out.push(OpIr {
                 rel: rel.clone(),
                 link_type: ls.type_.clone(),
@@ -556,7 +565,67 @@ impl<'a> Checker<'a> {
                 returns,
                 status,
                 task: ls.task,
+                params,
                 doc: ls.doc.clone(),
+            });
+        }
+        out
+    }
+
+    /// The typed query arguments of method `method` of `tname`: known value types, names
+    /// that are Rust fields once snake-cased, no two alike, and an arguments struct name
+    /// (`{Type}{Method}Args`) that no spec type or enum already has.
+    fn params(
+        &mut self,
+        tname: &str,
+        method: &str,
+        params: &[Spanned<crate::spec::ParamSpec>],
+    ) -> Vec<ParamIr> {
+        let mut out: Vec<ParamIr> = Vec::new();
+        if let Some(first) = params.first() {
+            let args = crate::ir::args_struct_name(tname, method);
+            if self.spec.types.contains_key(&args) || self.spec.enums.contains_key(&args) {
+                self.err(
+                    first,
+                    format!("the arguments struct `{args}` of `{tname}.{method}` has the name of a spec type"),
+                );
+            }
+        }
+        for p in params {
+            let ps = p.get_ref();
+            let name = ps.name.get_ref();
+            let ty = match ps.type_.as_ref().map(|t| t.get_ref().as_str()) {
+                None | Some("string") => ParamTy::Str,
+                Some("bool") => ParamTy::Bool,
+                Some("int") => ParamTy::Int,
+                Some(other) => {
+                    let at = ps.type_.as_ref().unwrap_or(&ps.name);
+                    self.err(
+                        at,
+                        format!("query argument type `{other}` is none of `string`, `bool`, `int`"),
+                    );
+                    ParamTy::Str
+                }
+            };
+            // `snake` gives a keyword a trailing underscore (`type` → `type_`).
+            let field = names::snake(name);
+            let bare = field.trim_end_matches('_');
+            if !(names::is_ident(bare) || names::is_keyword(bare)) {
+                self.err(
+                    &ps.name,
+                    format!("query argument `{name}` cannot be a Rust field name"),
+                );
+                continue;
+            }
+            if out.iter().any(|q| q.name == *name || q.field == field) {
+                self.err(&ps.name, format!("query argument `{name}` is given twice"));
+                continue;
+            }
+            out.push(ParamIr {
+                name: name.clone(),
+                field,
+                ty,
+                doc: ps.doc.clone(),
             });
         }
         out

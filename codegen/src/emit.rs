@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{EnumIr, FieldIr, Ir, OpIr, Returns, Shape, Ty, TypeIr, Verb};
+use crate::ir::{EnumIr, FieldIr, Ir, OpIr, ParamTy, Returns, Shape, Ty, TypeIr, Verb};
 use crate::names;
 
 /// Options of the emitter.
@@ -505,6 +505,7 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
         // The operation constants are described by their methods' docs.
         quote!(#[allow(missing_docs)] impl #name { #(#op_consts)* #wait #methods })
     };
+    let args = t.ops.iter().map(|op| args_struct(t, op));
     quote! {
         #doc
         #[derive(Debug, Clone, Default, PartialEq)]
@@ -518,6 +519,55 @@ fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStream {
         #record
         #query
         #inherent
+        #(#args)*
+    }
+}
+
+/// The struct of an operation's typed query arguments (none when it declares no `params`):
+/// every argument optional, set ones written in spec order.
+fn args_struct(t: &TypeIr, op: &OpIr) -> TokenStream {
+    if op.params.is_empty() {
+        return TokenStream::new();
+    }
+    let name = ident(&crate::ir::args_struct_name(&t.name, &op.method));
+    let doc = format!(
+        " Query arguments of [`{}::{}_with`]; those left `None` are not sent.",
+        t.name, op.method
+    );
+    let fields = op.params.iter().map(|p| {
+        let f = ident(&p.field);
+        let ty = match p.ty {
+            ParamTy::Str => quote!(String),
+            ParamTy::Bool => quote!(bool),
+            ParamTy::Int => quote!(i64),
+        };
+        let line = format!(
+            " `{}`{}",
+            p.name,
+            p.doc
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        );
+        quote!(#[doc = #line] pub #f: Option<#ty>,)
+    });
+    let pairs = op.params.iter().map(|p| {
+        let f = ident(&p.field);
+        let n = &p.name;
+        quote!(if let Some(v) = &self.#f { out.push((#n, v.to_string())); })
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct #name { #(#fields)* }
+
+        impl __rt::QueryArgs for #name {
+            fn pairs(&self) -> Vec<(&'static str, String)> {
+                let mut out = Vec::new();
+                #(#pairs)*
+                out
+            }
+        }
     }
 }
 
@@ -688,11 +738,23 @@ pub fn type_methods(
             }
             None => (quote!(<'a>), TokenStream::new(), quote!(None)),
         };
+        let with = (!op.params.is_empty()).then(|| {
+            let mw = format_ident!("{}_with", op.method);
+            let at = ident(&crate::ir::args_struct_name(&t.name, &op.method));
+            let line = format!(" [`{}`](Self::{}) with typed query arguments.", op.method, op.method);
+            quote! {
+                #[doc = #line]
+                pub fn #mw #generics(&'a self, em: &'a #session #arg, args: &'a #prefix #at) -> __rt::Call<'a, #ret> {
+                    __rt::follow_with(em, &#links, &#op_path::#c, #body, args)
+                }
+            }
+        });
         quote! {
             #doc
             pub fn #m #generics(&'a self, em: &'a #session #arg) -> __rt::Call<'a, #ret> {
                 __rt::follow(em, &#links, &#op_path::#c, #body)
             }
+            #with
         }
     });
     quote!(#(#methods)*)

@@ -309,8 +309,39 @@ pub struct OpIr {
     pub status: Vec<u16>,
     /// Answer is a task.
     pub task: bool,
+    /// Typed query arguments (empty for most operations).
+    pub params: Vec<ParamIr>,
     /// Documentation.
     pub doc: Option<String>,
+}
+
+/// One typed query argument of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamIr {
+    /// Name in the query, as the API writes it.
+    pub name: String,
+    /// Rust field name.
+    pub field: String,
+    /// Value type.
+    pub ty: ParamTy,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+/// The value type of a query argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamTy {
+    /// Text, escaped in the query.
+    Str,
+    /// `true` / `false`.
+    Bool,
+    /// A decimal integer.
+    Int,
+}
+
+/// The name of the generated struct of an operation's query arguments.
+pub fn args_struct_name(owner: &str, method: &str) -> String {
+    format!("{owner}{}Args", crate::names::variant(method))
 }
 
 impl Ir {

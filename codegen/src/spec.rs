@@ -354,6 +354,23 @@ pub struct LinkSpec {
     /// The answer is an asynchronous task.
     #[serde(default)]
     pub task: bool,
+    /// Typed query arguments the caller may add (`/lookup?host=…&name=…`).
+    #[serde(default)]
+    pub params: Vec<Spanned<ParamSpec>>,
+    /// Documentation.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// One query argument of an operation (`params` of a link).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Name as the API writes it in the query (`host`, `deleteJobs`).
+    pub name: Spanned<String>,
+    /// `string` (the default), `bool` or `int`.
+    #[serde(rename = "type", default)]
+    pub type_: Option<Spanned<String>>,
     /// Documentation.
     #[serde(default)]
     pub doc: Option<String>,

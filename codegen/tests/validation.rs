@@ -244,3 +244,61 @@ fn no_panic_on_any_prefix_or_mutation_of_a_spec() {
         let _ = load_str(&mutated, "t.toml").map_err(|d| d.to_string());
     }
 }
+
+#[test]
+fn query_arguments_are_typed_and_checked() {
+    let ir = ok(&with_links(
+        r#"{ rel = "Start", returns = "Task", task = true, params = [{ name = "deleteJobs", type = "bool" }, { name = "type" }, { name = "pageSize", type = "int", doc = "Per page." }] }"#,
+    ));
+    let op = ir
+        .types
+        .iter()
+        .flat_map(|t| &t.ops)
+        .find(|o| o.method == "start")
+        .unwrap();
+    let got: Vec<(&str, &str)> = op
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.field.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("deleteJobs", "delete_jobs"),
+            ("type", "type_"),
+            ("pageSize", "page_size")
+        ]
+    );
+
+    for (params, message) in [
+        (
+            r#"[{ name = "n", type = "float" }]"#,
+            "query argument type `float` is none of",
+        ),
+        (
+            r#"[{ name = "n" }, { name = "n" }]"#,
+            "query argument `n` is given twice",
+        ),
+        (r#"[{ name = "a-b" }, { name = "a_b" }]"#, "given twice"),
+        (r#"[{ name = "" }]"#, "cannot be a Rust field name"),
+        (
+            r#"[{ name = "n", default = "x" }]"#,
+            "unknown field `default`",
+        ),
+    ] {
+        let d = errors(&with_links(&format!(
+            r#"{{ rel = "Start", returns = "Task", task = true, params = {params} }}"#
+        )));
+        let text = d.to_string();
+        assert!(text.contains(message), "{params}: {text}");
+        assert!(text.starts_with("t.toml:"), "located: {text}");
+    }
+    // `{method}_with` is a method name of its own.
+    let d = errors(&with_links(
+        r#"{ rel = "Start", returns = "Task", task = true, params = [{ name = "n" }] }, { rel = "Start", method = "start_with", returns = "Task", task = true }"#,
+    ));
+    assert!(
+        d.to_string().contains("two methods named `start_with`"),
+        "{d}"
+    );
+}

@@ -30,6 +30,7 @@ pub(crate) struct Follow<'a> {
     pub(crate) links: &'a Links,
     pub(crate) op: &'static Op,
     pub(crate) body: Option<&'a dyn Body>,
+    pub(crate) args: Option<&'a dyn crate::QueryArgs>,
 }
 
 enum Inner<'a, R> {
@@ -62,7 +63,9 @@ impl<R> Call<'_, R> {
     /// than one request (a task waited for), has no single request to show.
     pub fn request(&self) -> Result<PreparedRequest> {
         match &self.0 {
-            Inner::Pending(f, _) => crate::client::prepare(f.session, f.links, f.op, f.body),
+            Inner::Pending(f, _) => {
+                crate::client::prepare(f.session, f.links, f.op, f.body, f.args)
+            }
             Inner::Raw(..) => Err(Error::Config {
                 message: "the call was already sent; its request can be shown only before".into(),
             }),
@@ -77,7 +80,7 @@ impl<R> Future for Call<'_, R> {
     type Output = Result<R>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
         if let Inner::Pending(f, decode) = &self.0 {
-            let fut = crate::client::send(f.session, f.links, f.op, f.body);
+            let fut = crate::client::send(f);
             self.0 = Inner::Raw(fut, *decode);
         }
         match &mut self.0 {

@@ -1328,7 +1328,7 @@ impl<A: Api> Session<A> {
         op: &Op,
         body: Option<&dyn Body>,
     ) -> Result<PreparedRequest> {
-        prepare(&self.inner, links, op, body)
+        prepare(&self.inner, links, op, body, None)
     }
 
     /// Deletes this session's own logon session through the logoff link of its own
@@ -1560,23 +1560,40 @@ pub fn follow<'a, A: Api, R: Response + 'a>(
     op: &'static Op,
     body: Option<&'a dyn Body>,
 ) -> Call<'a, R> {
+    follow_args(session, links.links(), op, body, None)
+}
+
+/// [`follow`] with the operation's typed query arguments.
+pub fn follow_with<'a, A: Api, R: Response + 'a>(
+    session: &'a Session<A>,
+    links: &'a (impl crate::AsLinks + ?Sized),
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+    args: &'a dyn crate::QueryArgs,
+) -> Call<'a, R> {
+    follow_args(session, links.links(), op, body, Some(args))
+}
+
+fn follow_args<'a, A: Api, R: Response + 'a>(
+    session: &'a Session<A>,
+    links: Option<&'a Links>,
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+    args: Option<&'a dyn crate::QueryArgs>,
+) -> Call<'a, R> {
     static NO_LINKS: Links = Links::EMPTY;
     Call::follow(crate::call_future::Follow {
         session: &session.inner,
-        links: links.links().unwrap_or(&NO_LINKS),
+        links: links.unwrap_or(&NO_LINKS),
         op,
         body,
+        args,
     })
 }
 
 /// The request future of a [`Call`], the same for every answer type.
-pub(crate) fn send<'a>(
-    session: &'a Arc<SessionInner>,
-    links: &'a Links,
-    op: &'static Op,
-    body: Option<&'a dyn Body>,
-) -> crate::call_future::RawFuture<'a> {
-    Box::pin(call_raw(session, links, op, body))
+pub(crate) fn send<'a>(f: &crate::call_future::Follow<'a>) -> crate::call_future::RawFuture<'a> {
+    Box::pin(call_raw(f.session, f.links, f.op, f.body, f.args))
 }
 
 /// Follows `op`'s link among `links` and decodes the answer.
@@ -1586,7 +1603,7 @@ pub async fn call<A: Api, R: Response>(
     op: &'static Op,
     body: Option<&dyn Body>,
 ) -> Result<R> {
-    let resp = call_raw(&session.inner, links, op, body).await?;
+    let resp = call_raw(&session.inner, links, op, body, None).await?;
     R::from_response(resp)
 }
 
@@ -1595,8 +1612,9 @@ async fn call_raw(
     links: &Links,
     op: &'static Op,
     body: Option<&dyn Body>,
+    args: Option<&dyn crate::QueryArgs>,
 ) -> Result<RawResponse> {
-    let (url, body) = request_parts(&session.client, links, op, body)?;
+    let (url, body) = request_parts(&session.client, links, op, body, args)?;
     session
         .request(op.verb, &url, body.as_ref(), op.status)
         .await
@@ -1609,11 +1627,15 @@ fn request_parts(
     links: &Links,
     op: &Op,
     body: Option<&dyn Body>,
+    args: Option<&dyn crate::QueryArgs>,
 ) -> Result<(Url, Option<(Bytes, &'static str)>)> {
     let link = links
         .find_for_op(op)
         .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
-    let url = op_url(client, &link.href, op)?;
+    let mut url = op_url(client, &link.href, op)?;
+    if let Some(args) = args {
+        crate::args::apply(&mut url, &args.pairs());
+    }
     Ok((url, body.map(|b| client.encode(b))))
 }
 
@@ -1623,8 +1645,9 @@ pub(crate) fn prepare(
     links: &Links,
     op: &Op,
     body: Option<&dyn Body>,
+    args: Option<&dyn crate::QueryArgs>,
 ) -> Result<PreparedRequest> {
-    let (url, body) = request_parts(&session.client, links, op, body)?;
+    let (url, body) = request_parts(&session.client, links, op, body, args)?;
     let (content_type, body) = match body {
         Some((bytes, ct)) => (Some(ct), Some(String::from_utf8_lossy(&bytes).into_owned())),
         None => (None, None),

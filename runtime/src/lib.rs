@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod any;
+mod args;
 mod call_future;
 mod client;
 mod codec;
@@ -46,10 +47,11 @@ pub mod xml;
 mod xml_in;
 
 pub use any::{decode_any, unknown_paths, AnyRepr, DecodeAny, TypeEntry};
+pub use args::QueryArgs;
 pub use call_future::Call;
 pub use client::{
-    call, follow, Body, BodyOf, Client, ClientBuilder, Download, Format, PreparedRequest,
-    RawResponse, Response, RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
+    call, follow, follow_with, Body, BodyOf, Client, ClientBuilder, Download, Format,
+    PreparedRequest, RawResponse, Response, RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
 };
 pub use codec::{
     read_json, read_xml, write_record, Anchor, FieldDef, Fields, Kind, Record, Slot, Unknown,

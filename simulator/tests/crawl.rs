@@ -12,8 +12,8 @@
 //! - every link em-sim emits is documented: its operation's page is in `methods.tsv`, or the
 //!   same (representation, rel, type, href form) appears in a documentation sample, or it is
 //!   listed in `simulator/README.md` with the page that justifies it;
-//! - it prints `offered N/481` (operations whose link em-sim offers) and fails below
-//!   [`OFFERED_FLOOR`].
+//! - it prints `offered N/M` (operations whose link em-sim offers, of the spec's M) and fails
+//!   below M.
 
 mod support;
 
@@ -23,9 +23,6 @@ use emrest_codegen::ir::{Returns, TypeIr, Verb};
 use emrest_runtime::Node;
 use emrest_sim::{spawn, SimConfig};
 use support::{link_is_op, operations, split_href, strict, typed_nodes, types};
-
-/// The crawl fails when fewer operations are offered: all of them.
-const OFFERED_FLOOR: usize = 481;
 
 /// At most this many requests.
 const MAX_REQUESTS: usize = 3000;
@@ -472,10 +469,10 @@ async fn crawl_offers_documented_links_that_decode() {
         "{} undocumented links (listed above)",
         undocumented.len()
     );
-    assert!(
-        offered.len() >= OFFERED_FLOOR,
-        "offered {} < {OFFERED_FLOOR}",
-        offered.len()
+    assert_eq!(
+        offered.len(),
+        ops.len(),
+        "em-sim offers every operation of the spec"
     );
 }
 

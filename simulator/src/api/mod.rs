@@ -16,6 +16,7 @@ pub mod conform;
 pub mod entry;
 pub mod generic;
 pub mod jobs;
+pub mod lookup;
 pub mod mounts;
 pub mod newer;
 pub mod query;
@@ -67,6 +68,7 @@ pub fn hand_dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
         ["catalog", rest @ ..] => catalog::route(sim, req, rest),
         ["security", rest @ ..] => security::route(sim, req, rest),
         ["tasks", rest @ ..] => tasks::route(sim, req, rest),
+        ["lookup"] => lookup::lookup(sim, req),
         ["querysvc"] => query::query_svc(req),
         ["query"] => query::query(sim, req),
         _ => Err(not_found()),
