@@ -30,6 +30,7 @@ mod any;
 mod call_future;
 mod client;
 mod codec;
+mod datetime;
 mod error;
 pub mod json;
 mod json_in;
@@ -65,7 +66,8 @@ pub use op::{
     TaskInfo, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
-pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};
+pub use datetime::DateTime;
+pub use query::{Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
     enum_index, scalar_from_json, scalar_from_xml, scalar_write, DecodeError, Repr, Scalar,
     SpecEnum, Value,
