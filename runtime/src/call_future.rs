@@ -4,8 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::client::{RawResponse, Response};
 use crate::error::Result;
+use crate::response::{RawResponse, Response};
 
 /// A boxed future of a raw answer.
 pub(crate) type RawFuture<'a> = Pin<Box<dyn Future<Output = Result<RawResponse>> + Send + 'a>>;

@@ -8,12 +8,14 @@ use futures::{Stream, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
 
-use crate::client::{Session, SessionInner};
 use crate::error::{Error, Result};
+use crate::follow::link_error;
 use crate::link::Links;
 use crate::node::Node;
-use crate::op::{Api, PagingRels, QueryInfo, Verb};
+use crate::op::{Api, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
+use crate::response::Syntax;
+use crate::session::Session;
 
 /// A representation the query service can return.
 pub trait Queryable: Repr {
@@ -336,9 +338,9 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     /// The URL of the first page.
     pub fn url(&self) -> Result<Url> {
         let q = &A::INFO.query;
-        let client = &self.session.inner.client;
-        let mut url = client
-            .base
+        let mut url = self
+            .session
+            .base()
             .join(q.path.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("query path `{}`: {e}", q.path)))?;
         let p = &q.params;
@@ -369,7 +371,7 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     /// Fetches the first page.
     pub async fn first_page(&self) -> Result<Page<I>> {
         let url = self.url()?;
-        fetch_page(&self.session.inner, url, self.path()).await
+        fetch_page(self.session, url, self.path()).await
     }
 
     /// All items, fetching pages lazily (the next page is asked for only when the items of
@@ -393,8 +395,8 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
                         source: DecodeError::new("paging links go round in a circle"),
                     });
                 }
-                let page: Page<I> = fetch_page(&session.inner, url, path).await?;
-                let next = page.link_url(&session.inner, page.rels.next).transpose();
+                let page: Page<I> = fetch_page(session, url, path).await?;
+                let next = page.link_url(session, page.rels.next).transpose();
                 Ok(Some((page.items, (next, seen))))
             },
         )
@@ -434,12 +436,12 @@ impl<I: Repr + Send> Page<I> {
         self.links.find(self.rels.next, None, None).is_ok()
     }
 
-    fn link_url(&self, session: &SessionInner, rel: &str) -> Result<Option<Url>> {
+    fn link_url<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Url>> {
         match self.links.find(rel, None, None) {
             Ok(l) => {
-                let mut url = session.client.resolve(&l.href)?;
+                let mut url = session.resolve(&l.href)?;
                 // Entities were asked for: keep asking even if a paging link forgot it.
-                let p = &session.client.info.query.params;
+                let p = &A::INFO.query.params;
                 if self.path.list.is_some()
                     && !url
                         .query_pairs()
@@ -450,13 +452,13 @@ impl<I: Repr + Send> Page<I> {
                 Ok(Some(url))
             }
             Err(crate::LinkLookupError::NotOffered) => Ok(None),
-            Err(e) => Err(crate::client::link_error(e, rel, self.paging, None)),
+            Err(e) => Err(link_error(e, rel, self.paging, None)),
         }
     }
 
     async fn follow<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Page<I>>> {
-        match self.link_url(&session.inner, rel)? {
-            Some(url) => fetch_page(&session.inner, url, self.path).await.map(Some),
+        match self.link_url(session, rel)? {
+            Some(url) => fetch_page(session, url, self.path).await.map(Some),
             None => Ok(None),
         }
     }
@@ -482,17 +484,17 @@ impl<I: Repr + Send> Page<I> {
     }
 }
 
-async fn fetch_page<I: Repr + Send>(
-    session: &std::sync::Arc<SessionInner>,
+async fn fetch_page<A: Api, I: Repr + Send>(
+    session: &Session<A>,
     url: Url,
     path: ItemPath,
 ) -> Result<Page<I>> {
-    let info = &session.client.info.query;
-    let resp = session.request(Verb::Get, &url, None, &[]).await?;
-    if resp.is_xml() {
-        return decode_page_xml(resp.body(), info, path).map_err(|e| resp.decode_error(e));
-    }
-    decode_page_json(resp.body(), info, path).map_err(|e| resp.decode_error(e))
+    let info = &A::INFO.query;
+    let resp = session.get_url(&url).await?;
+    resp.decode_with(|syntax, body| match syntax {
+        Syntax::Xml => decode_page_xml(body, info, path),
+        Syntax::Json => decode_page_json(body, info, path),
+    })
 }
 
 /// [`decode_page`] straight from the XML events: the items stream into `I` without a tree;

@@ -1,0 +1,170 @@
+//! Following an operation: finding its link, building its URL and body, sending it through
+//! the session, and previewing that request without sending it.
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::call_future::{Call, RawFuture};
+use crate::client::ClientInner;
+use crate::error::{Error, Result};
+use crate::link::{AsLinks, LinkLookupError, Links};
+use crate::op::{Api, Op, Verb};
+use crate::response::{RawResponse, Response};
+use crate::session::{Session, SessionInner};
+use crate::wire::{Body, Encoded};
+
+/// The error of a link lookup for relation `rel` (and `link_type`, when one was asked for)
+/// among the links of a representation of type `owner`.
+pub(crate) fn link_error(
+    e: LinkLookupError,
+    rel: &str,
+    owner: &str,
+    link_type: Option<&str>,
+) -> Error {
+    match e {
+        LinkLookupError::NotOffered => Error::LinkNotOffered {
+            rel: rel.to_string(),
+            type_: owner.to_string(),
+            link_type: link_type.map(str::to_string),
+        },
+        LinkLookupError::Ambiguous(links) => Error::AmbiguousLink {
+            rel: rel.to_string(),
+            type_: owner.to_string(),
+            hrefs: links.into_iter().map(|l| l.href).collect(),
+        },
+    }
+}
+
+/// The URL of `op` from the link's Href: `?action=` and the op's extra query are added when
+/// the Href lacks them.
+fn op_url(client: &ClientInner, href: &str, op: &Op) -> Result<Url> {
+    let mut url = client.resolve(href)?;
+    let has = |url: &Url, key: &str| url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    let mut add: Vec<(String, String)> = Vec::new();
+    if let Some(action) = op.action {
+        if !has(&url, "action") {
+            add.push(("action".into(), action.into()));
+        }
+    }
+    if let Some(q) = op.query {
+        for (k, v) in url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes()) {
+            if !has(&url, &k) {
+                add.push((k.into_owned(), v.into_owned()));
+            }
+        }
+    }
+    if !add.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in &add {
+            pairs.append_pair(k, v);
+        }
+    }
+    Ok(url)
+}
+
+/// [`call`] for generated methods, boxed: `links` absent is the same as offering none.
+pub fn follow<'a, A: Api, R: Response + 'a>(
+    session: &'a Session<A>,
+    links: &'a (impl AsLinks + ?Sized),
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+) -> Call<'a, R> {
+    Call::raw(follow_raw(session.inner(), links.links(), op, body))
+}
+
+/// The request of [`follow`], the same for every answer type.
+fn follow_raw<'a>(
+    session: &'a Arc<SessionInner>,
+    links: Option<&'a Links>,
+    op: &'static Op,
+    body: Option<&'a dyn Body>,
+) -> RawFuture<'a> {
+    static NO_LINKS: Links = Links::EMPTY;
+    Box::pin(call_raw(session, links.unwrap_or(&NO_LINKS), op, body))
+}
+
+/// Follows `op`'s link among `links` and decodes the answer.
+pub async fn call<A: Api, R: Response>(
+    session: &Session<A>,
+    links: &Links,
+    op: &'static Op,
+    body: Option<&dyn Body>,
+) -> Result<R> {
+    let resp = call_raw(session.inner(), links, op, body).await?;
+    R::from_response(resp)
+}
+
+async fn call_raw(
+    session: &Arc<SessionInner>,
+    links: &Links,
+    op: &'static Op,
+    body: Option<&dyn Body>,
+) -> Result<RawResponse> {
+    let (url, body) = request_parts(session.client(), links, op, body)?;
+    session
+        .request(op.verb, &url, body.as_ref(), op.status)
+        .await
+}
+
+/// The URL and encoded body of `op` followed among `links`: what [`call`] sends and
+/// [`Session::prepare`] shows.
+fn request_parts(
+    client: &ClientInner,
+    links: &Links,
+    op: &Op,
+    body: Option<&dyn Body>,
+) -> Result<(Url, Option<Encoded>)> {
+    let link = links
+        .find_for_op(op)
+        .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
+    let url = op_url(client, &link.href, op)?;
+    Ok((url, body.map(|b| client.encode(b))))
+}
+
+/// A request as [`call`] would send it, built without sending anything (for previews such
+/// as a command-line `--dry-run`). The session token is not part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedRequest {
+    /// HTTP verb.
+    pub verb: Verb,
+    /// Final URL (link Href on the configured origin, with `?action=` and extra query added).
+    pub url: String,
+    /// Content type of the body, if there is one.
+    pub content_type: Option<&'static str>,
+    /// The encoded body, if there is one.
+    pub body: Option<String>,
+}
+
+impl<A: Api> Session<A> {
+    /// Follows `op` among `links` and decodes the answer as `R`: any representation, a
+    /// user's `#[derive(Resource)]` struct included (`em.fetch::<MyJob>(&links,
+    /// &emrest::JobReference::OP_ALTERNATE)`).
+    pub async fn fetch<R: Response>(&self, links: &Links, op: &'static Op) -> Result<R> {
+        call(self, links, op, None).await
+    }
+
+    /// The request that following `op` among `links` with `body` would send — same link
+    /// lookup, URL rules and encoding as the real call — without sending it.
+    pub fn prepare(
+        &self,
+        links: &Links,
+        op: &Op,
+        body: Option<&dyn Body>,
+    ) -> Result<PreparedRequest> {
+        let (url, body) = request_parts(self.inner().client(), links, op, body)?;
+        let (content_type, body) = match body {
+            Some(b) => (
+                Some(b.content_type),
+                Some(String::from_utf8_lossy(&b.bytes).into_owned()),
+            ),
+            None => (None, None),
+        };
+        Ok(PreparedRequest {
+            verb: op.verb,
+            url: url.to_string(),
+            content_type,
+            body,
+        })
+    }
+}
