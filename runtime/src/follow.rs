@@ -84,15 +84,22 @@ fn follow_raw<'a>(
     Box::pin(call_raw(session, links.unwrap_or(&NO_LINKS), op, body))
 }
 
-/// Follows `op`'s link among `links` and decodes the answer.
+/// Follows `op`'s link among `links` (a [`Links`], a reference to one, or what
+/// [`Session::links`] returns) and decodes the answer.
 pub async fn call<A: Api, R: Response>(
     session: &Session<A>,
-    links: &Links,
+    links: impl AsRef<Links>,
     op: &'static Op,
     body: Option<&dyn Body>,
 ) -> Result<R> {
-    let resp = call_raw(session.inner(), links, op, body).await?;
+    let resp = call_raw(session.inner(), links.as_ref(), op, body).await?;
     R::from_response(resp)
+}
+
+impl AsRef<Links> for Links {
+    fn as_ref(&self) -> &Links {
+        self
+    }
 }
 
 async fn call_raw(

@@ -33,8 +33,8 @@ struct State {
     token: SecretString,
     generation: u64,
     href: Option<String>,
-    /// The logon session's links as the latest logon answered them: where logoff looks.
-    own_links: Links,
+    /// The logon session's links: what [`Session::links`] returns and where logoff looks.
+    links: Arc<Links>,
     closed: bool,
 }
 
@@ -45,8 +45,6 @@ pub(crate) struct SessionInner {
     password: SecretString,
     version: Option<String>,
     logon_url: Url,
-    /// The logon session's links as the first logon answered them.
-    links: Links,
     state: RwLock<State>,
     /// Held while logging on again; keeps the last failed re-logon so that the callers who
     /// waited for it share its error instead of each trying (and locking the account out).
@@ -102,12 +100,11 @@ impl<A: Api> Session<A> {
                 password,
                 version,
                 logon_url: url,
-                links: logged.links.clone(),
                 state: RwLock::new(State {
                     token: logged.token,
                     generation: 0,
                     href: logged.href,
-                    own_links: logged.links,
+                    links: Arc::new(logged.links),
                     closed: false,
                 }),
                 relogon: tokio::sync::Mutex::new(None),
@@ -123,9 +120,10 @@ impl<A: Api> Session<A> {
         &self.inner
     }
 
-    /// The links of the logon session (the API's service document).
-    pub fn links(&self) -> &Links {
-        &self.inner.links
+    /// The links of the logon session (the API's service document), as the latest logon
+    /// answered them: a re-logon replaces them.
+    pub fn links(&self) -> Arc<Links> {
+        self.inner.read_state().links.clone()
     }
 
     /// The API version negotiated at logon (`None`: the server's default).
@@ -272,7 +270,7 @@ impl SessionInner {
                 s.token = token;
                 s.generation += 1;
                 s.href = href;
-                s.own_links = links;
+                s.links = Arc::new(links);
                 *last_failure = None;
                 Ok(())
             }
@@ -353,7 +351,7 @@ impl SessionInner {
                 return Ok(());
             }
             let link = s
-                .own_links
+                .links
                 .find(info.logoff_rel, None, None)
                 .map(|l| l.href.clone());
             (s.token.clone(), link)
