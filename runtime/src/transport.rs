@@ -16,10 +16,22 @@ use crate::secret::SecretString;
 use crate::tls;
 use crate::wire::{Encoded, Format};
 
-/// What the runtime adds to a TLS error about a server certificate it does not trust.
-const UNTRUSTED_HINT: &str = " — the server's certificate is not trusted here: give its CA with \
-     `ClientBuilder::ca_bundle_pem` (vem: --ca-file) or pin it with \
-     `ClientBuilder::pin_certificate_sha256` (vem: --pin-sha256)";
+/// What the runtime adds to a TLS error about a server certificate it does not trust: the
+/// [`crate::ClientBuilder`] methods that fix it.
+const UNTRUSTED_HINT: &str = " — the server's certificate is not trusted here: give its CA \
+     with `ClientBuilder::ca_bundle_pem` or pin it with `ClientBuilder::pin_certificate_sha256`";
+
+impl Error {
+    /// For [`Error::Tls`], what failed, without the advice the runtime adds (which names
+    /// [`crate::ClientBuilder`] methods): for a front end that gives advice of its own, in
+    /// its own terms. `None` for other errors.
+    pub fn tls_failure(&self) -> Option<&str> {
+        match self {
+            Error::Tls { message } => Some(message.strip_suffix(UNTRUSTED_HINT).unwrap_or(message)),
+            _ => None,
+        }
+    }
+}
 
 /// Authentication of one request.
 pub(crate) enum Auth<'a> {
