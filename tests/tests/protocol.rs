@@ -65,7 +65,10 @@ async fn links_follow_the_relogon() {
     sim.expire_all_sessions();
     em.jobs().await.expect("the call survives the expiry");
     let renewed = delete_link(&em);
-    assert_ne!(renewed, first, "links() still offers the expired session's link");
+    assert_ne!(
+        renewed, first,
+        "links() still offers the expired session's link"
+    );
     assert_eq!(Some(&renewed), em.href().as_ref());
     assert_eq!(sim.logon_count(), 1);
     em.logoff().await.unwrap();
