@@ -497,7 +497,7 @@ async fn fetch_page<A: Api, I: Repr + Send>(
     })
 }
 
-/// [`decode_page`] straight from the XML events: the items stream into `I` without a tree;
+/// A page straight from the XML events: the items stream into `I` without a tree;
 /// only the small paging element becomes a [`Node`].
 fn decode_page_xml<I: Repr>(
     bytes: &[u8],
