@@ -370,7 +370,12 @@ pub async fn doctor_cmd(g: &Global, out: &Out) -> Result<()> {
             } else {
                 Some("is this the EM REST API (https://EM:9398/api/)?".to_string())
             };
-            s.say(Verdict::Fail, "entry point", CliError::from(e).line(), todo);
+            // One piece of advice: the step's own (with the pin) when it has one.
+            let line = match &todo {
+                Some(_) if tls => crate::error::one_line(&crate::error::tls_failure(&e)),
+                _ => CliError::from(e).line(),
+            };
+            s.say(Verdict::Fail, "entry point", line, todo);
             return finish(&s);
         }
     }

@@ -73,16 +73,27 @@ impl From<emrest::Error> for CliError {
             E::Http { status: 401, .. } => CliError::error(format!(
                 "{e} (the session was refused even after logging on again)"
             )),
-            E::Tls { .. } => CliError::error(format!(
-                "{e}. The server's certificate is not trusted: pass --ca-file PEM (the CA that signed it) \
-                 or --pin-sha256 HEX (its SHA-256 fingerprint); --insecure turns checking off"
-            )),
+            // The runtime's own advice names builder methods: vem gives its flags instead.
+            E::Tls { .. } => CliError::error(format!("{}. {TLS_HINT}", tls_failure(&e))),
             E::Transport {
                 kind: emrest::runtime::TransportKind::Connect,
                 ..
             } => CliError::error(format!("{e} (is --server/VEM_SERVER right?)")),
             _ => CliError::error(e.to_string()),
         }
+    }
+}
+
+/// What vem advises on a TLS failure.
+const TLS_HINT: &str = "The server's certificate is not trusted: pass --ca-file PEM (the CA \
+     that signed it) or --pin-sha256 HEX (its SHA-256 fingerprint); --insecure turns checking off";
+
+/// A TLS error as vem shows it without advice (`TLS: URL: what failed`): the runtime's
+/// message without the runtime's advice, for vem to give its own.
+pub fn tls_failure(e: &emrest::Error) -> String {
+    match e.tls_failure() {
+        Some(failure) => format!("TLS: {failure}"),
+        None => e.to_string(),
     }
 }
 

@@ -33,6 +33,12 @@ fn tls_certificate_is_shown_with_the_pin_to_trust_it() {
         "{cert}"
     );
     assert!(out.contains("[FAIL] entry point"), "{out}");
+    let entry = out
+        .lines()
+        .find(|l| l.contains("entry point"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(!entry.contains("ClientBuilder"), "{entry}");
+    assert_eq!(out.matches("not trusted").count(), 1, "one hint: {out}");
     assert!(out.contains(&format!("--pin-sha256 {fp}")), "{out}");
     assert!(out.contains(&format!("pin_sha256 = \"{fp}\"")), "{out}");
     assert!(!out.contains("[ ok ] logon"));

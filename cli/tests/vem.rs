@@ -1004,6 +1004,24 @@ fn expired_sessions_are_renewed() {
     sim.vem().arg("servers").assert().success();
 }
 
+/// A TLS failure carries one piece of advice, in vem's terms: its flags, not the runtime's
+/// builder methods.
+#[test]
+fn a_tls_error_carries_exactly_one_hint() {
+    let sim = Sim::start(emrest_sim::SimConfig {
+        tls: true,
+        ..emrest_sim::SimConfig::small()
+    });
+    let out = sim.vem().arg("servers").output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(err.contains("TLS"), "{err}");
+    assert_eq!(err.matches("not trusted").count(), 1, "one hint: {err}");
+    assert_eq!(err.matches("--ca-file").count(), 1, "{err}");
+    assert_eq!(err.matches("--pin-sha256").count(), 1, "{err}");
+    assert!(!err.contains("ClientBuilder"), "no builder methods: {err}");
+}
+
 #[test]
 fn tls_needs_trust() {
     let sim = Sim::start(emrest_sim::SimConfig {

@@ -1,11 +1,11 @@
 //! Representations handled without knowing their type at compile time: what generic tools
 //! (`vem decode`, a strict check, a crawler) use to decode any document of a spec.
 
-use crate::client::Body;
 use crate::codec::{FieldDef, Fields, Kind};
 use crate::json::Casing;
 use crate::node::Node;
 use crate::repr::{DecodeError, Repr};
+use crate::wire::Body;
 
 /// A decoded representation of any type.
 pub trait AnyRepr: Send + Sync {

@@ -6,11 +6,13 @@ use std::task::{Context, Poll};
 
 use std::sync::Arc;
 
-use crate::client::{PreparedRequest, RawResponse, Response, SessionInner};
 use crate::error::{Error, Result};
+use crate::follow::PreparedRequest;
 use crate::link::Links;
 use crate::op::Op;
-use crate::Body;
+use crate::response::{RawResponse, Response};
+use crate::session::SessionInner;
+use crate::wire::Body;
 
 /// A boxed future of a raw answer.
 pub(crate) type RawFuture<'a> = Pin<Box<dyn Future<Output = Result<RawResponse>> + Send + 'a>>;
@@ -64,7 +66,7 @@ impl<R> Call<'_, R> {
     pub fn request(&self) -> Result<PreparedRequest> {
         match &self.0 {
             Inner::Pending(f, _) => {
-                crate::client::prepare(f.session, f.links, f.op, f.body, f.args)
+                crate::follow::prepare(f.session, f.links, f.op, f.body, f.args)
             }
             Inner::Raw(..) => Err(Error::Config {
                 message: "the call was already sent; its request can be shown only before".into(),
@@ -80,7 +82,7 @@ impl<R> Future for Call<'_, R> {
     type Output = Result<R>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<R>> {
         if let Inner::Pending(f, decode) = &self.0 {
-            let fut = crate::client::send(f);
+            let fut = crate::follow::send(f);
             self.0 = Inner::Raw(fut, *decode);
         }
         match &mut self.0 {

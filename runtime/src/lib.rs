@@ -28,36 +28,45 @@
 
 mod any;
 mod args;
+mod builder;
 mod call_future;
 mod client;
 mod codec;
+mod datetime;
 mod error;
+mod follow;
 pub mod json;
 mod json_in;
 mod link;
+mod logon;
 mod node;
 mod op;
 mod out;
 mod query;
 mod repr;
+mod response;
+mod retry;
 mod secret;
+mod session;
 mod task;
 mod tls;
+mod transport;
+mod wire;
 pub mod xml;
 mod xml_in;
 
 pub use any::{decode_any, unknown_paths, AnyRepr, DecodeAny, TypeEntry};
 pub use args::QueryArgs;
+pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES};
 pub use call_future::Call;
-pub use client::{
-    call, follow, follow_with, Body, BodyOf, Client, ClientBuilder, Download, Format,
-    PreparedRequest, RawResponse, Response, RetryPolicy, Session, DEFAULT_MAX_BODY_BYTES,
-};
+pub use client::Client;
 pub use codec::{
     read_json, read_xml, write_record, Anchor, FieldDef, Fields, Kind, Record, Slot, Unknown,
     UnknownElem, UnknownParts,
 };
+pub use datetime::DateTime;
 pub use error::{ApiError, Error, Result, TransportKind};
+pub use follow::{call, follow, follow_with, PreparedRequest};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
 pub use json_in::{JsonIn, JsonTok};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
@@ -67,14 +76,18 @@ pub use op::{
     TaskInfo, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
-pub use query::{DateTime, Field, FieldName, Filter, Page, Query, Queryable};
+pub use query::{Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
     enum_index, scalar_from_json, scalar_from_xml, scalar_write, DecodeError, Repr, Scalar,
     SpecEnum, Value,
 };
+pub use response::{Download, RawResponse, Response};
+pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use session::Session;
 pub use task::{follow_related, wait_task, wait_task_with, WaitOptions};
 pub use tls::{fingerprint_sha256, parse_fingerprint};
+pub use wire::{Body, BodyOf, Format};
 pub use xml::{decode_xml, encode_xml, parse_xml, to_node, write_xml};
 pub use xml_in::{XmlElem, XmlIn};
 

@@ -1,7 +1,6 @@
 //! The query service: queryable types and their fields, filters, query builders, pages and
 //! lazily paged result streams.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::marker::PhantomData;
 
@@ -9,12 +8,14 @@ use futures::{Stream, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
 
-use crate::client::{Session, SessionInner};
 use crate::error::{Error, Result};
+use crate::follow::link_error;
 use crate::link::Links;
-use crate::node::{JsonKind, Node};
-use crate::op::{Api, PagingRels, QueryInfo, Verb};
+use crate::node::Node;
+use crate::op::{Api, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
+use crate::response::Syntax;
+use crate::session::Session;
 
 /// A representation the query service can return.
 pub trait Queryable: Repr {
@@ -58,152 +59,6 @@ impl<T, V> std::fmt::Debug for Field<T, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Field({})", self.name)
     }
-}
-
-/// A date-time as the server writes it (ISO 8601, UTC).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct DateTime(pub String);
-
-impl Scalar for DateTime {
-    fn parse_text(text: &str) -> Result<Self, String> {
-        Ok(DateTime(text.trim().to_string()))
-    }
-    fn to_text(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.0)
-    }
-    fn json_kind() -> JsonKind {
-        JsonKind::String
-    }
-    fn query_text(&self) -> Cow<'_, str> {
-        Cow::Owned(self.to_utc().0)
-    }
-}
-
-crate::scalar_value!(DateTime);
-
-impl std::fmt::Display for DateTime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl DateTime {
-    /// A date-time from seconds since the Unix epoch, in UTC (`2025-08-15T06:00:00Z`).
-    pub fn from_unix_seconds(secs: i64) -> Self {
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        DateTime(format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        ))
-    }
-
-    /// The current time, in UTC.
-    pub fn now_utc() -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Self::from_unix_seconds(secs)
-    }
-
-    /// Seconds since the Unix epoch, when the text is an ISO 8601 date-time (an offset is
-    /// applied; no zone means UTC). Fractions of seconds are dropped.
-    pub fn unix_seconds(&self) -> Option<i64> {
-        parse_iso(&self.0).map(|p| p.0)
-    }
-
-    /// The same instant written in UTC (`…Z`); text that is not ISO 8601 is kept as is.
-    pub fn to_utc(&self) -> DateTime {
-        match parse_iso(&self.0) {
-            Some((secs, frac, had_offset)) if had_offset => {
-                let mut s = Self::from_unix_seconds(secs).0;
-                if !frac.is_empty() {
-                    s.pop();
-                    s.push_str(frac);
-                    s.push('Z');
-                }
-                DateTime(s)
-            }
-            _ => self.clone(),
-        }
-    }
-}
-
-/// `(unix seconds, fraction with its dot, had a ±hh:mm offset)`.
-fn parse_iso(text: &str) -> Option<(i64, &str, bool)> {
-    let t = text.trim();
-    let b = t.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = t.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while b.get(i).is_some_and(|c| c.is_ascii_digit()) {
-            i += 1;
-        }
-    }
-    let frac = &t[19..i];
-    let rest = &t[i..];
-    let offset = match rest {
-        "" | "Z" | "z" => None,
-        r if r.len() == 6
-            && r.is_ascii()
-            && (r.starts_with('+') || r.starts_with('-'))
-            && &r[3..4] == ":" =>
-        {
-            let oh: i64 = r[1..3].parse().ok()?;
-            let om: i64 = r[4..6].parse().ok()?;
-            let sign = if r.starts_with('-') { -1 } else { 1 };
-            Some(sign * (oh * 3600 + om * 60))
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset.unwrap_or(0);
-    Some((secs, frac, offset.is_some()))
-}
-
-// Howard Hinnant's civil-date algorithms.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,9 +338,9 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     /// The URL of the first page.
     pub fn url(&self) -> Result<Url> {
         let q = &A::INFO.query;
-        let client = &self.session.inner.client;
-        let mut url = client
-            .base
+        let mut url = self
+            .session
+            .base()
             .join(q.path.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("query path `{}`: {e}", q.path)))?;
         let p = &q.params;
@@ -516,7 +371,7 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     /// Fetches the first page.
     pub async fn first_page(&self) -> Result<Page<I>> {
         let url = self.url()?;
-        fetch_page(&self.session.inner, url, self.path()).await
+        fetch_page(self.session, url, self.path()).await
     }
 
     /// All items, fetching pages lazily (the next page is asked for only when the items of
@@ -540,8 +395,8 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
                         source: DecodeError::new("paging links go round in a circle"),
                     });
                 }
-                let page: Page<I> = fetch_page(&session.inner, url, path).await?;
-                let next = page.link_url(&session.inner, page.rels.next).transpose();
+                let page: Page<I> = fetch_page(session, url, path).await?;
+                let next = page.link_url(session, page.rels.next).transpose();
                 Ok(Some((page.items, (next, seen))))
             },
         )
@@ -581,12 +436,12 @@ impl<I: Repr + Send> Page<I> {
         self.links.find(self.rels.next, None, None).is_ok()
     }
 
-    fn link_url(&self, session: &SessionInner, rel: &str) -> Result<Option<Url>> {
+    fn link_url<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Url>> {
         match self.links.find(rel, None, None) {
             Ok(l) => {
-                let mut url = session.client.resolve(&l.href)?;
+                let mut url = session.resolve(&l.href)?;
                 // Entities were asked for: keep asking even if a paging link forgot it.
-                let p = &session.client.info.query.params;
+                let p = &A::INFO.query.params;
                 if self.path.list.is_some()
                     && !url
                         .query_pairs()
@@ -597,13 +452,13 @@ impl<I: Repr + Send> Page<I> {
                 Ok(Some(url))
             }
             Err(crate::LinkLookupError::NotOffered) => Ok(None),
-            Err(e) => Err(crate::client::link_error(e, rel, self.paging, None)),
+            Err(e) => Err(link_error(e, rel, self.paging, None)),
         }
     }
 
     async fn follow<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Page<I>>> {
-        match self.link_url(&session.inner, rel)? {
-            Some(url) => fetch_page(&session.inner, url, self.path).await.map(Some),
+        match self.link_url(session, rel)? {
+            Some(url) => fetch_page(session, url, self.path).await.map(Some),
             None => Ok(None),
         }
     }
@@ -629,20 +484,20 @@ impl<I: Repr + Send> Page<I> {
     }
 }
 
-async fn fetch_page<I: Repr + Send>(
-    session: &std::sync::Arc<SessionInner>,
+async fn fetch_page<A: Api, I: Repr + Send>(
+    session: &Session<A>,
     url: Url,
     path: ItemPath,
 ) -> Result<Page<I>> {
-    let info = &session.client.info.query;
-    let resp = session.request(Verb::Get, &url, None, &[]).await?;
-    if resp.is_xml() {
-        return decode_page_xml(resp.body(), info, path).map_err(|e| resp.decode_error(e));
-    }
-    decode_page_json(resp.body(), info, path).map_err(|e| resp.decode_error(e))
+    let info = &A::INFO.query;
+    let resp = session.get_url(&url).await?;
+    resp.decode_with(|syntax, body| match syntax {
+        Syntax::Xml => decode_page_xml(body, info, path),
+        Syntax::Json => decode_page_json(body, info, path),
+    })
 }
 
-/// [`decode_page`] straight from the XML events: the items stream into `I` without a tree;
+/// A page straight from the XML events: the items stream into `I` without a tree;
 /// only the small paging element becomes a [`Node`].
 fn decode_page_xml<I: Repr>(
     bytes: &[u8],
@@ -755,6 +610,7 @@ fn page_from<I>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::datetime::DateTime;
 
     struct Job;
     const NAME: Field<Job, String> = Field::new("Name");
@@ -781,32 +637,9 @@ mod tests {
     }
 
     #[test]
-    fn datetimes_in_utc() {
+    fn datetimes_in_filters_are_utc() {
         let f = CREATED.ge(DateTime("2025-08-15T08:00:00+02:00".into()));
         assert_eq!(f.to_query(), r#"CreationTime>="2025-08-15T06:00:00Z""#);
-        let d = DateTime("2025-01-01T00:30:00.125-01:00".into()).to_utc();
-        assert_eq!(d.0, "2025-01-01T01:30:00.125Z");
-        let d = DateTime("2024-03-01T00:30:00+01:00".into()).to_utc();
-        assert_eq!(d.0, "2024-02-29T23:30:00Z");
-        assert_eq!(DateTime("garbage".into()).to_utc().0, "garbage");
-        assert_eq!(DateTime::from_unix_seconds(0).0, "1970-01-01T00:00:00Z");
-        assert_eq!(
-            DateTime("2025-02-19T03:33:17.233Z".into()).unix_seconds(),
-            Some(1_739_935_997)
-        );
-        for bad in [
-            "",
-            "2025-13-01T00:00:00Z",
-            "2025-01-01T00:00:00+0200",
-            "ééééééééééééééééééééé",
-        ] {
-            assert_eq!(DateTime(bad.into()).unix_seconds(), None, "{bad}");
-        }
-        let now = DateTime::now_utc();
-        assert_eq!(
-            DateTime::from_unix_seconds(now.unix_seconds().unwrap()),
-            now
-        );
     }
 
     #[derive(Debug, Default)]

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::client::{link_error, Session};
 use crate::error::{Error, Result};
+use crate::follow::link_error;
 use crate::node::Node;
 use crate::op::{Api, TaskInfo};
 use crate::repr::{Repr, Scalar};
+use crate::session::Session;
 
 /// How [`wait_task`] polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

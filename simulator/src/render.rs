@@ -5,9 +5,11 @@
 //! namespace, `xsd`/`xsi` declarations) or JSON (v12 PascalCase or v13 camelCase) according
 //! to the request's negotiated [`Format`], and turns every [`ApiError`] into an EM `Error`
 //! document. The writing is the runtime's own: `emrest_runtime::write_xml` and `write_json`
-//! over a [`Node`], and its streaming writers `XmlOut`/`JsonOut` (`Out` events) for query
-//! pages, whose items are written one after another into one buffer without a `Node` per
-//! item (`crate::page`).
+//! over a [`Node`] for every document, and its streaming writers `XmlOut`/`JsonOut` (`Out`
+//! events) for the query pages `crate::page` streams, whose items are written one after
+//! another into one buffer without a `Node` per item; the other pages (item types without a
+//! streaming writer, or a page `page::write_page` declines) are written from nodes like any
+//! document.
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

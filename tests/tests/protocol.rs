@@ -48,6 +48,33 @@ async fn expired_session_logs_on_again_once_and_the_call_succeeds() {
     );
 }
 
+/// The session's links are those of its latest logon: after a re-logon, `links()` offers the
+/// new logon session's `Delete` link, not the expired one's, and logoff deletes the new one.
+#[tokio::test]
+async fn links_follow_the_relogon() {
+    let sim = sim().await;
+    let em = logon(&sim, "admin", "admin").await.unwrap();
+    let delete_link = |em: &Session| {
+        em.links()
+            .find("Delete", None, None)
+            .map(|l| l.href.clone())
+            .expect("the logon session offers its Delete link")
+    };
+    let first = delete_link(&em);
+    assert_eq!(Some(&first), em.href().as_ref());
+    sim.expire_all_sessions();
+    em.jobs().await.expect("the call survives the expiry");
+    let renewed = delete_link(&em);
+    assert_ne!(
+        renewed, first,
+        "links() still offers the expired session's link"
+    );
+    assert_eq!(Some(&renewed), em.href().as_ref());
+    assert_eq!(sim.logon_count(), 1);
+    em.logoff().await.unwrap();
+    assert_eq!(sim.logon_count(), 0, "logoff deleted the renewed session");
+}
+
 /// A call dropped while its re-logon is in flight: the logon still completes (it runs in a
 /// task of its own), so the next call uses its token instead of logging on again, and the
 /// server holds no orphan logon session.

@@ -31,6 +31,21 @@ async fn refused_by_default_with_the_fix_named() {
         "names the CA bundle fix: {text}"
     );
     assert!(text.contains("pin"), "names the pinning fix: {text}");
+    // The fix in the runtime's terms (its builder methods), not a front end's flags; a front
+    // end that names its own gets the failure without it.
+    assert!(
+        text.contains("ClientBuilder::pin_certificate_sha256"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--ca-file") && !text.contains("vem"),
+        "{text}"
+    );
+    let bare = err.tls_failure().expect("a TLS error");
+    assert!(
+        bare.contains("127.0.0.1") && !bare.contains("ClientBuilder"),
+        "{bare}"
+    );
     assert!(sim.requests().is_empty(), "no request reached the server");
 }
 

@@ -1,0 +1,101 @@
+//! The wire format, and request bodies encoded in it.
+
+use bytes::Bytes;
+
+use crate::json::Casing;
+use crate::repr::Repr;
+
+/// Wire format of requests and answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// XML (`Accept: application/xml`), the API's native format.
+    #[default]
+    Xml,
+    /// JSON (`Accept: application/json`); request bodies are sent as JSON too.
+    Json,
+}
+
+impl Format {
+    /// The media type.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Xml => "application/xml",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// A request body: any representation.
+pub trait Body: Sync {
+    /// Root element name.
+    fn body_root(&self) -> &'static str;
+    /// Writes the body as its root element through `out` (XML or JSON).
+    fn write_body(&self, out: &mut dyn crate::Out);
+}
+
+impl<T: Repr + Sync> Body for T {
+    fn body_root(&self) -> &'static str {
+        T::ROOT
+    }
+    fn write_body(&self, out: &mut dyn crate::Out) {
+        self.write_value(T::ROOT, out);
+    }
+}
+
+/// A body accepted where the spec asks for `T`: `T` itself, or a user's
+/// `#[derive(Resource)]` struct that stands for `T`.
+pub trait BodyOf<T>: Body {}
+
+impl<T: Repr + Sync> BodyOf<T> for T {}
+
+/// A body as it is sent: its bytes and their content type.
+#[derive(Debug, Clone)]
+pub(crate) struct Encoded {
+    pub(crate) bytes: Bytes,
+    pub(crate) content_type: &'static str,
+}
+
+/// Writes bodies in a client's format: XML in the API's namespace, or JSON with the
+/// client's member casing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Encoder {
+    format: Format,
+    casing: Casing,
+    namespace: &'static str,
+}
+
+impl Encoder {
+    /// An encoder for `format`.
+    pub(crate) fn new(format: Format, casing: Casing, namespace: &'static str) -> Self {
+        Encoder {
+            format,
+            casing,
+            namespace,
+        }
+    }
+
+    /// The wire format.
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// `body` in the wire format.
+    pub(crate) fn encode(&self, body: &dyn Body) -> Encoded {
+        let bytes = match self.format {
+            Format::Xml => {
+                let mut out = crate::XmlOut::new(self.namespace);
+                body.write_body(&mut out);
+                out.finish()
+            }
+            Format::Json => {
+                let mut out = crate::JsonOut::new(self.casing);
+                body.write_body(&mut out);
+                out.finish()
+            }
+        };
+        Encoded {
+            bytes: Bytes::from(bytes),
+            content_type: self.format.media_type(),
+        }
+    }
+}
