@@ -180,6 +180,7 @@ impl<'a> Checker<'a> {
         let name = at.get_ref().as_str();
         let ty = match name {
             "string" => Ty::String,
+            "secret" => Ty::Secret,
             "bool" => Ty::Bool,
             "int" => Ty::Int,
             "long" => Ty::Long,

@@ -39,6 +39,7 @@ fn doc_attrs(doc: &Option<String>) -> TokenStream {
 fn value_ty(ty: &Ty, prefix: &TokenStream) -> TokenStream {
     match ty {
         Ty::String => quote!(::std::string::String),
+        Ty::Secret => quote!(__rt::SecretString),
         Ty::Bool => quote!(bool),
         Ty::Int => quote!(i32),
         Ty::Long => quote!(i64),

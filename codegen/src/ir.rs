@@ -193,6 +193,8 @@ pub enum Shape {
 pub enum Ty {
     /// Text.
     String,
+    /// Text that is a secret (a password, a token): never shown by `Debug`, zeroed on drop.
+    Secret,
     /// Boolean.
     Bool,
     /// 32-bit integer.
@@ -223,6 +225,7 @@ impl Ty {
     pub fn spec_name(&self) -> &str {
         match self {
             Ty::String => "string",
+            Ty::Secret => "secret",
             Ty::Bool => "bool",
             Ty::Int => "int",
             Ty::Long => "long",

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::builder::ClientBuilder;
-use crate::error::Result;
-use crate::logon::{Logged, Logon};
+use crate::error::{Error, Result};
+use crate::logon::{Credentials, Logged, Logon};
 use crate::node::Node;
 use crate::op::{Api, ApiInfo};
 use crate::secret::SecretString;
@@ -110,13 +110,8 @@ impl ClientInner {
     }
 
     /// Logs on again at `url` (after the session expired).
-    pub(crate) async fn logon_again(
-        &self,
-        url: &Url,
-        user: &str,
-        password: &SecretString,
-    ) -> Result<Logged> {
-        self.logon.post(&self.transport, url, user, password).await
+    pub(crate) async fn logon_again(&self, url: &Url, creds: &Credentials) -> Result<Logged> {
+        self.logon.post(&self.transport, url, creds).await
     }
 }
 
@@ -157,13 +152,31 @@ impl<A: Api> Client<A> {
         user: impl Into<String>,
         password: impl Into<SecretString>,
     ) -> Result<Session<A>> {
-        let user = user.into();
-        let password = password.into();
-        let opened = self
-            .inner
-            .logon
-            .open(&self.inner.transport, &user, &password)
-            .await?;
-        Ok(Session::new(self.inner.clone(), user, password, opened))
+        let creds = Credentials::Basic {
+            user: user.into(),
+            password: password.into(),
+        };
+        self.open(creds).await
+    }
+
+    /// Logs on with a logon body instead of HTTP Basic: the spec's logon body type, such as a
+    /// tenant's `LoginSpec` (standalone tenant credentials, Cloud Director organization
+    /// credentials, or an SSO token). The body is encoded once in the client's format and
+    /// kept, secrets wiped on drop, to log on again when the session expires.
+    pub async fn logon_with(&self, body: &dyn Body) -> Result<Session<A>> {
+        let encoded = self.inner.encode(body);
+        let text = String::from_utf8(encoded.bytes.to_vec())
+            .map_err(|_| Error::config("the logon body is not UTF-8"))?;
+        let creds = Credentials::Body {
+            user: body.body_root().to_string(),
+            content_type: encoded.content_type,
+            body: SecretString::new(text),
+        };
+        self.open(creds).await
+    }
+
+    async fn open(&self, creds: Credentials) -> Result<Session<A>> {
+        let opened = self.inner.logon.open(&self.inner.transport, &creds).await?;
+        Ok(Session::new(self.inner.clone(), creds, opened))
     }
 }

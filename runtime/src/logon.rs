@@ -11,6 +11,44 @@ use crate::secret::SecretString;
 use crate::transport::{Auth, Transport};
 
 /// What a logon answered.
+/// How a session proves who it is; kept (secrets wiped on drop) for re-logon.
+pub(crate) enum Credentials {
+    /// HTTP Basic: a user and a password.
+    Basic {
+        /// As given to logon.
+        user: String,
+        /// The password.
+        password: SecretString,
+    },
+    /// A logon body (a tenant's `LoginSpec`), encoded once in the client's format.
+    Body {
+        /// What the session calls its user (the body's root element: no secret in it).
+        user: String,
+        /// Content type of the body.
+        content_type: &'static str,
+        /// The encoded body, secrets included.
+        body: SecretString,
+    },
+}
+
+impl Credentials {
+    /// The user name shown for the session.
+    pub(crate) fn user(&self) -> &str {
+        match self {
+            Credentials::Basic { user, .. } | Credentials::Body { user, .. } => user,
+        }
+    }
+
+    fn auth(&self) -> Auth<'_> {
+        match self {
+            Credentials::Basic { user, password } => Auth::Basic(user, password),
+            Credentials::Body {
+                content_type, body, ..
+            } => Auth::Body(content_type, body),
+        }
+    }
+}
+
 pub(crate) struct Logged {
     /// The session token.
     pub(crate) token: SecretString,
@@ -69,18 +107,13 @@ impl Logon {
         }
     }
 
-    /// Logs on as `user`, at the newest version both sides speak (or at the spec's fallback
+    /// Logs on with `creds`, at the newest version both sides speak (or at the spec's fallback
     /// logon URL when there is no entry point).
-    pub(crate) async fn open(
-        &self,
-        t: &Transport,
-        user: &str,
-        password: &SecretString,
-    ) -> Result<Opened> {
+    pub(crate) async fn open(&self, t: &Transport, creds: &Credentials) -> Result<Opened> {
         match self.entry(t, true).await? {
             Entry::Document(entry) => {
                 let (version, url) = self.pick_version(t, &entry)?;
-                let logged = self.post(t, &url, user, password).await?;
+                let logged = self.post(t, &url, creds).await?;
                 Ok(Opened {
                     version,
                     url,
@@ -90,7 +123,7 @@ impl Logon {
             // No entry point: the spec's documented logon URL, newest version.
             Entry::Fallback(url) => {
                 tracing::info!("the entry point answered 404; logging on at {url}");
-                let logged = match self.post(t, &url, user, password).await {
+                let logged = match self.post(t, &url, creds).await {
                     Err(Error::Http { status: 404, .. }) => {
                         return Err(self.wrong_product(
                             t,
@@ -236,14 +269,13 @@ impl Logon {
         Ok((chosen.0.clone(), t.resolve(&chosen.1)?))
     }
 
-    /// The logon request at `url`: HTTP Basic, answered by a token header and the logon
-    /// session's representation.
+    /// The logon request at `url`: HTTP Basic or a logon body, answered by a token header
+    /// and the logon session's representation.
     pub(crate) async fn post(
         &self,
         t: &Transport,
         url: &Url,
-        user: &str,
-        password: &SecretString,
+        creds: &Credentials,
     ) -> Result<Logged> {
         if self.accept_invalid {
             tracing::warn!(
@@ -251,9 +283,7 @@ impl Logon {
                 t.base()
             );
         }
-        let resp = t
-            .send_call(Verb::Post, url, &Auth::Basic(user, password))
-            .await?;
+        let resp = t.send_call(Verb::Post, url, &creds.auth()).await?;
         if !matches!(resp.status(), 200 | 201) {
             return Err(match resp.http_error(&self.info.error) {
                 Error::Http {

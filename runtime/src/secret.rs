@@ -91,3 +91,19 @@ mod tests {
         assert!(bytes.iter().all(|&b| b == 0), "{bytes:?}");
     }
 }
+
+/// A secret field of a representation (a password in a logon body): read and written as text,
+/// never shown by `Debug`.
+impl crate::repr::Scalar for SecretString {
+    fn parse_text(text: &str) -> Result<Self, String> {
+        Ok(SecretString::new(text))
+    }
+    fn parse_cow(text: std::borrow::Cow<'_, str>) -> Result<Self, String> {
+        Ok(SecretString::new(text.into_owned()))
+    }
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.expose())
+    }
+}
+
+crate::scalar_value!(SecretString);

@@ -12,7 +12,7 @@ use crate::client::ClientInner;
 use crate::error::{Error, Result};
 use crate::follow::link_error;
 use crate::link::{Link, Links};
-use crate::logon::{Logged, Opened};
+use crate::logon::{Credentials, Logged, Opened};
 use crate::op::{Api, Verb};
 use crate::repr::Repr;
 use crate::response::{RawResponse, Response};
@@ -41,8 +41,8 @@ struct State {
 /// The shared part of a [`Session`].
 pub(crate) struct SessionInner {
     client: Arc<ClientInner>,
-    user: String,
-    password: SecretString,
+    /// Kept for re-logon (secrets never printed, wiped on drop).
+    creds: Credentials,
     version: Option<String>,
     logon_url: Url,
     state: RwLock<State>,
@@ -73,7 +73,7 @@ impl<A: Api> std::fmt::Debug for Session<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("base_url", &self.inner.client.base().as_str())
-            .field("user", &self.inner.user)
+            .field("user", &self.inner.creds.user())
             .field("version", &self.inner.version)
             .finish_non_exhaustive()
     }
@@ -81,12 +81,7 @@ impl<A: Api> std::fmt::Debug for Session<A> {
 
 impl<A: Api> Session<A> {
     /// The session `opened` by logging on as `user` through `client`.
-    pub(crate) fn new(
-        client: Arc<ClientInner>,
-        user: String,
-        password: SecretString,
-        opened: Opened,
-    ) -> Self {
+    pub(crate) fn new(client: Arc<ClientInner>, creds: Credentials, opened: Opened) -> Self {
         let Opened {
             version,
             url,
@@ -96,8 +91,7 @@ impl<A: Api> Session<A> {
         Session {
             inner: Arc::new(SessionInner {
                 client,
-                user,
-                password,
+                creds,
                 version,
                 logon_url: url,
                 state: RwLock::new(State {
@@ -133,7 +127,7 @@ impl<A: Api> Session<A> {
 
     /// The user name as given to logon.
     pub fn user(&self) -> &str {
-        &self.inner.user
+        self.inner.creds.user()
     }
 
     /// The URL of this session's own logon-session resource, if the server told it.
@@ -260,11 +254,7 @@ impl SessionInner {
             }
         }
         tracing::info!("session expired; logging on again");
-        match self
-            .client
-            .logon_again(&self.logon_url, &self.user, &self.password)
-            .await
-        {
+        match self.client.logon_again(&self.logon_url, &self.creds).await {
             Ok(Logged { token, href, links }) => {
                 let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
                 s.token = token;

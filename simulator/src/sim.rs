@@ -14,6 +14,9 @@ pub enum Role {
     Admin,
     /// Restore Operator: reads and restores; job, server and security changes are 403.
     RestoreOperator,
+    /// A Cloud Connect tenant (logged on with a `LoginSpec`): its session offers only the
+    /// entry point, `/cloud` and its own deletion (REFERENCE.md §2.4); changes are 403.
+    Tenant,
 }
 
 /// A logon session.

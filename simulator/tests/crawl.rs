@@ -282,18 +282,25 @@ async fn crawl_offers_documented_links_that_decode() {
                     // The operation a link stands for; a link typed where the operation's
                     // link is not (EM's `Delete` of a task says `Type="Task"`) stands for it
                     // too, as the client finds it.
-                    let hit = ops
-                        .iter()
-                        .position(|(ot, op)| {
+                    // Every operation that follows this link (one link may serve several: a
+                    // mount with and without its optional body).
+                    let mut hits: Vec<usize> = (0..ops.len())
+                        .filter(|&i| {
+                            let (ot, op) = ops[i];
                             ot.name == nt.name && link_is_op(op, &base, &rel, lty.as_deref(), &href)
                         })
-                        .or_else(|| {
-                            ops.iter().position(|(ot, op)| {
+                        .collect();
+                    if hits.is_empty() {
+                        hits = (0..ops.len())
+                            .filter(|&i| {
+                                let (ot, op) = ops[i];
                                 ot.name == nt.name
                                     && op.link_type.is_none()
                                     && link_is_op(op, &base, &rel, None, &href)
                             })
-                        });
+                            .collect();
+                    }
+                    let hit = hits.first().copied();
                     let key: LinkKey = (
                         label(node),
                         rel.clone(),
@@ -319,15 +326,18 @@ async fn crawl_offers_documented_links_that_decode() {
                             .or_insert_with(|| format!("{} in {url}", nt.name));
                     }
                     let Some(i) = hit else { continue };
-                    offered.insert(i);
-                    let op = ops[i].1;
-                    if op.verb == Verb::Post
-                        && op.task
-                        && !acted.contains(&i)
-                        && !actions.iter().any(|(a, _)| *a == i)
-                    {
-                        actions.push((i, href.clone()));
+                    for &j in &hits {
+                        offered.insert(j);
+                        let op = ops[j].1;
+                        if op.verb == Verb::Post
+                            && op.task
+                            && !acted.contains(&j)
+                            && !actions.iter().any(|(a, _)| *a == j)
+                        {
+                            actions.push((j, href.clone()));
+                        }
                     }
+                    let op = ops[i].1;
                     let (Verb::Get, Returns::Type(r)) = (op.verb, &op.returns) else {
                         continue;
                     };

@@ -467,7 +467,8 @@ fn compare_type(
         let type_ok = match as_list {
             Some(list) => matched.get(st).is_some_and(|k| k == list),
             None => match &x.ty {
-                FieldType::Scalar(sc) => st == sc,
+                // A `secret` is a string on the wire (kept out of `Debug` in Rust).
+                FieldType::Scalar(sc) => st == sc || (st == "secret" && *sc == "string"),
                 FieldType::Enum(_) => spec.enums.contains_key(st),
                 FieldType::Complex(y) => match matched.get(st) {
                     Some(k) => k == y || same_shape(schema, k, y),

@@ -307,11 +307,23 @@ const SESSION_LINKS: &[(&str, Option<&str>, &str, bool)] = &[
 /// The `LogonSession` representation.
 pub fn logon_node(req: &Req, l: &Logon) -> Node {
     let href = req.url(&format!("/logonSessions/{}", l.id));
-    let mut ls: Vec<Node> = SESSION_LINKS
-        .iter()
-        .filter(|(_, _, _, admin)| !admin || l.role == Role::Admin)
-        .map(|(rel, ty, path, _)| link(rel, &req.url(path), *ty, None))
-        .collect();
+    let mut ls: Vec<Node> = if l.role == Role::Tenant {
+        vec![
+            link("Up", &req.url("/"), Some("EnterpriseManager"), None),
+            link(
+                "Down",
+                &req.url("/cloud"),
+                Some("CloudConnectService"),
+                None,
+            ),
+        ]
+    } else {
+        SESSION_LINKS
+            .iter()
+            .filter(|(_, _, _, admin)| !admin || l.role == Role::Admin)
+            .map(|(rel, ty, path, _)| link(rel, &req.url(path), *ty, None))
+            .collect()
+    };
     ls.push(link("Delete", &href, Some("LogonSession"), None));
     plain("LogonSession", "LogonSession", &href, links_node(ls))
         .t("UserName", l.user.clone())
@@ -325,6 +337,35 @@ pub fn check_credentials(user: &str, password: &str) -> Option<Role> {
     match (bare.to_ascii_lowercase().as_str(), password) {
         ("admin", "admin") => Some(Role::Admin),
         ("operator", "operator") => Some(Role::RestoreOperator),
+        _ => None,
+    }
+}
+
+/// The account a `LoginSpec` body logs on (REFERENCE.md §2.4): the standalone tenant
+/// `tenant`/`tenant-secret`, the Cloud Director organization administrator `orgadmin`/`orgadmin` of
+/// any organization (both tenants), or the SSO token `sso-admin` (an administrator).
+pub fn login_spec(spec: &Node) -> Option<(String, Role)> {
+    // A JSON body has no root name (`parse_body` calls it `root`); an XML one must be a
+    // `LoginSpec`.
+    if spec.name != "root" && !spec.name.eq_ignore_ascii_case("LoginSpec") {
+        return None;
+    }
+    let text = |n: &Node, k: &str| n.child(k).map(|c| c.text().to_string());
+    if let Some(t) = spec.child("TenantCredentials") {
+        return match (text(t, "Username")?.as_str(), text(t, "Password")?.as_str()) {
+            ("tenant", "tenant-secret") => Some(("tenant".into(), Role::Tenant)),
+            _ => None,
+        };
+    }
+    if let Some(o) = spec.child("VCloudOrganizationCredentials") {
+        let org = text(o, "OrganizationName").filter(|s| !s.is_empty())?;
+        return match (text(o, "Login")?.as_str(), text(o, "Password")?.as_str()) {
+            ("orgadmin", "orgadmin") => Some((format!("{org}\\orgadmin"), Role::Tenant)),
+            _ => None,
+        };
+    }
+    match text(spec, "VMwareSSOToken")?.as_str() {
+        "sso-admin" => Some(("sso-admin".into(), Role::Admin)),
         _ => None,
     }
 }
@@ -350,17 +391,24 @@ pub fn logon(sim: &mut Sim, req: &Req) -> ApiResult {
         e.challenge = true;
         e
     };
-    let auth = req.authorization.as_deref().ok_or_else(denied)?;
-    let (scheme, b64) = auth.trim().split_once(' ').ok_or_else(denied)?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(denied());
-    }
-    let raw = b64_decode(b64.trim()).ok_or_else(denied)?;
-    let text = String::from_utf8(raw).map_err(|_| denied())?;
-    let (user, password) = text.split_once(':').ok_or_else(denied)?;
-    let role = check_credentials(user, password).ok_or_else(denied)?;
+    let (user, role) = match req.authorization.as_deref() {
+        Some(auth) => {
+            let (scheme, b64) = auth.trim().split_once(' ').ok_or_else(denied)?;
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return Err(denied());
+            }
+            let raw = b64_decode(b64.trim()).ok_or_else(denied)?;
+            let text = String::from_utf8(raw).map_err(|_| denied())?;
+            let (user, password) = text.split_once(':').ok_or_else(denied)?;
+            let role = check_credentials(user, password).ok_or_else(denied)?;
+            (user.to_string(), role)
+        }
+        // No Basic credentials: a `LoginSpec` body (tenant, organization or SSO logon).
+        None if !req.body.is_empty() => login_spec(&super::body(req)?).ok_or_else(denied)?,
+        None => return Err(denied()),
+    };
     let _ = version; // every supported version sees the same resources
-    let (token, id) = sim.logon(user, role);
+    let (token, id) = sim.logon(&user, role);
     let logon = sim.touch(&token).ok_or_else(denied)?;
     let node = logon_node(req, &logon);
     let headers: Vec<(HeaderName, String)> = vec![

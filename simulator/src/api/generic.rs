@@ -689,6 +689,8 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
             _ if x.contains("Description") => format!("{} ({})", ctx.item.name, ty.name),
             _ => format!("{x} of {}", ctx.item.name),
         },
+        // em-sim never serves a real secret.
+        Ty::Secret => "********".into(),
         Ty::Bool => (!x.starts_with("Is") || x.contains("Enabled")).to_string(),
         Ty::Int | Ty::Long => (ctx.item.name.len() as i64 * 1024).to_string(),
         Ty::Double => "0.5".into(),
