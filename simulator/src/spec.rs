@@ -97,33 +97,54 @@ impl Template {
     /// The URL path (with query) of this template with `ids` in its placeholders; `None`
     /// when there are too few ids.
     pub fn fill(&self, original: &str, ids: &[String]) -> Option<String> {
-        let mut it = ids.iter();
         let mut out = String::new();
+        self.fill_into(original, ids.iter().map(String::as_str), &mut out)
+            .then_some(out)
+    }
+
+    /// [`Template::fill`] appended to `out`; `false` (and `out` partly written) when there
+    /// are too few ids.
+    pub fn fill_into<'i>(
+        &self,
+        original: &str,
+        mut ids: impl Iterator<Item = &'i str>,
+        out: &mut String,
+    ) -> bool {
         let (p, q) = original.split_once('?').unwrap_or((original, ""));
+        let mut any = false;
         for s in p.split('/').filter(|s| !s.is_empty()) {
             out.push('/');
+            any = true;
             if s.starts_with('{') {
-                out.push_str(it.next()?);
+                match ids.next() {
+                    Some(id) => out.push_str(id),
+                    None => return false,
+                }
             } else {
                 out.push_str(s);
             }
         }
-        if out.is_empty() {
+        if !any {
             out.push('/');
         }
         if !q.is_empty() && !q.contains('{') {
             out.push('?');
             out.push_str(q);
         }
-        Some(out)
+        true
     }
 
     /// Whether `rest` (an href below `/api`: path and query, not decoded) has this form —
     /// the same test as [`Template::capture`] plus [`Template::query_matches`], without
     /// allocating (it runs for every link of every rendered representation).
     pub fn matches_href(&self, rest: &str) -> bool {
-        let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut segs = p.split('/').filter(|s| !s.is_empty());
+        self.matches_split(&SplitHref::new(rest))
+    }
+
+    /// [`Template::matches_href`] of an href split once ([`SplitHref`]), for testing one
+    /// href against many templates.
+    pub fn matches_split(&self, h: &SplitHref<'_>) -> bool {
+        let mut segs = h.segs();
         for s in &self.segs {
             match s {
                 Seg::Lit(l) => match segs.next() {
@@ -141,6 +162,10 @@ impl Template {
         if segs.next().is_some() {
             return false;
         }
+        let q = h.query;
+        if q.is_empty() && self.query.is_empty() {
+            return true;
+        }
         let has = |k: &str, v: &str| {
             q.split('&').any(|kv| {
                 let (qk, qv) = kv.split_once('=').unwrap_or((kv, ""));
@@ -157,6 +182,80 @@ impl Template {
             .iter()
             .filter(|s| !matches!(s, Seg::Lit(_)))
             .count()
+    }
+}
+
+/// An href below `/api` split once into its non-empty path segments and its query, to be
+/// tested against many templates ([`Template::matches_split`]).
+pub struct SplitHref<'a> {
+    path: &'a str,
+    /// Where the first [`SPLIT_SEGS`] non-empty segments end in `path` (each starts after
+    /// the `/` before it); the rest of `path` after the last is split again when needed.
+    ends: [u16; SPLIT_SEGS],
+    starts: [u16; SPLIT_SEGS],
+    len: usize,
+    /// All segments are in `ends` (else the rest starts after the last kept).
+    all: bool,
+    /// The query (after `?`), empty when none.
+    query: &'a str,
+}
+
+/// Segments a [`SplitHref`] keeps in place (hrefs of the spec have fewer).
+const SPLIT_SEGS: usize = 10;
+
+impl<'a> SplitHref<'a> {
+    /// Splits `rest` (path and query, not decoded).
+    pub fn new(rest: &'a str) -> SplitHref<'a> {
+        let (path, query) = match rest.as_bytes().iter().position(|&b| b == b'?') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let mut h = SplitHref {
+            path,
+            ends: [0; SPLIT_SEGS],
+            starts: [0; SPLIT_SEGS],
+            len: 0,
+            all: path.len() < usize::from(u16::MAX),
+            query,
+        };
+        if !h.all {
+            return h;
+        }
+        let b = path.as_bytes();
+        let mut start = 0;
+        while start < b.len() {
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b'/')
+                .map_or(b.len(), |i| start + i);
+            if end > start {
+                if h.len == SPLIT_SEGS {
+                    h.all = false;
+                    break;
+                }
+                // (Both fit: `path` is shorter than `u16::MAX`.)
+                h.starts[h.len] = start as u16;
+                h.ends[h.len] = end as u16;
+                h.len += 1;
+            }
+            start = end + 1;
+        }
+        h
+    }
+
+    /// The non-empty path segments in order.
+    fn segs(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let path = self.path;
+        let kept = (0..self.len).map(move |k| {
+            path.get(usize::from(self.starts[k])..usize::from(self.ends[k]))
+                .unwrap_or("")
+        });
+        let rest = match (self.all, self.len) {
+            (true, _) => "",
+            (false, 0) => path,
+            (false, n) => path.get(usize::from(self.ends[n - 1])..).unwrap_or(""),
+        };
+        kept.chain(rest.split('/').filter(|s| !s.is_empty()))
     }
 }
 
@@ -413,5 +512,63 @@ mod tests {
         assert!(plain.matches_href("/jobs"));
         assert!(!plain.matches_href("/jobs?format=Entity"));
         assert!(!plain.query_matches(&[("format".into(), "Entity".into())]));
+    }
+
+    /// An href split once ([`SplitHref`]) matches a template exactly when its segments, split
+    /// anew, are captured by it (a rest not empty) and its query carries the template's: past the
+    /// segments the split keeps in place, with empty segments and a `{filepath}` rest.
+    #[test]
+    fn split_hrefs_match_as_captured() {
+        let deep: String = (0..14).map(|i| format!("/s{i}")).collect();
+        let templates = [
+            "/agents/jobs/{ID}?action=start",
+            "/jobs/{ID}",
+            "/jobs",
+            "/catalog/vms/{vmname}/guestfs/{filepath}",
+            &format!("{deep}/{{ID}}"),
+            &deep,
+        ];
+        let hrefs = [
+            "/agents/JOBS/x1?Action=Start".to_string(),
+            "/agents/jobs/x1".into(),
+            "//jobs//j1/".into(),
+            "/jobs/j1?format=Entity".into(),
+            "/jobs".into(),
+            "/".into(),
+            "".into(),
+            "/catalog/vms/vm1/guestfs/C:/a/b/c/d/e/f/g/h/i/j/k.txt".into(),
+            "/catalog/vms/vm1/guestfs".into(),
+            format!("{deep}/x"),
+            format!("{deep}//x/"),
+            format!("{deep}/x/y"),
+            deep.clone(),
+        ];
+        let mut matched = 0;
+        for t in templates.map(Template::parse) {
+            for h in &hrefs {
+                let (p, q) = h.split_once('?').unwrap_or((h, ""));
+                let raw: Vec<String> = p
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let lower: Vec<String> = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
+                let query: Vec<(String, String)> = q
+                    .split('&')
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| kv.split_once('=').unwrap_or((kv, "")))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                // (A `{filepath}` rest must hold a segment; `capture` also takes none.)
+                let rest_ok = |ids: &Vec<String>| {
+                    !t.segs.contains(&Seg::Rest) || ids.last().is_some_and(|r| !r.is_empty())
+                };
+                let want = t.capture(&lower, &raw).is_some_and(|ids| rest_ok(&ids))
+                    && t.query_matches(&query);
+                assert_eq!(t.matches_href(h), want, "{t:?} {h}");
+                matched += usize::from(want);
+            }
+        }
+        assert_eq!(matched, 7);
     }
 }
