@@ -144,22 +144,29 @@ impl Template {
     /// [`Template::matches_href`] of an href split once ([`SplitHref`]), for testing one
     /// href against many templates.
     pub fn matches_split(&self, h: &SplitHref<'_>) -> bool {
-        let mut segs = h.segs();
-        for s in &self.segs {
-            match s {
-                Seg::Lit(l) => match segs.next() {
-                    Some(x) if x.eq_ignore_ascii_case(l) => {}
-                    _ => return false,
-                },
-                Seg::Var => {
-                    if segs.next().is_none() {
-                        return false;
+        let path_ok = if h.all {
+            // (The segments by their place: no iterator over them.)
+            let mut k = 0;
+            let mut ok = None;
+            for s in &self.segs {
+                match s {
+                    Seg::Lit(l) if k < h.len && h.seg(k).eq_ignore_ascii_case(l) => k += 1,
+                    Seg::Var if k < h.len => k += 1,
+                    Seg::Rest => {
+                        ok = Some(k < h.len);
+                        break;
+                    }
+                    _ => {
+                        ok = Some(false);
+                        break;
                     }
                 }
-                Seg::Rest => return segs.next().is_some(),
             }
-        }
-        if segs.next().is_some() {
+            ok.unwrap_or(k == h.len)
+        } else {
+            self.path_matches(h.segs())
+        };
+        if !path_ok {
             return false;
         }
         let q = h.query;
@@ -174,6 +181,25 @@ impl Template {
         };
         self.query.iter().all(|(k, v)| has(k, v))
             && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+    }
+
+    /// Whether the non-empty path segments `segs` have this template's form.
+    fn path_matches<'s>(&self, mut segs: impl Iterator<Item = &'s str>) -> bool {
+        for s in &self.segs {
+            match s {
+                Seg::Lit(l) => match segs.next() {
+                    Some(x) if x.eq_ignore_ascii_case(l) => {}
+                    _ => return false,
+                },
+                Seg::Var => {
+                    if segs.next().is_none() {
+                        return false;
+                    }
+                }
+                Seg::Rest => return segs.next().is_some(),
+            }
+        }
+        segs.next().is_none()
     }
 
     /// Number of placeholders.
@@ -200,13 +226,36 @@ pub struct SplitHref<'a> {
     query: &'a str,
 }
 
+/// The high bit of each byte of the 8-byte `word` equal to `c` (the others clear): the
+/// word's zero bytes after xor, found without carries between bytes.
+fn equal_bytes(word: &[u8], c: u8) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(word);
+    let x = u64::from_le_bytes(bytes) ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !((((x & LO7) + LO7) | x) | LO7)
+}
+
+/// The first index of `c` in `b`, eight bytes at a time.
+fn find_byte(b: &[u8], c: u8) -> Option<usize> {
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let m = equal_bytes(word, c);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.iter().skip(i).position(|&x| x == c).map(|k| i + k)
+}
+
 /// Segments a [`SplitHref`] keeps in place (hrefs of the spec have fewer).
 const SPLIT_SEGS: usize = 10;
 
 impl<'a> SplitHref<'a> {
     /// Splits `rest` (path and query, not decoded).
     pub fn new(rest: &'a str) -> SplitHref<'a> {
-        let (path, query) = match rest.as_bytes().iter().position(|&b| b == b'?') {
+        let (path, query) = match find_byte(rest.as_bytes(), b'?') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
@@ -221,26 +270,52 @@ impl<'a> SplitHref<'a> {
         if !h.all {
             return h;
         }
+        // The slashes found eight bytes at a time: the split runs for every link of every
+        // item of a page.
         let b = path.as_bytes();
         let mut start = 0;
-        while start < b.len() {
-            let end = b[start..]
-                .iter()
-                .position(|&c| c == b'/')
-                .map_or(b.len(), |i| start + i);
-            if end > start {
-                if h.len == SPLIT_SEGS {
-                    h.all = false;
-                    break;
+        let mut i = 0;
+        while let Some(word) = b.get(i..i + 8) {
+            let mut slashes = equal_bytes(word, b'/');
+            while slashes != 0 {
+                let at = i + (slashes.trailing_zeros() / 8) as usize;
+                if !h.segment(&mut start, at) {
+                    return h;
                 }
-                // (Both fit: `path` is shorter than `u16::MAX`.)
-                h.starts[h.len] = start as u16;
-                h.ends[h.len] = end as u16;
-                h.len += 1;
+                slashes &= slashes - 1;
             }
-            start = end + 1;
+            i += 8;
         }
+        for (at, &c) in b.iter().enumerate().skip(i) {
+            if c == b'/' && !h.segment(&mut start, at) {
+                return h;
+            }
+        }
+        h.segment(&mut start, b.len());
         h
+    }
+
+    /// Ends the segment from `start` at `end` (a slash or the end of the path), kept when
+    /// not empty; `false` when [`SPLIT_SEGS`] are kept already (the rest is split later).
+    fn segment(&mut self, start: &mut usize, end: usize) -> bool {
+        if end > *start {
+            if self.len == SPLIT_SEGS {
+                self.all = false;
+                return false;
+            }
+            // (Both fit: the path is shorter than `u16::MAX`.)
+            self.starts[self.len] = *start as u16;
+            self.ends[self.len] = end as u16;
+            self.len += 1;
+        }
+        *start = end + 1;
+        true
+    }
+
+    /// Kept segment `k` (of the first `len`).
+    fn seg(&self, k: usize) -> &'a str {
+        let (s, e) = (self.starts[k], self.ends[k]);
+        self.path.get(usize::from(s)..usize::from(e)).unwrap_or("")
     }
 
     /// The non-empty path segments in order.
@@ -512,6 +587,27 @@ mod tests {
         assert!(plain.matches_href("/jobs"));
         assert!(!plain.matches_href("/jobs?format=Entity"));
         assert!(!plain.query_matches(&[("format".into(), "Entity".into())]));
+    }
+
+    /// A byte is found eight at a time at every position, first occurrence first, also in
+    /// the bytes after the last whole word; bytes that differ only in their high bit are not
+    /// taken for it.
+    #[test]
+    fn bytes_are_found_word_by_word() {
+        for n in 0..26 {
+            let plain = vec![b'a'; n];
+            assert_eq!(find_byte(&plain, b'?'), None);
+            let high = vec![b'?' | 0x80; n];
+            assert_eq!(find_byte(&high, b'?'), None);
+            for at in 0..n {
+                let mut b = plain.clone();
+                b[at] = b'?';
+                if at + 3 < n {
+                    b[at + 3] = b'?';
+                }
+                assert_eq!(find_byte(&b, b'?'), Some(at), "{n} {at}");
+            }
+        }
     }
 
     /// An href split once ([`SplitHref`]) matches a template exactly when its segments, split

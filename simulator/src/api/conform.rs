@@ -137,11 +137,37 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
     plan
 }
 
-/// The operations [`plan_links`] adds, by link type, the operations covered and the first
-/// segment of the representation's own href (all they depend on): a page asks the same
-/// question for each of its items.
+/// What [`plan_links_into`] keeps between the items of a page: the operations it adds, by
+/// link type, the operations covered and the first segment of the representation's own href
+/// (all they depend on), and the operations of each relation of a type.
 #[derive(Debug, Default)]
-pub struct AddMemo(Vec<(&'static str, Vec<bool>, String, Vec<usize>)>);
+pub struct AddMemo {
+    add: Vec<(&'static str, Vec<bool>, String, Vec<usize>)>,
+    /// By type name (its address: the spec's) and relation (its address, then its text).
+    rels: Vec<(&'static str, *const u8, String, Vec<u16>)>,
+}
+
+impl AddMemo {
+    /// The indices of `ty`'s operations whose relation is `rel`, in `ops` order.
+    fn rel_ops(&mut self, ty: &'static TypeIr, rel: &str) -> &[u16] {
+        let name = ty.name.as_str();
+        let at = self.rels.iter().position(|(t, p, r, _)| {
+            std::ptr::eq(*t, name) && *p == rel.as_ptr() && r.as_str() == rel
+        });
+        let at = match at {
+            Some(at) => at,
+            None => {
+                let ops = (0..ty.ops.len().min(usize::from(u16::MAX)))
+                    .filter(|&i| ty.ops[i].rel == rel)
+                    .map(|i| i as u16)
+                    .collect();
+                self.rels.push((name, rel.as_ptr(), rel.to_string(), ops));
+                self.rels.len() - 1
+            }
+        };
+        &self.rels[at].3
+    }
+}
 
 /// [`plan_links`] into `plan` (cleared first), with `templates` the URL forms of `ty`'s
 /// operations and `memo` kept between calls.
@@ -156,10 +182,6 @@ pub fn plan_links_into(
 ) {
     plan.kept.clear();
     plan.add.clear();
-    // Each family link against each operation's URL form (hrefs below `/api`).
-    let matches = |l: &FamilyLink<'_>, h: &Option<SplitHref<'_>>, i: usize| {
-        l.rel == ty.ops[i].rel.as_str() && h.as_ref().is_some_and(|h| templates[i].matches_split(h))
-    };
     // (On the stack for the usual handful of operations: this runs for every item.)
     let mut few = [false; 32];
     let mut many = Vec::new();
@@ -173,22 +195,22 @@ pub fn plan_links_into(
     for (k, l) in old.iter().enumerate() {
         let mut exact = None;
         let mut other = None;
-        // (Split once, tested against every operation of its relation.)
-        let h = ty
-            .ops
-            .iter()
-            .any(|op| op.rel == l.rel)
+        // The operations of the link's relation (looked up once per relation and type),
+        // each tested against the href split once.
+        let rel_ops = memo.rel_ops(ty, l.rel);
+        let h = (!rel_ops.is_empty())
             .then(|| l.href.strip_prefix(base).map(SplitHref::new))
             .flatten();
-        for (i, &done) in covered.iter().enumerate() {
-            if !matches(l, &h, i) {
+        for &i in rel_ops {
+            let i = usize::from(i);
+            if !h.as_ref().is_some_and(|h| templates[i].matches_split(h)) {
                 continue;
             }
             if l.ty == ty.ops[i].link_type.as_deref() {
                 exact = Some(i);
                 break;
             }
-            if other.is_none() && !done {
+            if other.is_none() && !covered[i] {
                 other = Some(i);
             }
         }
@@ -211,7 +233,7 @@ pub fn plan_links_into(
             .find(|s| !s.is_empty())
             .unwrap_or("");
         let covered = &*covered;
-        let known = memo.0.iter().find(|(t, c, f, _)| {
+        let known = memo.add.iter().find(|(t, c, f, _)| {
             std::ptr::eq(*t, ty.name.as_str()) && c.as_slice() == covered && f == own_first
         });
         if let Some((.., add)) = known {
@@ -233,7 +255,7 @@ pub fn plan_links_into(
                 plan.add.push(i);
             }
         }
-        memo.0.push((
+        memo.add.push((
             ty.name.as_str(),
             covered.to_vec(),
             own_first.to_string(),
