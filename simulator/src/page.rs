@@ -1,13 +1,16 @@
-//! Query pages written as a stream: the page's frame (`QueryResult`, its list element and
-//! `PagingInfo`) is a small [`Node`] shaped as the spec's type like any answer
-//! (`api::conform`), and the items are written by their family's builder ([`Emit`]) straight
-//! into the runtime's writer (`XmlOut`/`JsonOut`), one buffer for the whole page, shaped as
-//! they are written: attributes and elements the item type does not declare are left out and
-//! its links are the ones the type's operations declare ([`conform::plan_links`]) — the same
-//! decisions as shaping a `Node`, without building one per item.
+//! Query pages written into one buffer: the page's frame (`QueryResult`, its list element
+//! and `PagingInfo`) is a small [`Node`] shaped as the spec's type like any answer
+//! (`api::conform`), and the items go straight into the runtime's writer (`XmlOut`/`JsonOut`).
 //!
-//! What the stream cannot decide alone (a link that needs a stored object looked up, a
-//! nested element of a type with links) makes [`write_page`] answer `None`; the caller then
+//! Items of families with a streaming builder ([`Items::Stream`], [`Emit`]) are shaped as
+//! they are written: attributes and elements the item type does not declare are left out and
+//! its links are the ones the type's operations declare ([`conform::plan_links_into`]) — the
+//! same decisions as shaping a `Node`, without building one per item. Items of the other
+//! families ([`Items::Nodes`]) are built as one node each, shaped by `conform::shape` as in a
+//! page of nodes, written and dropped: the page is never a tree.
+//!
+//! What a streaming builder cannot decide alone (a link that needs a stored object looked up,
+//! a nested element of a type with links) makes [`write_page`] answer `None`; the caller then
 //! writes the page as nodes.
 
 use std::cell::RefCell;

@@ -42,7 +42,8 @@ pub struct QType {
     pub reference: RenderFn,
     /// Entity form.
     pub entity: RenderFn,
-    /// Entity form written as a stream (query pages); `None`: written as nodes.
+    /// Entity form written as a stream (query pages); `None`: one node per item, written into
+    /// the page's buffer (`page::Items::Nodes`).
     pub entity_to: Option<ItemFn>,
     /// Reference form written as a stream.
     pub reference_to: Option<ItemFn>,
