@@ -61,6 +61,13 @@ calls_args=(--bench)
 [ "$quick" = 1 ] && calls_args+=(--quick)
 cargo bench -q -p emrest-bench --bench calls -- "${calls_args[@]}" >"$out/calls.json" 2>>"$log"
 
+# Issue #11 item 6: em-sim's own cost of one 1,000-item page (in process, no HTTP), to set
+# against the paging figures below (what share of a page em-sim is).
+say "em-sim: render one 1,000-item QueryResult page (in process)"
+render_args=()
+[ "$quick" = 1 ] && render_args+=(--quick)
+cargo bench -q -p emrest-sim --bench render_page -- "${render_args[@]}" >"$out/render_page.txt" 2>>"$log"
+
 # 4 + 6: paging at scale, typed client and the Python script, on one em-sim (own process).
 say "paging: em-sim --size large (own process)"
 sim_out="$out/em-sim.out"
@@ -84,14 +91,19 @@ say "paging: typed client, $small items"
 say "paging: typed client, $big items"
 "$bin/paging" --url "$url" --items "$big" >"$out/paging_big.json"
 
-say "paging: Python (requests + xmltodict) in $here/.venv, $big items"
-if [ ! -x "$here/.venv/bin/python" ]; then
-    "$PYTHON" -m venv "$here/.venv" >>"$log" 2>&1
+# $PYTHON itself when it has requests and xmltodict, else a venv in bench/.venv with them.
+py="$PYTHON"
+if ! "$py" -c 'import requests, xmltodict' 2>/dev/null; then
+    py="$here/.venv/bin/python"
+    if [ ! -x "$py" ]; then
+        "$PYTHON" -m venv "$here/.venv" >>"$log" 2>&1
+    fi
+    if ! "$py" -c 'import requests, xmltodict' 2>/dev/null; then
+        "$here/.venv/bin/pip" install -q requests xmltodict >>"$log" 2>&1
+    fi
 fi
-if ! "$here/.venv/bin/python" -c 'import requests, xmltodict' 2>/dev/null; then
-    "$here/.venv/bin/pip" install -q requests xmltodict >>"$log" 2>&1
-fi
-"$here/.venv/bin/python" "$here/paging.py" "$url" "$big" >"$out/paging_python.json"
+say "paging: Python (requests + xmltodict, $py), $big items"
+"$py" "$here/paging.py" "$url" "$big" >"$out/paging_python.json"
 kill "$sim_pid" 2>/dev/null || true
 wait "$sim_pid" 2>/dev/null || true
 trap - EXIT
@@ -103,3 +115,58 @@ say "build cost: codegen stats (parse + check + emit of spec/em.toml)"
 
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 "$PYTHON" "$here/report.py" "$out" "$CARGO_TARGET_DIR/criterion"
+
+# Issue #11 item 6: em-sim's share of each page, and the paging ratio against Python with and
+# without it (the paging benchmark is meant to measure the client).
+"$PYTHON" - "$out" <<'PY'
+import json, os, re, sys
+out = sys.argv[1]
+def last_json(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return json.loads(f.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+render = {}
+try:
+    with open(os.path.join(out, "render_page.txt")) as f:
+        for line in f:
+            m = re.match(r"render_page/(\S+): .*median ([0-9.]+) ms, min ([0-9.]+) ms", line)
+            if m:
+                render[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+except OSError:
+    pass
+big, py = last_json("paging_big.json"), last_json("paging_python.json")
+rows = []
+row = lambda *r: rows.append(tuple(str(c) for c in r))
+for fmt, label in (("xml", "XML"), ("json-pascal", "JSON PascalCase"), ("json-camel", "JSON camelCase")):
+    if fmt in render:
+        med, mn = render[fmt]
+        row(f"em-sim renders one 1,000-item page in process ({label}), median (min) ms",
+            f"{med:.2f} ({mn:.2f})", "<= 5 ms", "yes" if med <= 5 else "NO")
+page = lambda r: r["secs"] / (r["items"] / 1000) * 1e3
+sim_ms = render.get("xml", (None,))[0]
+if big and sim_ms:
+    row("  em-sim's share of a typed-client page (render median / page wall time)",
+        f"{sim_ms:.2f} / {page(big):.2f} ms = {sim_ms / page(big):.0%}", "(info)", "-")
+if py and sim_ms:
+    row("  em-sim's share of a Python page (render median / page wall time)",
+        f"{sim_ms:.2f} / {page(py):.2f} ms = {sim_ms / page(py):.0%}", "(info)", "-")
+if big and py:
+    ratio = big["items_per_sec"] / py["items_per_sec"]
+    row("paging ratio, items/s: typed stream / Python requests+xmltodict",
+        f"{ratio:.1f}x", ">= 10x", "yes" if ratio >= 10 else "NO")
+    if sim_ms and page(big) > sim_ms:
+        client = (page(py) - sim_ms) / (page(big) - sim_ms)
+        row("  same, em-sim's render time taken out of both pages (the clients alone)",
+            f"{client:.1f}x", "(info)", "-")
+if rows:
+    header = ("em-sim's share per page (issue #11 item 6)", "ours", "target", "met?")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+    print()
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+PY

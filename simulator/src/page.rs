@@ -1,13 +1,16 @@
-//! Query pages written as a stream: the page's frame (`QueryResult`, its list element and
-//! `PagingInfo`) is a small [`Node`] shaped as the spec's type like any answer
-//! (`api::conform`), and the items are written by their family's builder ([`Emit`]) straight
-//! into the runtime's writer (`XmlOut`/`JsonOut`), one buffer for the whole page, shaped as
-//! they are written: attributes and elements the item type does not declare are left out and
-//! its links are the ones the type's operations declare ([`conform::plan_links`]) — the same
-//! decisions as shaping a `Node`, without building one per item.
+//! Query pages written into one buffer: the page's frame (`QueryResult`, its list element
+//! and `PagingInfo`) is a small [`Node`] shaped as the spec's type like any answer
+//! (`api::conform`), and the items go straight into the runtime's writer (`XmlOut`/`JsonOut`).
 //!
-//! What the stream cannot decide alone (a link that needs a stored object looked up, a
-//! nested element of a type with links) makes [`write_page`] answer `None`; the caller then
+//! Items of families with a streaming builder ([`Items::Stream`], [`Emit`]) are shaped as
+//! they are written: attributes and elements the item type does not declare are left out and
+//! its links are the ones the type's operations declare ([`conform::plan_links_into`]) — the
+//! same decisions as shaping a `Node`, without building one per item. Items of the other
+//! families ([`Items::Nodes`]) are built as one node each, shaped by `conform::shape` as in a
+//! page of nodes, written and dropped: the page is never a tree.
+//!
+//! What a streaming builder cannot decide alone (a link that needs a stored object looked up,
+//! a nested element of a type with links) makes [`write_page`] answer `None`; the caller then
 //! writes the page as nodes.
 
 use std::cell::RefCell;
@@ -17,8 +20,8 @@ use emrest_codegen::ir::{FieldIr, Shape, Ty, TypeIr};
 use emrest_runtime::{JsonKind, JsonOut, Node, Out, XmlOut};
 
 use crate::api::conform::{self, FamilyLink};
-use crate::api::generic::{op_link, own_link, own_path, paging_op, Ctx};
-use crate::build::{row_link, Emit, Vars, L};
+use crate::api::generic::{op_link, own_link, paging_op, Ctx};
+use crate::build::{as_item, row_link, Emit, Vars, L};
 use crate::http::Req;
 use crate::render::{attr_kind, Casing, Format, NAMESPACE};
 use crate::sim::Sim;
@@ -28,6 +31,19 @@ use crate::store::{key_of, Item};
 /// Writes one item of a page (the family's builder).
 pub type ItemFn = fn(&Sim, &Req, u32, &mut dyn Emit);
 
+/// Builds one item of a page as a node (the family's builder of nodes).
+pub type NodeFn = fn(&Sim, &Req, u32) -> Node;
+
+/// How the items of a page are written into its buffer.
+#[derive(Clone, Copy)]
+pub enum Items {
+    /// By the family's builder, shaped as they are written (no node per item).
+    Stream(ItemFn),
+    /// One node per item, shaped as in a page of nodes (`conform::shape`), written and
+    /// dropped: the page is never a tree.
+    Nodes(NodeFn),
+}
+
 /// The list of a page's frame the items go in.
 pub enum Hole {
     /// `Entities/<plural>`: items grouped in JSON under the plural.
@@ -36,15 +52,15 @@ pub enum Hole {
     Refs,
 }
 
-/// Writes the page whose frame is `frame` (its list empty) with the items `ids` written by
-/// `item`, in the request's format; `None` when the page must be written as nodes.
+/// Writes the page whose frame is `frame` (its list empty) with the items `ids` written as
+/// `items` says, in the request's format; `None` when the page must be written as nodes.
 pub fn write_page(
     sim: &mut Sim,
     req: &Req,
     mut frame: Node,
     hole: Hole,
     ids: &[u32],
-    item: ItemFn,
+    items: Items,
 ) -> Option<String> {
     let rt = conform::answer_type(req)?;
     conform::shape(sim, req, rt, &mut frame, 0);
@@ -54,7 +70,8 @@ pub fn write_page(
         (Ty::Type(u), Shape::Wrapped { item, .. }) => Some((spec::get().ty(u)?, item.clone())),
         _ => None,
     };
-    let (hole_node, group, item_ty, item_name): (&Node, _, _, &'static str) = match hole {
+    // (`depth`: how deep shaping the page as nodes meets its items.)
+    let (hole_node, group, item_ty, item_name, depth): (&Node, _, _, &'static str, _) = match hole {
         Hole::Entities(plural) => {
             let ents = frame.children.iter().find(|c| c.name == "Entities")?;
             let list = ents.children.iter().find(|c| c.name == plural)?;
@@ -63,17 +80,26 @@ pub fn write_page(
                 _ => return None,
             };
             let (it, iname) = wrapped(field(et, plural)?)?;
-            (list, Some(plural), it, leak(iname))
+            (list, Some(plural), it, leak(iname), 2)
         }
         Hole::Refs => {
             let refs = frame.children.iter().find(|c| c.name == "Refs")?;
             let (it, iname) = wrapped(field(rt, "Refs")?)?;
-            (refs, None, it, leak(iname))
+            (refs, None, it, leak(iname), 1)
         }
     };
     if !hole_node.children.is_empty() || !hole_node.attrs.is_empty() {
         return None;
     }
+    let item = match items {
+        Items::Stream(f) => f,
+        Items::Nodes(f) => {
+            let shaped = (item_ty, item_name, depth);
+            return Some(write_nodes(
+                sim, req, &frame, hole_node, group, shaped, ids, f,
+            ));
+        }
+    };
     // The links made from stored objects are looked up (with `&mut Sim`) when an item first
     // needs one, and the page is written again: the store is asked for what the page needs,
     // as when its nodes are shaped.
@@ -114,6 +140,38 @@ enum Stop {
     Store(usize),
 }
 
+/// The page with its items built as nodes by `item`, each shaped as `item_ty` (at `depth`,
+/// when named `item_name`, as `conform::shape` meets it in the page) and written at once.
+#[allow(clippy::too_many_arguments)]
+fn write_nodes(
+    sim: &mut Sim,
+    req: &Req,
+    frame: &Node,
+    hole: &Node,
+    group: Option<&'static str>,
+    (item_ty, item_name, depth): (&'static TypeIr, &'static str, usize),
+    ids: &[u32],
+    item: NodeFn,
+) -> String {
+    let mut w = Writer::new(req, hole);
+    let mut items = |w: &mut Writer<'_>| {
+        for &i in ids {
+            let mut n = item(sim, req, i);
+            match group {
+                // As the page of nodes holds them (`query::query_with`).
+                Some(g) => n.json_group = Some(g),
+                None => n = as_item(n, "Refs", "Ref"),
+            }
+            if n.name == item_name {
+                conform::shape(sim, req, item_ty, &mut n, depth);
+            }
+            w.node(&n, &n.name, false, None, 0, &mut |_: &mut Writer<'_>| {});
+        }
+    };
+    w.node(frame, &frame.name, true, group, ids.len(), &mut items);
+    w.finish()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn attempt(
     sim: &Sim,
@@ -126,16 +184,7 @@ fn attempt(
     item: ItemFn,
     stored: &Stored,
 ) -> Result<String, Stop> {
-    let mut w = Writer {
-        out: match req.fmt {
-            Format::Xml => Sink::Xml(XmlOut::new("")),
-            Format::Json(c) => Sink::Json(JsonOut::new(Casing::Pascal), c == Casing::Camel),
-        },
-        stop: None,
-        link_keys: ["Links", "Link", "Rel", "Href", "Type", "Name"],
-        hole,
-    };
-    w.link_keys = w.link_keys.map(|k| w.key_static(k));
+    let mut w = Writer::new(req, hole);
     let mut items = |w: &mut Writer<'_>| {
         let mut iw = ItemWriter::new(req, item_ty, item_name, stored);
         for &i in ids {
@@ -159,10 +208,7 @@ fn attempt(
     if let Some(stop) = w.stop {
         return Err(stop);
     }
-    Ok(match w.out {
-        Sink::Xml(x) => x.finish(),
-        Sink::Json(j, _) => j.finish(),
-    })
+    Ok(w.finish())
 }
 
 /// The links of the item type's operations whose path starts with a placeholder that is
@@ -275,7 +321,30 @@ struct Writer<'f> {
     hole: &'f Node,
 }
 
-impl Writer<'_> {
+impl<'f> Writer<'f> {
+    /// A writer in the request's format whose items go in `hole`.
+    fn new(req: &Req, hole: &'f Node) -> Writer<'f> {
+        let mut w = Writer {
+            out: match req.fmt {
+                Format::Xml => Sink::Xml(XmlOut::new("")),
+                Format::Json(c) => Sink::Json(JsonOut::new(Casing::Pascal), c == Casing::Camel),
+            },
+            stop: None,
+            link_keys: ["Links", "Link", "Rel", "Href", "Type", "Name"],
+            hole,
+        };
+        w.link_keys = w.link_keys.map(|k| w.key_static(k));
+        w
+    }
+
+    /// The document written.
+    fn finish(self) -> String {
+        match self.out {
+            Sink::Xml(x) => x.finish(),
+            Sink::Json(j, _) => j.finish(),
+        }
+    }
+
     /// A `Link` with its attributes in the order the families and `op_link` write them.
     fn link(&mut self, rel: &str, href: &str, ty: Option<&str>, name: Option<&str>) {
         let [_, link, rel_k, href_k, ty_k, name_k] = self.link_keys;
@@ -456,9 +525,29 @@ struct ItemWriter<'r> {
     camel: bool,
     /// The last `Type` seen and the type whose links it gives.
     last_type: Option<(&'static str, &'static TypeIr)>,
-    /// Scratch: the hrefs of the family's links.
+    /// Scratch: the hrefs and names of the family's links.
     hrefs: String,
+    /// Scratch: one href.
+    href_buf: String,
+    /// Scratch: the item's own ids (ranges of `id_buf`).
+    ids: Vec<std::ops::Range<usize>>,
+    id_buf: String,
+    /// Scratch: the family's links (relation, href in `hrefs`, type, name).
+    fam: Vec<FamLink>,
+    /// Scratch: the plan of an item's links.
+    plan: conform::LinkPlan,
+    /// The links added, as the page's items ask.
+    memo: conform::AddMemo,
 }
+
+/// One link a family wrote: relation, href, type, name (href and name as ranges of
+/// `ItemWriter::hrefs`).
+type FamLink = (
+    &'static str,
+    std::ops::Range<usize>,
+    Option<&'static str>,
+    Option<std::ops::Range<usize>>,
+);
 
 impl<'r> ItemWriter<'r> {
     fn new(req: &'r Req, ty: &'static TypeIr, name: &'static str, stored: &'r Stored) -> Self {
@@ -476,6 +565,12 @@ impl<'r> ItemWriter<'r> {
             camel: matches!(req.fmt, Format::Json(Casing::Camel)),
             last_type: None,
             hrefs: String::new(),
+            href_buf: String::new(),
+            ids: Vec::new(),
+            id_buf: String::new(),
+            fam: Vec::new(),
+            plan: conform::LinkPlan::default(),
+            memo: conform::AddMemo::default(),
         }
     }
 
@@ -564,18 +659,24 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
         if iw.field("Links", false).0.is_none() {
             return;
         }
-        // The family's links: hrefs one after another in one buffer.
+        // The family's links: hrefs one after another in one buffer (kept between items).
         iw.hrefs.clear();
-        let mut href = String::new();
-        let mut fam = Vec::with_capacity(table.len());
+        let mut fam = std::mem::take(&mut iw.fam);
+        fam.clear();
         for row in table {
-            if let Some(name) = row_link(row, vars, &mut href) {
+            if let Some(name) = row_link(row, vars, &mut iw.href_buf) {
                 let at = iw.hrefs.len();
-                iw.hrefs.push_str(&href);
-                fam.push((row.rel, at..iw.hrefs.len(), row.ty, name));
+                iw.hrefs.push_str(&iw.href_buf);
+                let href = at..iw.hrefs.len();
+                let name = name.map(|n| {
+                    iw.hrefs.push_str(n);
+                    href.end..iw.hrefs.len()
+                });
+                fam.push((row.rel, href, row.ty, name));
             }
         }
         let hrefs = iw.hrefs.as_str();
+        let name_of = |n: &Option<std::ops::Range<usize>>| n.clone().map(|r| &hrefs[r]);
         let w = &mut *self.w;
         let [links_key, ..] = w.link_keys;
         w.out().wrapper_open(links_key, None);
@@ -583,7 +684,7 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
             iw.ty.links_field().is_some() && iw.link_ty.name != spec::get().ir.api.task_type;
         if !relink {
             for (rel, at, ty, name) in &fam {
-                w.link(rel, &hrefs[at.clone()], *ty, *name);
+                w.link(rel, &hrefs[at.clone()], *ty, name_of(name));
             }
         } else {
             let base = iw.req.base.as_str();
@@ -596,67 +697,86 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
                     ty: *ty,
                 })
                 .collect();
-            let plan = conform::plan_links(base, lt, &links, &iw.href);
+            let templates = if std::ptr::eq(lt, iw.ty) {
+                iw.stored.templates.as_slice()
+            } else {
+                spec::get().op_templates(&lt.name)
+            };
+            let plan = &mut iw.plan;
+            conform::plan_links_into(base, lt, templates, &links, &iw.href, plan, &mut iw.memo);
             for &(k, retype) in &plan.kept {
                 let (rel, at, ty, name) = &fam[k];
                 let ty = match retype {
                     Some(i) => lt.ops[i].link_type.as_deref(),
                     None => *ty,
                 };
-                w.link(rel, &hrefs[at.clone()], ty, *name);
+                w.link(rel, &hrefs[at.clone()], ty, name_of(name));
             }
             if !plan.add.is_empty() {
                 let st = iw.stored;
                 // The item's own ids when its links are made as the page's plan says: its
                 // type is the item type and its href has that type's URL form (the context
-                // `conform::link_ctx` makes, with the page's own key), else `None`.
-                let ids = if !std::ptr::eq(lt, iw.ty) {
-                    None
+                // `conform::link_ctx` makes, with the page's own key), else `false`.
+                iw.id_buf.clear();
+                iw.ids.clear();
+                let same = if !std::ptr::eq(lt, iw.ty) {
+                    false
                 } else if let Some(t) = &st.path {
-                    conform::capture_href(t, base, &iw.href)
-                        .or_else(|| st.key.is_none().then(Vec::new))
+                    conform::capture_href_into(t, base, &iw.href, &mut iw.id_buf, &mut iw.ids) || {
+                        iw.ids.clear();
+                        st.key.is_none()
+                    }
                 } else {
-                    Some(Vec::new())
+                    true
                 };
-                let other = ids
-                    .is_none()
-                    .then(|| conform::link_ctx(base, lt, &iw.href, &iw.item_name));
-                let same = ids.is_some();
+                let other = (!same).then(|| conform::link_ctx(base, lt, &iw.href, &iw.item_name));
                 for &i in &plan.add {
                     let op = &lt.ops[i];
-                    let own = match (&ids, &other) {
-                        (Some(_), _) if st.paging[i] => Some(None),
-                        (Some(ids), _) if st.own_keys[i] && ids.len() >= st.templates[i].vars() => {
-                            // (`own_link`, the keys compared once per page.)
-                            Some(own_path(op, &st.templates[i], ids, &iw.item_name))
+                    let t = &st.templates[i];
+                    if same && st.paging[i] {
+                        continue;
+                    }
+                    if same && st.own_keys[i] && iw.ids.len() >= t.vars() {
+                        // (`own_link`: the keys compared once per page, the link written
+                        // from the ids in place.)
+                        let ids = iw.ids[..t.vars()].iter().map(|r| &iw.id_buf[r.clone()]);
+                        iw.href_buf.clear();
+                        iw.href_buf.push_str(base);
+                        if t.fill_into(&op.path, ids, &mut iw.href_buf) {
+                            let name = op.link_name.as_deref().or_else(|| {
+                                (op.rel == "Up" && t.vars() > 0).then_some(iw.item_name.as_str())
+                            });
+                            w.link(&op.rel, &iw.href_buf, op.link_type.as_deref(), name);
                         }
-                        (Some(_), _) => None,
-                        (None, Some(ctx)) => own_link(op, ctx),
-                        (None, None) => None,
-                    };
-                    match own {
-                        Some(Some((path, name))) => w.link(
-                            &op.rel,
-                            &iw.req.url(&path),
-                            op.link_type.as_deref(),
-                            name.as_deref(),
-                        ),
-                        Some(None) => {}
-                        None => match st.links.iter().find(|(k, _)| *k == i) {
-                            Some((_, Some((href, name)))) if same => {
-                                w.link(&op.rel, href, op.link_type.as_deref(), name.as_deref())
+                        continue;
+                    }
+                    if let Some(ctx) = &other {
+                        if let Some(own) = own_link(op, ctx) {
+                            if let Some((path, name)) = own {
+                                iw.href_buf.clear();
+                                iw.href_buf.push_str(base);
+                                iw.href_buf.push_str(&path);
+                                let ty = op.link_type.as_deref();
+                                w.link(&op.rel, &iw.href_buf, ty, name.as_deref());
                             }
-                            Some((_, None)) if same => {}
-                            None if same && st.foreign[i] => w.stop = Some(Stop::Store(i)),
-                            // A link made from the item's own ids and stored objects: the
-                            // page is written as nodes.
-                            _ => w.stop = Some(Stop::Nodes),
-                        },
+                            continue;
+                        }
+                    }
+                    match st.links.iter().find(|(k, _)| *k == i) {
+                        Some((_, Some((href, name)))) if same => {
+                            w.link(&op.rel, href, op.link_type.as_deref(), name.as_deref())
+                        }
+                        Some((_, None)) if same => {}
+                        None if same && st.foreign[i] => w.stop = Some(Stop::Store(i)),
+                        // A link made from the item's own ids and stored objects: the
+                        // page is written as nodes.
+                        _ => w.stop = Some(Stop::Nodes),
                     }
                 }
             }
         }
         w.out().wrapper_close(links_key, None);
+        iw.fam = fam;
     }
 
     fn text(&mut self, k: &'static str, v: &str, kind: JsonKind) {

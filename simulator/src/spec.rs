@@ -97,33 +97,94 @@ impl Template {
     /// The URL path (with query) of this template with `ids` in its placeholders; `None`
     /// when there are too few ids.
     pub fn fill(&self, original: &str, ids: &[String]) -> Option<String> {
-        let mut it = ids.iter();
         let mut out = String::new();
+        self.fill_into(original, ids.iter().map(String::as_str), &mut out)
+            .then_some(out)
+    }
+
+    /// [`Template::fill`] appended to `out`; `false` (and `out` partly written) when there
+    /// are too few ids.
+    pub fn fill_into<'i>(
+        &self,
+        original: &str,
+        mut ids: impl Iterator<Item = &'i str>,
+        out: &mut String,
+    ) -> bool {
         let (p, q) = original.split_once('?').unwrap_or((original, ""));
+        let mut any = false;
         for s in p.split('/').filter(|s| !s.is_empty()) {
             out.push('/');
+            any = true;
             if s.starts_with('{') {
-                out.push_str(it.next()?);
+                match ids.next() {
+                    Some(id) => out.push_str(id),
+                    None => return false,
+                }
             } else {
                 out.push_str(s);
             }
         }
-        if out.is_empty() {
+        if !any {
             out.push('/');
         }
         if !q.is_empty() && !q.contains('{') {
             out.push('?');
             out.push_str(q);
         }
-        Some(out)
+        true
     }
 
     /// Whether `rest` (an href below `/api`: path and query, not decoded) has this form —
     /// the same test as [`Template::capture`] plus [`Template::query_matches`], without
     /// allocating (it runs for every link of every rendered representation).
     pub fn matches_href(&self, rest: &str) -> bool {
-        let (p, q) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut segs = p.split('/').filter(|s| !s.is_empty());
+        self.matches_split(&SplitHref::new(rest))
+    }
+
+    /// [`Template::matches_href`] of an href split once ([`SplitHref`]), for testing one
+    /// href against many templates.
+    pub fn matches_split(&self, h: &SplitHref<'_>) -> bool {
+        let path_ok = if h.all {
+            // (The segments by their place: no iterator over them.)
+            let mut k = 0;
+            let mut ok = None;
+            for s in &self.segs {
+                match s {
+                    Seg::Lit(l) if k < h.len && h.seg(k).eq_ignore_ascii_case(l) => k += 1,
+                    Seg::Var if k < h.len => k += 1,
+                    Seg::Rest => {
+                        ok = Some(k < h.len);
+                        break;
+                    }
+                    _ => {
+                        ok = Some(false);
+                        break;
+                    }
+                }
+            }
+            ok.unwrap_or(k == h.len)
+        } else {
+            self.path_matches(h.segs())
+        };
+        if !path_ok {
+            return false;
+        }
+        let q = h.query;
+        if q.is_empty() && self.query.is_empty() {
+            return true;
+        }
+        let has = |k: &str, v: &str| {
+            q.split('&').any(|kv| {
+                let (qk, qv) = kv.split_once('=').unwrap_or((kv, ""));
+                qk.eq_ignore_ascii_case(k) && qv.eq_ignore_ascii_case(v)
+            })
+        };
+        self.query.iter().all(|(k, v)| has(k, v))
+            && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+    }
+
+    /// Whether the non-empty path segments `segs` have this template's form.
+    fn path_matches<'s>(&self, mut segs: impl Iterator<Item = &'s str>) -> bool {
         for s in &self.segs {
             match s {
                 Seg::Lit(l) => match segs.next() {
@@ -138,17 +199,7 @@ impl Template {
                 Seg::Rest => return segs.next().is_some(),
             }
         }
-        if segs.next().is_some() {
-            return false;
-        }
-        let has = |k: &str, v: &str| {
-            q.split('&').any(|kv| {
-                let (qk, qv) = kv.split_once('=').unwrap_or((kv, ""));
-                qk.eq_ignore_ascii_case(k) && qv.eq_ignore_ascii_case(v)
-            })
-        };
-        self.query.iter().all(|(k, v)| has(k, v))
-            && (self.query.iter().any(|(k, _)| k == "format") || !has("format", "entity"))
+        segs.next().is_none()
     }
 
     /// Number of placeholders.
@@ -157,6 +208,129 @@ impl Template {
             .iter()
             .filter(|s| !matches!(s, Seg::Lit(_)))
             .count()
+    }
+}
+
+/// An href below `/api` split once into its non-empty path segments and its query, to be
+/// tested against many templates ([`Template::matches_split`]).
+pub struct SplitHref<'a> {
+    path: &'a str,
+    /// Where the first [`SPLIT_SEGS`] non-empty segments end in `path` (each starts after
+    /// the `/` before it); the rest of `path` after the last is split again when needed.
+    ends: [u16; SPLIT_SEGS],
+    starts: [u16; SPLIT_SEGS],
+    len: usize,
+    /// All segments are in `ends` (else the rest starts after the last kept).
+    all: bool,
+    /// The query (after `?`), empty when none.
+    query: &'a str,
+}
+
+/// The high bit of each byte of the 8-byte `word` equal to `c` (the others clear): the
+/// word's zero bytes after xor, found without carries between bytes.
+fn equal_bytes(word: &[u8], c: u8) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(word);
+    let x = u64::from_le_bytes(bytes) ^ (u64::from(c) * 0x0101_0101_0101_0101);
+    !((((x & LO7) + LO7) | x) | LO7)
+}
+
+/// The first index of `c` in `b`, eight bytes at a time.
+fn find_byte(b: &[u8], c: u8) -> Option<usize> {
+    let mut i = 0;
+    while let Some(word) = b.get(i..i + 8) {
+        let m = equal_bytes(word, c);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.iter().skip(i).position(|&x| x == c).map(|k| i + k)
+}
+
+/// Segments a [`SplitHref`] keeps in place (hrefs of the spec have fewer).
+const SPLIT_SEGS: usize = 10;
+
+impl<'a> SplitHref<'a> {
+    /// Splits `rest` (path and query, not decoded).
+    pub fn new(rest: &'a str) -> SplitHref<'a> {
+        let (path, query) = match find_byte(rest.as_bytes(), b'?') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        let mut h = SplitHref {
+            path,
+            ends: [0; SPLIT_SEGS],
+            starts: [0; SPLIT_SEGS],
+            len: 0,
+            all: path.len() < usize::from(u16::MAX),
+            query,
+        };
+        if !h.all {
+            return h;
+        }
+        // The slashes found eight bytes at a time: the split runs for every link of every
+        // item of a page.
+        let b = path.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while let Some(word) = b.get(i..i + 8) {
+            let mut slashes = equal_bytes(word, b'/');
+            while slashes != 0 {
+                let at = i + (slashes.trailing_zeros() / 8) as usize;
+                if !h.segment(&mut start, at) {
+                    return h;
+                }
+                slashes &= slashes - 1;
+            }
+            i += 8;
+        }
+        for (at, &c) in b.iter().enumerate().skip(i) {
+            if c == b'/' && !h.segment(&mut start, at) {
+                return h;
+            }
+        }
+        h.segment(&mut start, b.len());
+        h
+    }
+
+    /// Ends the segment from `start` at `end` (a slash or the end of the path), kept when
+    /// not empty; `false` when [`SPLIT_SEGS`] are kept already (the rest is split later).
+    fn segment(&mut self, start: &mut usize, end: usize) -> bool {
+        if end > *start {
+            if self.len == SPLIT_SEGS {
+                self.all = false;
+                return false;
+            }
+            // (Both fit: the path is shorter than `u16::MAX`.)
+            self.starts[self.len] = *start as u16;
+            self.ends[self.len] = end as u16;
+            self.len += 1;
+        }
+        *start = end + 1;
+        true
+    }
+
+    /// Kept segment `k` (of the first `len`).
+    fn seg(&self, k: usize) -> &'a str {
+        let (s, e) = (self.starts[k], self.ends[k]);
+        self.path.get(usize::from(s)..usize::from(e)).unwrap_or("")
+    }
+
+    /// The non-empty path segments in order.
+    fn segs(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let path = self.path;
+        let kept = (0..self.len).map(move |k| {
+            path.get(usize::from(self.starts[k])..usize::from(self.ends[k]))
+                .unwrap_or("")
+        });
+        let rest = match (self.all, self.len) {
+            (true, _) => "",
+            (false, 0) => path,
+            (false, n) => path.get(usize::from(self.ends[n - 1])..).unwrap_or(""),
+        };
+        kept.chain(rest.split('/').filter(|s| !s.is_empty()))
     }
 }
 
@@ -413,5 +587,84 @@ mod tests {
         assert!(plain.matches_href("/jobs"));
         assert!(!plain.matches_href("/jobs?format=Entity"));
         assert!(!plain.query_matches(&[("format".into(), "Entity".into())]));
+    }
+
+    /// A byte is found eight at a time at every position, first occurrence first, also in
+    /// the bytes after the last whole word; bytes that differ only in their high bit are not
+    /// taken for it.
+    #[test]
+    fn bytes_are_found_word_by_word() {
+        for n in 0..26 {
+            let plain = vec![b'a'; n];
+            assert_eq!(find_byte(&plain, b'?'), None);
+            let high = vec![b'?' | 0x80; n];
+            assert_eq!(find_byte(&high, b'?'), None);
+            for at in 0..n {
+                let mut b = plain.clone();
+                b[at] = b'?';
+                if at + 3 < n {
+                    b[at + 3] = b'?';
+                }
+                assert_eq!(find_byte(&b, b'?'), Some(at), "{n} {at}");
+            }
+        }
+    }
+
+    /// An href split once ([`SplitHref`]) matches a template exactly when its segments, split
+    /// anew, are captured by it (a rest not empty) and its query carries the template's: past the
+    /// segments the split keeps in place, with empty segments and a `{filepath}` rest.
+    #[test]
+    fn split_hrefs_match_as_captured() {
+        let deep: String = (0..14).map(|i| format!("/s{i}")).collect();
+        let templates = [
+            "/agents/jobs/{ID}?action=start",
+            "/jobs/{ID}",
+            "/jobs",
+            "/catalog/vms/{vmname}/guestfs/{filepath}",
+            &format!("{deep}/{{ID}}"),
+            &deep,
+        ];
+        let hrefs = [
+            "/agents/JOBS/x1?Action=Start".to_string(),
+            "/agents/jobs/x1".into(),
+            "//jobs//j1/".into(),
+            "/jobs/j1?format=Entity".into(),
+            "/jobs".into(),
+            "/".into(),
+            "".into(),
+            "/catalog/vms/vm1/guestfs/C:/a/b/c/d/e/f/g/h/i/j/k.txt".into(),
+            "/catalog/vms/vm1/guestfs".into(),
+            format!("{deep}/x"),
+            format!("{deep}//x/"),
+            format!("{deep}/x/y"),
+            deep.clone(),
+        ];
+        let mut matched = 0;
+        for t in templates.map(Template::parse) {
+            for h in &hrefs {
+                let (p, q) = h.split_once('?').unwrap_or((h, ""));
+                let raw: Vec<String> = p
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let lower: Vec<String> = raw.iter().map(|s| s.to_ascii_lowercase()).collect();
+                let query: Vec<(String, String)> = q
+                    .split('&')
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| kv.split_once('=').unwrap_or((kv, "")))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                // (A `{filepath}` rest must hold a segment; `capture` also takes none.)
+                let rest_ok = |ids: &Vec<String>| {
+                    !t.segs.contains(&Seg::Rest) || ids.last().is_some_and(|r| !r.is_empty())
+                };
+                let want = t.capture(&lower, &raw).is_some_and(|ids| rest_ok(&ids))
+                    && t.query_matches(&query);
+                assert_eq!(t.matches_href(h), want, "{t:?} {h}");
+                matched += usize::from(want);
+            }
+        }
+        assert_eq!(matched, 7);
     }
 }

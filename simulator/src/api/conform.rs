@@ -12,7 +12,7 @@ use crate::build::links_node;
 use crate::http::Req;
 use crate::render::{ApiResult, Reply};
 use crate::sim::Sim;
-use crate::spec::{self, Template};
+use crate::spec::{self, SplitHref, Template};
 use crate::store::{key_of, Item};
 
 /// How deep nested representations are shaped.
@@ -123,14 +123,65 @@ pub struct LinkPlan {
 /// links standing for no operation are dropped, except the logon link the spec declares in
 /// `[api] logon`.
 pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href: &str) -> LinkPlan {
-    // Each family link against each operation's URL form (hrefs below `/api`).
+    let mut plan = LinkPlan::default();
     let templates = spec::get().op_templates(&ty.name);
-    let matches = |l: &FamilyLink<'_>, i: usize| {
-        l.rel == ty.ops[i].rel.as_str()
-            && l.href
-                .strip_prefix(base)
-                .is_some_and(|rest| templates[i].matches_href(rest))
-    };
+    plan_links_into(
+        base,
+        ty,
+        templates,
+        old,
+        href,
+        &mut plan,
+        &mut AddMemo::default(),
+    );
+    plan
+}
+
+/// What [`plan_links_into`] keeps between the items of a page: the operations it adds, by
+/// link type, the operations covered and the first segment of the representation's own href
+/// (all they depend on), and the operations of each relation of a type.
+#[derive(Debug, Default)]
+pub struct AddMemo {
+    add: Vec<(&'static str, Vec<bool>, String, Vec<usize>)>,
+    /// By type name (its address: the spec's) and relation (its address, then its text).
+    rels: Vec<(&'static str, *const u8, String, Vec<u16>)>,
+}
+
+impl AddMemo {
+    /// The indices of `ty`'s operations whose relation is `rel`, in `ops` order.
+    fn rel_ops(&mut self, ty: &'static TypeIr, rel: &str) -> &[u16] {
+        let name = ty.name.as_str();
+        let at = self.rels.iter().position(|(t, p, r, _)| {
+            std::ptr::eq(*t, name) && *p == rel.as_ptr() && r.as_str() == rel
+        });
+        let at = match at {
+            Some(at) => at,
+            None => {
+                let ops = (0..ty.ops.len().min(usize::from(u16::MAX)))
+                    .filter(|&i| ty.ops[i].rel == rel)
+                    .map(|i| i as u16)
+                    .collect();
+                self.rels.push((name, rel.as_ptr(), rel.to_string(), ops));
+                self.rels.len() - 1
+            }
+        };
+        &self.rels[at].3
+    }
+}
+
+/// [`plan_links`] into `plan` (cleared first), with `templates` the URL forms of `ty`'s
+/// operations and `memo` kept between calls.
+pub fn plan_links_into(
+    base: &str,
+    ty: &'static TypeIr,
+    templates: &[Template],
+    old: &[FamilyLink<'_>],
+    href: &str,
+    plan: &mut LinkPlan,
+    memo: &mut AddMemo,
+) {
+    plan.kept.clear();
+    plan.add.clear();
     // (On the stack for the usual handful of operations: this runs for every item.)
     let mut few = [false; 32];
     let mut many = Vec::new();
@@ -140,23 +191,26 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
         many.resize(ty.ops.len(), false);
         &mut many
     };
-    let mut plan = LinkPlan {
-        kept: Vec::with_capacity(old.len()),
-        add: Vec::new(),
-    };
     let api = &spec::get().ir.api;
     for (k, l) in old.iter().enumerate() {
         let mut exact = None;
         let mut other = None;
-        for (i, &done) in covered.iter().enumerate() {
-            if !matches(l, i) {
+        // The operations of the link's relation (looked up once per relation and type),
+        // each tested against the href split once.
+        let rel_ops = memo.rel_ops(ty, l.rel);
+        let h = (!rel_ops.is_empty())
+            .then(|| l.href.strip_prefix(base).map(SplitHref::new))
+            .flatten();
+        for &i in rel_ops {
+            let i = usize::from(i);
+            if !h.as_ref().is_some_and(|h| templates[i].matches_split(h)) {
                 continue;
             }
             if l.ty == ty.ops[i].link_type.as_deref() {
                 exact = Some(i);
                 break;
             }
-            if other.is_none() && !done {
+            if other.is_none() && !covered[i] {
                 other = Some(i);
             }
         }
@@ -172,13 +226,21 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
         }
     }
     if covered.iter().any(|c| !c) {
-        let first = |p: &'static str| p.split('/').find(|s| !s.is_empty()).unwrap_or("");
         let own_first = href
             .strip_prefix(base)
             .unwrap_or("")
             .split('/')
             .find(|s| !s.is_empty())
             .unwrap_or("");
+        let covered = &*covered;
+        let known = memo.add.iter().find(|(t, c, f, _)| {
+            std::ptr::eq(*t, ty.name.as_str()) && c.as_slice() == covered && f == own_first
+        });
+        if let Some((.., add)) = known {
+            plan.add.extend_from_slice(add);
+            return;
+        }
+        let first = |p: &'static str| p.split('/').find(|s| !s.is_empty()).unwrap_or("");
         for (i, op) in ty.ops.iter().enumerate() {
             // Operations of one relation and link type below another resource family are
             // alternatives (a file of a VM mount restores from that mount, not from a
@@ -193,8 +255,13 @@ pub fn plan_links(base: &str, ty: &'static TypeIr, old: &[FamilyLink<'_>], href:
                 plan.add.push(i);
             }
         }
+        memo.add.push((
+            ty.name.as_str(),
+            covered.to_vec(),
+            own_first.to_string(),
+            plan.add.clone(),
+        ));
     }
-    plan
 }
 
 /// The context the added links of a representation of `ty` are made in: its own ids, from
@@ -291,34 +358,71 @@ fn relink(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node) {
 /// [`Template::capture`] gives for its segments percent-decoded (and lower-cased for the
 /// literals), without splitting it into strings first (it runs for every item of a page).
 pub fn capture_href(t: &Template, base: &str, href: &str) -> Option<Vec<String>> {
+    let (mut buf, mut ids) = (String::new(), Vec::new());
+    capture_href_into(t, base, href, &mut buf, &mut ids)
+        .then(|| ids.into_iter().map(|r| buf[r].to_string()).collect())
+}
+
+/// [`capture_href`] into one buffer: the values appended to `buf`, their ranges to `ids`;
+/// `false` when `href` does not have the form `t`.
+pub fn capture_href_into(
+    t: &Template,
+    base: &str,
+    href: &str,
+    buf: &mut String,
+    ids: &mut Vec<std::ops::Range<usize>>,
+) -> bool {
     use crate::spec::Seg;
     use crate::util::pct_decode;
-    let rest = href.strip_prefix(base)?;
+    let Some(rest) = href.strip_prefix(base) else {
+        return false;
+    };
     let p = rest.split_once('?').map_or(rest, |(p, _)| p);
     let mut segs = p.split('/').filter(|s| !s.is_empty());
-    let mut out = Vec::with_capacity(t.vars());
+    let decoded = |buf: &mut String, s: &str| {
+        if s.contains('%') {
+            buf.push_str(&pct_decode(s, false));
+        } else {
+            buf.push_str(s);
+        }
+    };
     for s in &t.segs {
         match s {
             Seg::Lit(l) => {
-                let seg = segs.next()?;
+                let Some(seg) = segs.next() else {
+                    return false;
+                };
                 let same = if seg.contains('%') {
                     pct_decode(seg, false).eq_ignore_ascii_case(l)
                 } else {
                     seg.eq_ignore_ascii_case(l)
                 };
                 if !same {
-                    return None;
+                    return false;
                 }
             }
-            Seg::Var => out.push(pct_decode(segs.next()?, false)),
+            Seg::Var => {
+                let Some(seg) = segs.next() else {
+                    return false;
+                };
+                let at = buf.len();
+                decoded(buf, seg);
+                ids.push(at..buf.len());
+            }
             Seg::Rest => {
-                let rest: Vec<String> = segs.map(|s| pct_decode(s, false)).collect();
-                out.push(rest.join("/"));
-                return Some(out);
+                let at = buf.len();
+                for (k, s) in segs.enumerate() {
+                    if k > 0 {
+                        buf.push('/');
+                    }
+                    decoded(buf, s);
+                }
+                ids.push(at..buf.len());
+                return true;
             }
         }
     }
-    segs.next().is_none().then_some(out)
+    segs.next().is_none()
 }
 
 #[cfg(test)]
