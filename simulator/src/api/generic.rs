@@ -112,7 +112,14 @@ pub fn pick<'a>(
             (None, Some(_)) => false,
             (None, None) => true,
         })
-        .max_by_key(|(r, _)| r.template.query.len())
+        // The most specific template; between forms of one link (a mount with and without
+        // its optional body), the one whose body the request matches.
+        .max_by_key(|(r, _)| {
+            (
+                r.template.query.len(),
+                r.op.body.is_some() == !req.body.is_empty(),
+            )
+        })
 }
 
 fn run(sim: &mut Sim, req: &Req, route: &Route, ids: &[String]) -> ApiResult {
