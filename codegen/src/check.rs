@@ -419,158 +419,181 @@ impl<'a> Checker<'a> {
         out
     }
 
+    /// The operations of type `tname`, one per entry of its `links`, each checked by the
+    /// rules below (errors accumulate; a broken entry still yields an operation so that
+    /// later rules and types are checked too).
     fn links(&mut self, tname: &str, ts: &TypeSpec, rels: &BTreeMap<String, Verb>) -> Vec<OpIr> {
         let mut out: Vec<OpIr> = Vec::new();
         let mut methods: HashMap<String, ()> = HashMap::new();
         let is_task = self.spec.api.get_ref().task.type_.get_ref() == tname;
         for l in &ts.links {
             let ls: &LinkSpec = l.get_ref();
-            let rel = ls.rel.get_ref();
-            let rel_verb = match rels.get(rel) {
-                Some(v) => Some(*v),
-                None => {
-                    if !self.spec.relations.contains_key(rel) {
-                        self.err(
-                            &ls.rel,
-                            format!(
-                                "unknown relation `{rel}`; add it to [relations] or fix the name"
-                            ),
-                        );
-                    }
-                    None
-                }
-            };
-            let verb = match &ls.verb {
-                Some(v) => match Verb::parse(v.get_ref()) {
-                    Some(v) => Some(v),
-                    None => {
-                        self.err(
-                            v,
-                            format!(
-                                "verb `{}` is not one of GET, POST, PUT, DELETE",
-                                v.get_ref()
-                            ),
-                        );
-                        None
-                    }
-                },
-                None => rel_verb,
-            };
-            let method = match &ls.method {
-                Some(m) => {
-                    if !names::is_ident(m.get_ref()) {
-                        self.err(
-                            m,
-                            format!("`{}` is not a usable Rust method name", m.get_ref()),
-                        );
-                    }
-                    m.get_ref().clone()
-                }
-                None => {
-                    let m = names::snake(rel);
-                    if !names::is_ident(&m) {
-                        self.err(
-                            &ls.rel,
-                            format!("relation `{rel}` gives no usable Rust method name (`{m}`); set `method = \"…\"`"),
-                        );
-                    }
-                    m
-                }
-            };
-            // An operation with query arguments also gets `{method}_with`.
-            let with = (!ls.params.is_empty()).then(|| format!("{method}_with"));
-            if with
-                .iter()
-                .chain(std::iter::once(&method))
-                .any(|m| methods.insert(m.clone(), ()).is_some())
-            {
-                let at = ls.method.as_ref().map_or(ls.rel.span(), |m| m.span());
-                self.diags.push(Diagnostic::new(
-                    at,
-                    format!("type `{tname}` has two methods named `{method}`; give one a `method = \"…\"`"),
-                ));
-            }
+            let verb = self.link_verb(ls, rels);
+            let method = self.link_method(ls);
+            self.unique_methods(tname, ls, &method, &mut methods);
             if is_task && TASK_METHODS.contains(&method.as_str()) {
+                // The task type's own `wait` (and friends) would be shadowed.
                 self.err(
                     l,
                     format!("method `{method}` is reserved on the task type `{tname}`"),
                 );
             }
-            if let Some(b) = &ls.body {
-                self.need_type(b, "request body type");
-                if matches!(verb, Some(Verb::Get | Verb::Delete)) {
-                    self.err(
-                        b,
-                        format!(
-                            "a {} request cannot carry a body (`{}`)",
-                            verb.map_or("", |v| v.as_str()),
-                            b.get_ref()
-                        ),
-                    );
-                }
-            }
-            let returns = match &ls.returns {
-                None => Returns::Nothing,
-                Some(r) if r.get_ref() == "bytes" => Returns::Bytes,
-                Some(r) => {
-                    self.need_type(r, "response type");
-                    Returns::Type(r.get_ref().clone())
-                }
-            };
-            if ls.task {
-                let task = self.spec.api.get_ref().task.type_.get_ref();
-                if returns != Returns::Type(task.clone()) {
-                    self.err(
-                        l,
-                        format!("a `task = true` link must return the task type `{task}`"),
-                    );
-                }
-            }
-            for s in &ls.status {
-                if !(100..=599).contains(s) {
-                    self.err(l, format!("status {s} is not an HTTP status code"));
-                }
-            }
-            let path = ls.path.clone().unwrap_or_else(|| {
-                let base = ts
-                    .path
-                    .as_deref()
-                    .map(|p| p.split('?').next().unwrap_or(p).to_string())
-                    .unwrap_or_default();
-                match &ls.action {
-                    Some(a) => format!("{base}?action={a}"),
-                    None => base,
-                }
-            });
+            self.link_body(ls, verb);
+            let returns = self.link_returns(l);
+            self.link_status(l);
             let verb = verb.unwrap_or(Verb::Get);
-            let status = if ls.status.is_empty() {
-                match (ls.task, verb) {
-                    (true, _) => vec![202],
-                    (false, Verb::Get) => vec![200],
-                    (false, _) => Vec::new(),
-                }
-            } else {
-                ls.status.clone()
-            };
             let params = self.params(tname, &method, &ls.params);
             out.push(OpIr {
-                rel: rel.clone(),
+                rel: ls.rel.get_ref().clone(),
                 link_type: ls.type_.clone(),
                 link_name: ls.name.clone(),
                 method,
                 verb,
                 action: ls.action.clone(),
                 query: ls.query.clone(),
-                path,
+                path: link_path(ls, ts),
                 body: ls.body.as_ref().map(|b| b.get_ref().clone()),
                 returns,
-                status,
+                status: default_status(ls, verb),
                 task: ls.task,
                 params,
                 doc: ls.doc.clone(),
             });
         }
         out
+    }
+
+    /// The verb of a link: its relation's from `[relations]`, or its own override. An
+    /// unknown relation or verb would leave the generated method without a request to send.
+    fn link_verb(&mut self, ls: &LinkSpec, rels: &BTreeMap<String, Verb>) -> Option<Verb> {
+        let rel = ls.rel.get_ref();
+        let rel_verb = rels.get(rel).copied();
+        if rel_verb.is_none() && !self.spec.relations.contains_key(rel) {
+            self.err(
+                &ls.rel,
+                format!("unknown relation `{rel}`; add it to [relations] or fix the name"),
+            );
+        }
+        match &ls.verb {
+            Some(v) => {
+                let parsed = Verb::parse(v.get_ref());
+                if parsed.is_none() {
+                    self.err(
+                        v,
+                        format!(
+                            "verb `{}` is not one of GET, POST, PUT, DELETE",
+                            v.get_ref()
+                        ),
+                    );
+                }
+                parsed
+            }
+            None => rel_verb,
+        }
+    }
+
+    /// The Rust method name: given, or the relation in snake case. It must be an identifier,
+    /// or the generated code would not compile.
+    fn link_method(&mut self, ls: &LinkSpec) -> String {
+        match &ls.method {
+            Some(m) => {
+                if !names::is_ident(m.get_ref()) {
+                    self.err(
+                        m,
+                        format!("`{}` is not a usable Rust method name", m.get_ref()),
+                    );
+                }
+                m.get_ref().clone()
+            }
+            None => {
+                let rel = ls.rel.get_ref();
+                let m = names::snake(rel);
+                if !names::is_ident(&m) {
+                    self.err(
+                        &ls.rel,
+                        format!("relation `{rel}` gives no usable Rust method name (`{m}`); set `method = \"…\"`"),
+                    );
+                }
+                m
+            }
+        }
+    }
+
+    /// No two methods of a type share a name (counting the `{method}_with` of an operation
+    /// with query arguments): rustc would reject the duplicate in generated code.
+    fn unique_methods(
+        &mut self,
+        tname: &str,
+        ls: &LinkSpec,
+        method: &str,
+        seen: &mut HashMap<String, ()>,
+    ) {
+        let with = (!ls.params.is_empty()).then(|| format!("{method}_with"));
+        let clash = with
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(method))
+            .any(|m| seen.insert(m.to_string(), ()).is_some());
+        if clash {
+            let at = ls.method.as_ref().map_or(ls.rel.span(), |m| m.span());
+            self.diags.push(Diagnostic::new(
+                at,
+                format!(
+                    "type `{tname}` has two methods named `{method}`; give one a `method = \"…\"`"
+                ),
+            ));
+        }
+    }
+
+    /// A request body names a spec type, and only verbs that carry bodies may have one (EM,
+    /// like most servers, ignores or refuses a GET or DELETE body).
+    fn link_body(&mut self, ls: &LinkSpec, verb: Option<Verb>) {
+        let Some(b) = &ls.body else { return };
+        self.need_type(b, "request body type");
+        if matches!(verb, Some(Verb::Get | Verb::Delete)) {
+            self.err(
+                b,
+                format!(
+                    "a {} request cannot carry a body (`{}`)",
+                    verb.map_or("", |v| v.as_str()),
+                    b.get_ref()
+                ),
+            );
+        }
+    }
+
+    /// What the answer decodes as: nothing, raw bytes, or a spec type; a `task = true` link
+    /// must answer the task type, or `wait` could not poll it.
+    fn link_returns(&mut self, l: &Spanned<LinkSpec>) -> Returns {
+        let ls = l.get_ref();
+        let returns = match &ls.returns {
+            None => Returns::Nothing,
+            Some(r) if r.get_ref() == "bytes" => Returns::Bytes,
+            Some(r) => {
+                self.need_type(r, "response type");
+                Returns::Type(r.get_ref().clone())
+            }
+        };
+        if ls.task {
+            let task = self.spec.api.get_ref().task.type_.get_ref();
+            if returns != Returns::Type(task.clone()) {
+                self.err(
+                    l,
+                    format!("a `task = true` link must return the task type `{task}`"),
+                );
+            }
+        }
+        returns
+    }
+
+    /// Success statuses are HTTP status codes (a typo such as `2002` would make every answer
+    /// an error).
+    fn link_status(&mut self, l: &Spanned<LinkSpec>) {
+        for s in &l.get_ref().status {
+            if !(100..=599).contains(s) {
+                self.err(l, format!("status {s} is not an HTTP status code"));
+            }
+        }
     }
 
     /// The typed query arguments of method `method` of `tname`: known value types, names
@@ -645,5 +668,34 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+    }
+}
+
+/// The documented URL form of a link: given, or the type's path (without its query) plus
+/// `?action=`.
+fn link_path(ls: &LinkSpec, ts: &TypeSpec) -> String {
+    ls.path.clone().unwrap_or_else(|| {
+        let base = ts
+            .path
+            .as_deref()
+            .map(|p| p.split('?').next().unwrap_or(p).to_string())
+            .unwrap_or_default();
+        match &ls.action {
+            Some(a) => format!("{base}?action={a}"),
+            None => base,
+        }
+    })
+}
+
+/// Success statuses as the spec format defaults them: 202 for a task, 200 for a GET, any
+/// 2xx (empty list) otherwise.
+fn default_status(ls: &LinkSpec, verb: Verb) -> Vec<u16> {
+    if !ls.status.is_empty() {
+        return ls.status.clone();
+    }
+    match (ls.task, verb) {
+        (true, _) => vec![202],
+        (false, Verb::Get) => vec![200],
+        (false, _) => Vec::new(),
     }
 }
