@@ -10,13 +10,23 @@
 
 use std::borrow::Cow;
 
-use quick_xml::escape::unescape;
+use quick_xml::escape::EscapeError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::node::Node;
 use crate::repr::DecodeError;
 use crate::xml::{in_doc, strip_bom, MAX_DEPTH};
+
+/// `raw` with its entity and character references replaced: borrowed as it is when it has
+/// none (attribute values and text almost never do), which a plain byte scan tells faster
+/// than the general unescaper's search for short values.
+fn unescape(raw: &str) -> Result<Cow<'_, str>, EscapeError> {
+    if !raw.bytes().any(|b| b == b'&') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    quick_xml::escape::unescape(raw)
+}
 
 /// `part`, a slice the reader handed out of `doc`, as a slice of `doc` itself (so it lives as
 /// long as the document, not as the event); `None` when it is not inside `doc`.
@@ -136,7 +146,9 @@ impl<'k> SeenKeys<'k> {
 
     /// Records `key` and says whether an earlier attribute of the tag had it.
     fn repeated(&mut self, key: &'k [u8]) -> bool {
-        if self.inline[..self.len].contains(&key) || self.more.contains(&key) {
+        // Lengths first: most keys differ in length, and a byte comparison is then skipped.
+        let same = |k: &&[u8]| k.len() == key.len() && *k == key;
+        if self.inline[..self.len].iter().any(same) || self.more.iter().any(same) {
             return true;
         }
         if self.len < Self::INLINE {
