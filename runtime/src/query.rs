@@ -978,4 +978,43 @@ mod tests {
         let page: Page<R> = decode_page_xml(b"<QueryResult/>", &QI, refs, Typed::new()).unwrap();
         assert!(page.items.is_empty() && !page.has_next());
     }
+
+    /// Pages read through a type entry's boxed decoders hold the values the typed reader
+    /// gives, in XML and JSON; a bad item is the same error.
+    #[test]
+    fn dynamic_pages_are_the_typed_ones() {
+        let dynamic = ItemFns::of::<R>();
+        let tree = |r: &R| crate::to_node(r, R::ROOT);
+        let entities = ItemPath {
+            wrapper: "Entities",
+            list: Some("BackupJobSessions"),
+            item: "BackupJobSession",
+        };
+        let json = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b","X":1}]}},"PagingInfo":{"PageNum":1,"PageSize":2,"PagesCount":1}}"#;
+        let typed: Page<R> = decode_page_json(json, &QI, entities, Typed::new()).unwrap();
+        let dyns = decode_page_json(json, &QI, entities, dynamic).unwrap();
+        assert_eq!(dyns.items.len(), 2);
+        assert_eq!(dyns.page_size, 2);
+        for (t, d) in typed.items.iter().zip(&dyns.items) {
+            assert_eq!(tree(t), d.to_tree());
+            assert_eq!(d.root(), "BackupJobSession");
+        }
+        let xml = br#"<QueryResult><Entities><BackupJobSessions><BackupJobSession Name="x"/><BackupJobSession Name="y"><Extra/></BackupJobSession></BackupJobSessions></Entities></QueryResult>"#;
+        let typed: Page<R> = decode_page_xml(xml, &QI, entities, Typed::new()).unwrap();
+        let dyns = decode_page_xml(xml, &QI, entities, dynamic).unwrap();
+        assert_eq!(dyns.items.len(), 2);
+        for (t, d) in typed.items.iter().zip(&dyns.items) {
+            assert_eq!(tree(t), d.to_tree());
+        }
+        assert_eq!(
+            dyns.items[1].unknown_paths(),
+            vec!["BackupJobSession/Extra"]
+        );
+        let bad = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":{"a":1}}]}}}"#;
+        let typed = decode_page_json::<Typed<R>>(bad, &QI, entities, Typed::new()).unwrap_err();
+        let Err(dyns) = decode_page_json(bad, &QI, entities, dynamic) else {
+            panic!("a bad item fails the dynamic page too");
+        };
+        assert_eq!(typed, dyns);
+    }
 }
