@@ -1,8 +1,9 @@
-//! `vem query`: the query service over any queryable type of the spec, typed per type.
+//! `vem query`: the query service over any queryable type of the spec, chosen at run time
+//! and decoded as its type.
 
 use std::sync::{Arc, Mutex};
 
-use emrest::runtime::{Filter, Node, Queryable, Repr};
+use emrest::runtime::{AnyRepr, Filter, Node};
 use futures::TryStreamExt;
 
 /// Where the items of a streamed query go, one at a time; it answers false to stop paging.
@@ -48,13 +49,20 @@ pub struct QueryOpts {
     pub sink: Option<Sink>,
 }
 
-/// Runs the query over `T` and returns the items (typed-decoded, then written back as
-/// nodes), or hands them to `o.sink` one by one.
-pub async fn run<T>(em: &emrest::Session, o: &QueryOpts) -> Result<Vec<Node>, emrest::Error>
-where
-    T: Queryable + Send + 'static,
-{
-    let mut q = em.query::<T>();
+/// Runs a query-service query over the spec type whose query name (or type name) is `name`
+/// (ASCII case-insensitive), chosen at run time through the generated client's own type
+/// table, and returns the items (decoded as their type, then written back as nodes), or
+/// hands them to `o.sink` one by one; `None` when no queryable type has that name.
+pub async fn run_query(
+    name: &str,
+    em: &emrest::Session,
+    o: &QueryOpts,
+) -> Option<Result<Vec<Node>, emrest::Error>> {
+    let entry = emrest::TYPES.iter().find(|t| {
+        t.query.is_some_and(|q| q.eq_ignore_ascii_case(name))
+            || (t.query.is_some() && t.name.eq_ignore_ascii_case(name))
+    })?;
+    let mut q = em.query_dyn(entry)?;
     if let Some(f) = &o.filter {
         q = q.filter(Filter::raw(f.clone()));
     }
@@ -72,14 +80,13 @@ where
         _ => {}
     }
     if o.entities {
-        collect(q.entities().stream(), o.limit, o.sink.as_ref()).await
-    } else {
-        collect(q.stream(), o.limit, o.sink.as_ref()).await
+        q = q.entities();
     }
+    Some(collect(q.stream(), o.limit, o.sink.as_ref()).await)
 }
 
-async fn collect<I: Repr>(
-    stream: impl futures::Stream<Item = Result<I, emrest::Error>>,
+async fn collect(
+    stream: impl futures::Stream<Item = Result<Box<dyn AnyRepr>, emrest::Error>>,
     limit: Option<usize>,
     sink: Option<&Sink>,
 ) -> Result<Vec<Node>, emrest::Error> {
@@ -91,7 +98,7 @@ async fn collect<I: Repr>(
         match stream.try_next().await? {
             Some(item) => {
                 n += 1;
-                let node = emrest::runtime::to_node(&item, I::ROOT);
+                let node = item.to_tree();
                 match sink {
                     Some(s) => {
                         if !s.take(node) {

@@ -90,20 +90,26 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             Some(p) => quote!(Some(#p)),
             None => quote!(None),
         };
-        let query = match &t.query {
-            Some(q) => {
-                let q = &q.name;
-                quote!(Some(#q))
-            }
-            None => quote!(None),
-        };
-        quote!(__rt::TypeEntry::of::<#ty>(#name, #path, #query))
+        let doc = t.doc.as_deref().unwrap_or("").lines().next().unwrap_or("");
+        match &t.query {
+            Some(_) => quote!(__rt::TypeEntry::queryable::<#ty>(#name, #path, #doc)),
+            None => quote!(__rt::TypeEntry::of::<#ty>(#name, #path, #doc)),
+        }
+    });
+    // The alias only when the task type is a type of the spec (else nothing to name).
+    let task_alias = ir.type_named(&ir.api.task_type).map(|t| {
+        let task = ident(&t.name);
+        quote! {
+            /// The spec's task type (the representation asynchronous operations answer with).
+            pub type TaskRepr = #task;
+        }
     });
     let op_table = quote! {
         /// Every operation of the spec, type by type in spec order.
         pub const OPERATIONS: &[&__rt::Op] = &[#(#ops),*];
         /// Every type of the spec, in spec order, with a decoder by name.
         pub const TYPES: &[__rt::TypeEntry] = &[#(#entries),*];
+        #task_alias
     };
     let session = session_trait(ir);
     quote! {

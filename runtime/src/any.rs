@@ -4,6 +4,7 @@
 use crate::codec::{FieldDef, Fields, Kind};
 use crate::json::Casing;
 use crate::node::Node;
+use crate::query::{DynItems, Queryable};
 use crate::repr::{DecodeError, Repr};
 use crate::wire::Body;
 
@@ -103,26 +104,53 @@ pub struct TypeEntry {
     pub path: Option<&'static str>,
     /// Query-service type name, when queryable.
     pub query: Option<&'static str>,
+    /// First line of the type's documentation (empty when it has none).
+    pub doc: &'static str,
     /// Decodes a document (JSON when the flag is set, else XML) as this type.
     pub decode: DecodeAny,
     /// A default value of this type.
     pub default: fn() -> Box<dyn AnyRepr>,
+    /// What a query over this type decodes its items with, when queryable (see
+    /// [`crate::Session::query_dyn`]).
+    pub items: Option<DynItems>,
 }
 
 impl TypeEntry {
-    /// The entry of `T`.
+    /// The entry of `T`, a type the query service does not return; `doc` is the first
+    /// line of its documentation.
     pub const fn of<T: Repr + Default + Send + Sync + 'static>(
         name: &'static str,
         path: Option<&'static str>,
-        query: Option<&'static str>,
+        doc: &'static str,
     ) -> Self {
         TypeEntry {
             name,
             root: T::ROOT,
             path,
-            query,
+            query: None,
+            doc,
             decode: decode_any::<T>,
             default: default_any::<T>,
+            items: None,
+        }
+    }
+
+    /// The entry of the queryable type `T`, with the decoders a query over it chosen at
+    /// run time reads its items with.
+    pub const fn queryable<T>(
+        name: &'static str,
+        path: Option<&'static str>,
+        doc: &'static str,
+    ) -> Self
+    where
+        T: Queryable + Default + Send + Sync + 'static,
+        T::Reference: Sync + 'static,
+    {
+        let items = DynItems::of::<T>();
+        TypeEntry {
+            query: Some(items.query_type),
+            items: Some(items),
+            ..TypeEntry::of::<T>(name, path, doc)
         }
     }
 }
@@ -134,7 +162,8 @@ impl std::fmt::Debug for TypeEntry {
             .field("root", &self.root)
             .field("path", &self.path)
             .field("query", &self.query)
-            .finish()
+            .field("doc", &self.doc)
+            .finish_non_exhaustive()
     }
 }
 

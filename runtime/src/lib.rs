@@ -76,7 +76,7 @@ pub use op::{
     TaskInfo, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
-pub use query::{Field, FieldName, Filter, Page, Query, Queryable};
+pub use query::{DynItems, DynQuery, Field, FieldName, Filter, Page, Query, Queryable};
 pub use repr::{
     enum_index, scalar_from_json, scalar_from_xml, scalar_write, DecodeError, Repr, Scalar,
     SpecEnum, Value,

@@ -8,6 +8,7 @@ use futures::{Stream, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use url::Url;
 
+use crate::any::{AnyRepr, TypeEntry};
 use crate::error::{Error, Result};
 use crate::follow::link_error;
 use crate::link::Links;
@@ -16,6 +17,7 @@ use crate::op::{Api, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
 use crate::response::Syntax;
 use crate::session::Session;
+use crate::{JsonIn, XmlElem, XmlIn};
 
 /// A representation the query service can return.
 pub trait Queryable: Repr {
@@ -244,87 +246,33 @@ struct ItemPath {
     item: &'static str,
 }
 
-/// A query being built; `I` is what it yields (`T::Reference` by default, `T` after
-/// [`Query::entities`]).
-pub struct Query<'s, A: Api, T: Queryable, I> {
-    session: &'s Session<A>,
+/// What a query asks for besides its type: shared by the typed [`Query`] and the
+/// [`DynQuery`] over a type chosen at run time.
+#[derive(Debug, Clone, Default)]
+struct Params {
     entities: bool,
     filter: Option<Filter>,
     sort: Option<(bool, String)>,
     page_size: Option<u32>,
     page: Option<u32>,
-    _t: PhantomData<fn() -> (T, I)>,
 }
 
-impl<A: Api> Session<A> {
-    /// Starts a query-service query over `T`, yielding references.
-    pub fn query<T: Queryable>(&self) -> Query<'_, A, T, T::Reference> {
-        Query {
-            session: self,
-            entities: false,
-            filter: None,
-            sort: None,
-            page_size: None,
-            page: None,
-            _t: PhantomData,
-        }
-    }
-}
-
-impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
-    /// Yields whole entities (`format=Entities`) instead of references.
-    pub fn entities(self) -> Query<'s, A, T, T> {
-        Query {
-            session: self.session,
-            entities: true,
-            filter: self.filter,
-            sort: self.sort,
-            page_size: self.page_size,
-            page: self.page,
-            _t: PhantomData,
-        }
-    }
-
-    /// Adds a filter (several calls are joined with AND).
-    pub fn filter(mut self, filter: Filter) -> Self {
+impl Params {
+    fn filter(&mut self, filter: Filter) {
         self.filter = Some(match self.filter.take() {
             Some(f) => f.and(filter),
             None => filter,
         });
-        self
     }
 
-    /// Sorts ascending by `field`.
-    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
-        self.sort = Some((true, field.field_name()));
-        self
-    }
-
-    /// Sorts descending by `field`.
-    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
-        self.sort = Some((false, field.field_name()));
-        self
-    }
-
-    /// Items per page (the server's default is `INFO.query.default_page_size`).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = Some(n.max(1));
-        self
-    }
-
-    /// Starts at page `n` (1-based).
-    pub fn page(mut self, n: u32) -> Self {
-        self.page = Some(n.max(1));
-        self
-    }
-
-    fn path(&self) -> ItemPath {
+    /// Where the items are: entities of `plural`/`root`, or the query service's references.
+    fn path<A: Api>(&self, plural: &'static str, root: &'static str) -> ItemPath {
         let q = &A::INFO.query;
         if self.entities {
             ItemPath {
                 wrapper: q.entities,
-                list: Some(T::PLURAL),
-                item: T::ROOT,
+                list: Some(plural),
+                item: root,
             }
         } else {
             ItemPath {
@@ -335,16 +283,15 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
         }
     }
 
-    /// The URL of the first page.
-    pub fn url(&self) -> Result<Url> {
+    /// The URL of the first page of a query over `query_type`.
+    fn url<A: Api>(&self, session: &Session<A>, query_type: &str) -> Result<Url> {
         let q = &A::INFO.query;
-        let mut url = self
-            .session
+        let mut url = session
             .base()
             .join(q.path.trim_start_matches('/'))
             .map_err(|e| Error::config(format!("query path `{}`: {e}", q.path)))?;
         let p = &q.params;
-        let mut pairs: Vec<(&str, String)> = vec![(p.type_, T::QUERY_TYPE.to_string())];
+        let mut pairs: Vec<(&str, String)> = vec![(p.type_, query_type.to_string())];
         if self.entities {
             pairs.push((p.format, p.entities.into()));
         }
@@ -367,42 +314,336 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
         url.set_query(Some(&query.join("&")));
         Ok(url)
     }
+}
+
+/// How the items of a page are read: typed ([`Typed`], inlined per item type) or through a
+/// type entry's decoders ([`ItemFns`]).
+trait ReadItems: Copy + Send + Sync {
+    /// What one item becomes.
+    type Item: Send;
+    /// One item from its XML element.
+    fn xml<'a>(self, x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self::Item, DecodeError>;
+    /// The items of a JSON list (an array, or an object of arrays), appended to `into`.
+    fn json(self, j: &mut JsonIn<'_>, into: &mut Vec<Self::Item>) -> Result<(), DecodeError>;
+}
+
+/// Items decoded as `I` by its own decoder.
+struct Typed<I>(PhantomData<fn() -> I>);
+
+impl<I> Typed<I> {
+    const fn new() -> Self {
+        Typed(PhantomData)
+    }
+}
+
+impl<I> Clone for Typed<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<I> Copy for Typed<I> {}
+
+impl<I: Repr + Send> ReadItems for Typed<I> {
+    type Item = I;
+    #[inline]
+    fn xml<'a>(self, x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<I, DecodeError> {
+        I::from_xml(x, e)
+    }
+    #[inline]
+    fn json(self, j: &mut JsonIn<'_>, into: &mut Vec<I>) -> Result<(), DecodeError> {
+        crate::codec::json_wrapped(j, into)
+    }
+}
+
+/// A query being built; `I` is what it yields (`T::Reference` by default, `T` after
+/// [`Query::entities`]).
+pub struct Query<'s, A: Api, T: Queryable, I> {
+    session: &'s Session<A>,
+    p: Params,
+    _t: PhantomData<fn() -> (T, I)>,
+}
+
+impl<A: Api> Session<A> {
+    /// Starts a query-service query over `T`, yielding references.
+    pub fn query<T: Queryable>(&self) -> Query<'_, A, T, T::Reference> {
+        Query {
+            session: self,
+            p: Params::default(),
+            _t: PhantomData,
+        }
+    }
+
+    /// Starts a query-service query over the type of `entry`, chosen at run time (by a
+    /// generic tool), yielding references as values of any type; `None` when the type is
+    /// not queryable. It asks and pages as [`Session::query`] does.
+    pub fn query_dyn(&self, entry: &TypeEntry) -> Option<DynQuery<'_, A>> {
+        Some(DynQuery {
+            session: self,
+            items: entry.items?,
+            p: Params::default(),
+        })
+    }
+}
+
+impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
+    /// Yields whole entities (`format=Entities`) instead of references.
+    pub fn entities(self) -> Query<'s, A, T, T> {
+        Query {
+            session: self.session,
+            p: Params {
+                entities: true,
+                ..self.p
+            },
+            _t: PhantomData,
+        }
+    }
+
+    /// Adds a filter (several calls are joined with AND).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.p.filter(filter);
+        self
+    }
+
+    /// Sorts ascending by `field`.
+    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
+        self.p.sort = Some((true, field.field_name()));
+        self
+    }
+
+    /// Sorts descending by `field`.
+    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
+        self.p.sort = Some((false, field.field_name()));
+        self
+    }
+
+    /// Items per page (the server's default is `INFO.query.default_page_size`).
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.p.page_size = Some(n.max(1));
+        self
+    }
+
+    /// Starts at page `n` (1-based).
+    pub fn page(mut self, n: u32) -> Self {
+        self.p.page = Some(n.max(1));
+        self
+    }
+
+    fn path(&self) -> ItemPath {
+        self.p.path::<A>(T::PLURAL, T::ROOT)
+    }
+
+    /// The URL of the first page.
+    pub fn url(&self) -> Result<Url> {
+        self.p.url(self.session, T::QUERY_TYPE)
+    }
 
     /// Fetches the first page.
     pub async fn first_page(&self) -> Result<Page<I>> {
         let url = self.url()?;
-        fetch_page(self.session, url, self.path()).await
+        fetch_page(self.session, url, self.path(), Typed::<I>::new()).await
     }
 
     /// All items, fetching pages lazily (the next page is asked for only when the items of
     /// the previous one have been consumed) by following the `Next` paging links.
     pub fn stream(self) -> impl Stream<Item = Result<I>> + Send + 's {
-        let path = self.path();
-        let session = self.session;
-        let start = self.url();
-        futures::stream::try_unfold(
-            (Some(start), HashSet::new()),
-            move |(next, mut seen): (Option<Result<Url>>, HashSet<String>)| async move {
-                let Some(url) = next else {
-                    return Ok(None);
-                };
-                let url = url?;
-                if !seen.insert(url.to_string()) {
-                    return Err(Error::Decode {
-                        url: url.to_string(),
-                        content_type: None,
-                        snippet: String::new(),
-                        source: DecodeError::new("paging links go round in a circle"),
-                    });
-                }
-                let page: Page<I> = fetch_page(session, url, path).await?;
-                let next = page.link_url(session, page.rels.next).transpose();
-                Ok(Some((page.items, (next, seen))))
-            },
-        )
-        .map_ok(|items| futures::stream::iter(items.into_iter().map(Ok)))
-        .try_flatten()
+        pages(self.session, self.url(), self.path(), Typed::<I>::new())
     }
+}
+
+/// The decoders a query over a type chosen at run time reads its items with: the
+/// query-service facts of one queryable type and decoders of it and of its reference type,
+/// each yielding a value of any type. A generated client's [`TypeEntry`] of a queryable
+/// type carries one.
+#[derive(Clone, Copy)]
+pub struct DynItems {
+    /// Query-service type name (`type=` parameter).
+    pub query_type: &'static str,
+    /// Element, under the result's entities, that lists entities of this type.
+    pub plural: &'static str,
+    /// The type's root element (the element of one entity).
+    pub root: &'static str,
+    entity: ItemFns,
+    reference: ItemFns,
+}
+
+impl DynItems {
+    /// The decoders of `T` and of its reference type.
+    pub const fn of<T>() -> Self
+    where
+        T: Queryable + Send + Sync + 'static,
+        T::Reference: Sync + 'static,
+    {
+        DynItems {
+            query_type: T::QUERY_TYPE,
+            plural: T::PLURAL,
+            root: T::ROOT,
+            entity: ItemFns::of::<T>(),
+            reference: ItemFns::of::<T::Reference>(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DynItems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynItems")
+            .field("query_type", &self.query_type)
+            .field("plural", &self.plural)
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads one item from its XML element, boxed.
+type XmlItem = for<'a> fn(&mut XmlIn<'a>, XmlElem<'a>) -> Result<Box<dyn AnyRepr>, DecodeError>;
+/// Reads the items of a JSON list, boxed, appending them.
+type JsonItems = fn(&mut JsonIn<'_>, &mut Vec<Box<dyn AnyRepr>>) -> Result<(), DecodeError>;
+
+/// Decoders of the items of one type, boxed as values of any type.
+#[derive(Clone, Copy)]
+struct ItemFns {
+    xml: XmlItem,
+    json: JsonItems,
+}
+
+impl ItemFns {
+    const fn of<T: Repr + Send + Sync + 'static>() -> Self {
+        ItemFns {
+            xml: item_xml::<T>,
+            json: items_json::<T>,
+        }
+    }
+}
+
+fn item_xml<'a, T: Repr + Send + Sync + 'static>(
+    x: &mut XmlIn<'a>,
+    e: XmlElem<'a>,
+) -> Result<Box<dyn AnyRepr>, DecodeError> {
+    Ok(Box::new(T::from_xml(x, e)?))
+}
+
+fn items_json<T: Repr + Send + Sync + 'static>(
+    j: &mut JsonIn<'_>,
+    into: &mut Vec<Box<dyn AnyRepr>>,
+) -> Result<(), DecodeError> {
+    let mut items: Vec<T> = Vec::new();
+    crate::codec::json_wrapped(j, &mut items)?;
+    into.extend(items.into_iter().map(|i| Box::new(i) as Box<dyn AnyRepr>));
+    Ok(())
+}
+
+impl ReadItems for ItemFns {
+    type Item = Box<dyn AnyRepr>;
+    fn xml<'a>(self, x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self::Item, DecodeError> {
+        (self.xml)(x, e)
+    }
+    fn json(self, j: &mut JsonIn<'_>, into: &mut Vec<Self::Item>) -> Result<(), DecodeError> {
+        (self.json)(j, into)
+    }
+}
+
+/// A query over a type chosen at run time (see [`Session::query_dyn`]): the same
+/// parameters and paging as [`Query`], its items values of any type (references, or whole
+/// entities after [`DynQuery::entities`]).
+pub struct DynQuery<'s, A: Api> {
+    session: &'s Session<A>,
+    items: DynItems,
+    p: Params,
+}
+
+impl<'s, A: Api> DynQuery<'s, A> {
+    /// Yields whole entities (`format=Entities`) instead of references.
+    pub fn entities(mut self) -> Self {
+        self.p.entities = true;
+        self
+    }
+
+    /// Adds a filter (several calls are joined with AND).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.p.filter(filter);
+        self
+    }
+
+    /// Sorts ascending by `field`.
+    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
+        self.p.sort = Some((true, field.field_name()));
+        self
+    }
+
+    /// Sorts descending by `field`.
+    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
+        self.p.sort = Some((false, field.field_name()));
+        self
+    }
+
+    /// Items per page (the server's default is `INFO.query.default_page_size`).
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.p.page_size = Some(n.max(1));
+        self
+    }
+
+    /// Starts at page `n` (1-based).
+    pub fn page(mut self, n: u32) -> Self {
+        self.p.page = Some(n.max(1));
+        self
+    }
+
+    /// The URL of the first page.
+    pub fn url(&self) -> Result<Url> {
+        self.p.url(self.session, self.items.query_type)
+    }
+
+    fn read(&self) -> (ItemPath, ItemFns) {
+        let path = self.p.path::<A>(self.items.plural, self.items.root);
+        let fns = if self.p.entities {
+            self.items.entity
+        } else {
+            self.items.reference
+        };
+        (path, fns)
+    }
+
+    /// All items, fetching pages lazily by following the `Next` paging links, as
+    /// [`Query::stream`] does.
+    pub fn stream(self) -> impl Stream<Item = Result<Box<dyn AnyRepr>>> + Send + 's {
+        let (path, fns) = self.read();
+        pages(self.session, self.url(), path, fns)
+    }
+}
+
+/// The items of the pages from `start` on, fetching each page when the items of the one
+/// before have been consumed, following the `Next` paging links (a link seen before is an
+/// error, not a loop).
+fn pages<'s, A: Api, R: ReadItems + 's>(
+    session: &'s Session<A>,
+    start: Result<Url>,
+    path: ItemPath,
+    read: R,
+) -> impl Stream<Item = Result<R::Item>> + Send + 's
+where
+    R::Item: 's,
+{
+    futures::stream::try_unfold(
+        (Some(start), HashSet::new()),
+        move |(next, mut seen): (Option<Result<Url>>, HashSet<String>)| async move {
+            let Some(url) = next else {
+                return Ok(None);
+            };
+            let url = url?;
+            if !seen.insert(url.to_string()) {
+                return Err(Error::Decode {
+                    url: url.to_string(),
+                    content_type: None,
+                    snippet: String::new(),
+                    source: DecodeError::new("paging links go round in a circle"),
+                });
+            }
+            let page = fetch_page(session, url, path, read).await?;
+            let next = page.link_url(session, page.rels.next).transpose();
+            Ok(Some((page.items, (next, seen))))
+        },
+    )
+    .map_ok(|items| futures::stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
 }
 
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -430,7 +671,7 @@ pub struct Page<I> {
     paging: &'static str,
 }
 
-impl<I: Repr + Send> Page<I> {
+impl<I> Page<I> {
     /// True when the server offers a next page.
     pub fn has_next(&self) -> bool {
         self.links.find(self.rels.next, None, None).is_ok()
@@ -455,10 +696,14 @@ impl<I: Repr + Send> Page<I> {
             Err(e) => Err(link_error(e, rel, self.paging, None)),
         }
     }
+}
 
+impl<I: Repr + Send> Page<I> {
     async fn follow<A: Api>(&self, session: &Session<A>, rel: &str) -> Result<Option<Page<I>>> {
         match self.link_url(session, rel)? {
-            Some(url) => fetch_page(session, url, self.path).await.map(Some),
+            Some(url) => fetch_page(session, url, self.path, Typed::<I>::new())
+                .await
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -484,30 +729,32 @@ impl<I: Repr + Send> Page<I> {
     }
 }
 
-async fn fetch_page<A: Api, I: Repr + Send>(
+async fn fetch_page<A: Api, R: ReadItems>(
     session: &Session<A>,
     url: Url,
     path: ItemPath,
-) -> Result<Page<I>> {
+    read: R,
+) -> Result<Page<R::Item>> {
     let info = &A::INFO.query;
     let resp = session.get_url(&url).await?;
     resp.decode_with(|syntax, body| match syntax {
-        Syntax::Xml => decode_page_xml(body, info, path),
-        Syntax::Json => decode_page_json(body, info, path),
+        Syntax::Xml => decode_page_xml(body, info, path, read),
+        Syntax::Json => decode_page_json(body, info, path, read),
     })
 }
 
 /// A page straight from the XML events: the items stream into `I` without a tree;
 /// only the small paging element becomes a [`Node`].
-fn decode_page_xml<I: Repr>(
+fn decode_page_xml<R: ReadItems>(
     bytes: &[u8],
     info: &QueryInfo,
     path: ItemPath,
-) -> Result<Page<I>, DecodeError> {
+    read: R,
+) -> Result<Page<R::Item>, DecodeError> {
     let mut x = crate::XmlIn::new(bytes)?;
     let root = x.root()?;
     let root_name = root.name();
-    let mut items: Vec<I> = Vec::new();
+    let mut items: Vec<R::Item> = Vec::new();
     let mut paging: Option<Node> = None;
     x.children(root, None, |x, c| {
         let n = c.name();
@@ -515,14 +762,14 @@ fn decode_page_xml<I: Repr>(
             let found = match path.list {
                 Some(list) => x.children(c, None, |x, l| {
                     if l.name().eq_ignore_ascii_case(list) {
-                        items.extend(x.items(l, path.item, |x, i| I::from_xml(x, i))?);
+                        items.extend(x.items(l, path.item, |x, i| read.xml(x, i))?);
                         Ok(())
                     } else {
                         x.skip(l)
                     }
                 }),
                 None => x
-                    .items(c, path.item, |x, i| I::from_xml(x, i))
+                    .items(c, path.item, |x, i| read.xml(x, i))
                     .map(|v| items.extend(v)),
             };
             found.map_err(|e| e.within(path.wrapper))
@@ -540,13 +787,14 @@ fn decode_page_xml<I: Repr>(
 
 /// A page straight from the JSON tokens: `{"Refs": [...]}` or
 /// `{"Entities": {"Jobs": {"Jobs": [...]}}}`, then the paging object.
-fn decode_page_json<I: Repr>(
+fn decode_page_json<R: ReadItems>(
     bytes: &[u8],
     info: &QueryInfo,
     path: ItemPath,
-) -> Result<Page<I>, DecodeError> {
+    read: R,
+) -> Result<Page<R::Item>, DecodeError> {
     let mut j = crate::JsonIn::new(bytes)?;
-    let mut items: Vec<I> = Vec::new();
+    let mut items: Vec<R::Item> = Vec::new();
     let mut paging: Option<Node> = None;
     j.begin_object()?;
     while let Some(k) = j.next_key()? {
@@ -558,14 +806,15 @@ fn decode_page_json<I: Repr>(
                     j.begin_object()?;
                     while let Some(l) = j.next_key()? {
                         if l.eq_ignore_ascii_case(list) && j.peek()? != crate::JsonTok::Null {
-                            crate::codec::json_wrapped(&mut j, &mut items)
+                            read.json(&mut j, &mut items)
                                 .map_err(|e| e.within(list).within(path.wrapper))?;
                         } else {
                             j.skip()?;
                         }
                     }
                 }
-                None => crate::codec::json_wrapped(&mut j, &mut items)
+                None => read
+                    .json(&mut j, &mut items)
                     .map_err(|e| e.within(path.wrapper))?,
             }
         } else if k.eq_ignore_ascii_case(info.paging) && paging.is_none() {
@@ -698,7 +947,7 @@ mod tests {
         };
         let v12 = br#"{"Refs":null,"Entities":{"Jobs":null,"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b"}]},"SystemSessions":null},
             "Resources":null,"Links":null,"PagingInfo":{"Links":[{"Rel":"First","Href":"https://h/api/query?type=BackupJobSession&pageSize=100&page=1","Name":null,"Type":null}],"PageNum":1,"PageSize":100,"PagesCount":1}}"#;
-        let page: Page<R> = decode_page_json(v12, &QI, entities).unwrap();
+        let page: Page<R> = decode_page_json(v12, &QI, entities, Typed::new()).unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.items[1].0, "b");
         assert_eq!(
@@ -708,7 +957,7 @@ mod tests {
         assert_eq!(page.links.iter().count(), 1);
 
         let v13 = br#"{"entities":{"backupJobSessions":{"backupJobSessions":[{"name":"c"}]}},"pagingInfo":{"links":[],"pageNum":2,"pageSize":1,"pagesCount":3}}"#;
-        let page: Page<R> = decode_page_json(v13, &QI, entities).unwrap();
+        let page: Page<R> = decode_page_json(v13, &QI, entities, Typed::new()).unwrap();
         assert_eq!(page.items[0].0, "c");
         assert_eq!(page.page_num, 2);
 
@@ -718,7 +967,7 @@ mod tests {
             item: "Ref",
         };
         let xml = br#"<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Refs><Ref Name="x"/><Ref Name="y"/></Refs><PagingInfo PageNum="1" PageSize="2" PagesCount="2"><Links><Link Rel="Next" Href="https://h/api/query?type=x&amp;page=2"/></Links></PagingInfo></QueryResult>"#;
-        let page: Page<R> = decode_page_xml(xml, &QI, refs).unwrap();
+        let page: Page<R> = decode_page_xml(xml, &QI, refs, Typed::new()).unwrap();
         assert_eq!(page.items.len(), 2);
         assert!(page.has_next());
         assert_eq!(
@@ -726,7 +975,46 @@ mod tests {
             "https://h/api/query?type=x&page=2"
         );
         // Empty result: no items, no error.
-        let page: Page<R> = decode_page_xml(b"<QueryResult/>", &QI, refs).unwrap();
+        let page: Page<R> = decode_page_xml(b"<QueryResult/>", &QI, refs, Typed::new()).unwrap();
         assert!(page.items.is_empty() && !page.has_next());
+    }
+
+    /// Pages read through a type entry's boxed decoders hold the values the typed reader
+    /// gives, in XML and JSON; a bad item is the same error.
+    #[test]
+    fn dynamic_pages_are_the_typed_ones() {
+        let dynamic = ItemFns::of::<R>();
+        let tree = |r: &R| crate::to_node(r, R::ROOT);
+        let entities = ItemPath {
+            wrapper: "Entities",
+            list: Some("BackupJobSessions"),
+            item: "BackupJobSession",
+        };
+        let json = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b","X":1}]}},"PagingInfo":{"PageNum":1,"PageSize":2,"PagesCount":1}}"#;
+        let typed: Page<R> = decode_page_json(json, &QI, entities, Typed::new()).unwrap();
+        let dyns = decode_page_json(json, &QI, entities, dynamic).unwrap();
+        assert_eq!(dyns.items.len(), 2);
+        assert_eq!(dyns.page_size, 2);
+        for (t, d) in typed.items.iter().zip(&dyns.items) {
+            assert_eq!(tree(t), d.to_tree());
+            assert_eq!(d.root(), "BackupJobSession");
+        }
+        let xml = br#"<QueryResult><Entities><BackupJobSessions><BackupJobSession Name="x"/><BackupJobSession Name="y"><Extra/></BackupJobSession></BackupJobSessions></Entities></QueryResult>"#;
+        let typed: Page<R> = decode_page_xml(xml, &QI, entities, Typed::new()).unwrap();
+        let dyns = decode_page_xml(xml, &QI, entities, dynamic).unwrap();
+        assert_eq!(dyns.items.len(), 2);
+        for (t, d) in typed.items.iter().zip(&dyns.items) {
+            assert_eq!(tree(t), d.to_tree());
+        }
+        assert_eq!(
+            dyns.items[1].unknown_paths(),
+            vec!["BackupJobSession/Extra"]
+        );
+        let bad = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":{"a":1}}]}}}"#;
+        let typed = decode_page_json::<Typed<R>>(bad, &QI, entities, Typed::new()).unwrap_err();
+        let Err(dyns) = decode_page_json(bad, &QI, entities, dynamic) else {
+            panic!("a bad item fails the dynamic page too");
+        };
+        assert_eq!(typed, dyns);
     }
 }

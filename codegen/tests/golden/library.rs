@@ -87,21 +87,37 @@ pub const OPERATIONS: &[&__rt::Op] = &[
 ];
 /// Every type of the spec, in spec order, with a decoder by name.
 pub const TYPES: &[__rt::TypeEntry] = &[
-    __rt::TypeEntry::of::<Book>("Book", Some("/books/{ID}"), Some("Book")),
-    __rt::TypeEntry::of::<Books>("Books", None, None),
-    __rt::TypeEntry::of::<BorrowSpec>("BorrowSpec", None, None),
-    __rt::TypeEntry::of::<Express>("Express", None, None),
-    __rt::TypeEntry::of::<Home>("Home", None, None),
-    __rt::TypeEntry::of::<Job>("Job", Some("/jobs/{ID}"), None),
-    __rt::TypeEntry::of::<LoginSession>("LoginSession", Some("/sessions/{ID}"), None),
-    __rt::TypeEntry::of::<Outcome>("Outcome", None, None),
-    __rt::TypeEntry::of::<Paging>("Paging", None, None),
-    __rt::TypeEntry::of::<Problem>("Problem", None, None),
-    __rt::TypeEntry::of::<Ref>("Ref", None, None),
-    __rt::TypeEntry::of::<SearchItems>("SearchItems", None, None),
-    __rt::TypeEntry::of::<SearchResult>("SearchResult", None, None),
-    __rt::TypeEntry::of::<Version>("Version", None, None),
+    __rt::TypeEntry::queryable::<
+        Book,
+    >("Book", Some("/books/{ID}"), "A book of the library."),
+    __rt::TypeEntry::of::<Books>("Books", None, ""),
+    __rt::TypeEntry::of::<BorrowSpec>("BorrowSpec", None, ""),
+    __rt::TypeEntry::of::<
+        Express,
+    >(
+        "Express",
+        None,
+        "An empty marker element: `<Express/>` asks for same-day delivery.",
+    ),
+    __rt::TypeEntry::of::<Home>("Home", None, "The entry point."),
+    __rt::TypeEntry::of::<Job>("Job", Some("/jobs/{ID}"), "An asynchronous operation."),
+    __rt::TypeEntry::of::<
+        LoginSession,
+    >(
+        "LoginSession",
+        Some("/sessions/{ID}"),
+        "A logged-in session; its links are the service document.",
+    ),
+    __rt::TypeEntry::of::<Outcome>("Outcome", None, ""),
+    __rt::TypeEntry::of::<Paging>("Paging", None, ""),
+    __rt::TypeEntry::of::<Problem>("Problem", None, ""),
+    __rt::TypeEntry::of::<Ref>("Ref", None, ""),
+    __rt::TypeEntry::of::<SearchItems>("SearchItems", None, ""),
+    __rt::TypeEntry::of::<SearchResult>("SearchResult", None, ""),
+    __rt::TypeEntry::of::<Version>("Version", None, ""),
 ];
+/// The spec's task type (the representation asynchronous operations answer with).
+pub type TaskRepr = Job;
 /// What a book is about.
 ///
 /// The default is the first declared value.
