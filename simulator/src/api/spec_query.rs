@@ -10,6 +10,7 @@
 //! the entity as the spec types them.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use axum::http::{Method, StatusCode};
 use emrest_codegen::ir::{Ty, TypeIr};
@@ -20,7 +21,7 @@ use crate::http::{parse_query, Req};
 use crate::render::Reply;
 use crate::sim::Sim;
 use crate::spec::{self, Template};
-use crate::store::key_of;
+use crate::store::{collection_path, key_of};
 use crate::util::{parse_time_ms, pct_decode};
 
 /// One instance of a spec query type.
@@ -49,10 +50,35 @@ pub fn instances(sim: &mut Sim, req: &Req, ty: &'static TypeIr) -> Vec<Instance>
         .get(&key)
         .map(|s| s.items.iter().map(|i| i.ids.clone()).collect())
         .unwrap_or_default();
+    // Entity lists of collections, fetched once each (for a type whose URL form answers its
+    // reference, such as a VLAN range: its entity is an item of its collection's list).
+    let mut lists: HashMap<String, Vec<Node>> = HashMap::new();
     ids.into_iter()
         .filter_map(|ids| {
             let path = t.fill(form, &ids)?;
-            let entity = get(sim, req, &path)?;
+            let got = get(sim, req, &path)?;
+            if got.name == ty.root {
+                return Some(Instance { path, entity: got });
+            }
+            let coll = collection_path(&key, &ids[..ids.len() - 1])?;
+            if !lists.contains_key(&coll) {
+                let mut list = Vec::new();
+                for at in [format!("{coll}?format=Entity"), coll.clone()] {
+                    list.extend(get(sim, req, &at).map(|n| n.children).unwrap_or_default());
+                }
+                lists.insert(coll.clone(), list);
+            }
+            let href = got.attr("Href")?;
+            let mut entity = lists[&coll]
+                .iter()
+                .find(|n| {
+                    (n.name == ty.root || n.attr("Type") == Some(ty.name.as_str()))
+                        && n.attr("Href") == Some(href)
+                })?
+                .clone();
+            // (A list may name its items otherwise: `VlanConfigurations/Vlans`.)
+            entity.name = ty.root.clone();
+            entity.json_group = None;
             Some(Instance { path, entity })
         })
         .collect()
@@ -65,7 +91,25 @@ pub fn reference(sim: &mut Sim, req: &Req, inst: &Instance) -> Node {
         Some((p, _)) => get(sim, req, p),
         None => None,
     };
-    own.unwrap_or_else(|| inst.entity.clone())
+    own.unwrap_or_else(|| reference_of(&inst.entity))
+}
+
+/// A reference made from an entity that has no reference form of its own: its `Type`,
+/// `Href`, `Name` and `UID` (attributes, or elements of those names) and its links.
+fn reference_of(e: &Node) -> Node {
+    let mut r = Node::new("EntityRef");
+    for k in ["Type", "Href", "Name", "UID"] {
+        let v = e
+            .attr(k)
+            .or_else(|| e.child(k).and_then(|c| c.text.as_deref()));
+        if let Some(v) = v {
+            r.attrs.push((k.to_string(), v.to_string()));
+        }
+    }
+    if let Some(l) = e.child("Links") {
+        r.children.push(l.clone());
+    }
+    r
 }
 
 /// An internal GET of `path` (below `/api`) as the caller of `req`, answered as any request
