@@ -121,7 +121,7 @@ pub fn pick<'a>(
         .max_by_key(|(r, _)| {
             (
                 r.template.query.len(),
-                r.op.body.is_some() == !req.body.is_empty(),
+                r.op.body.is_some() != req.body.is_empty(),
             )
         })
 }
