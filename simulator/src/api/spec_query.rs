@@ -60,7 +60,7 @@ pub fn instances(sim: &mut Sim, req: &Req, ty: &'static TypeIr) -> Vec<Instance>
             if got.name == ty.root {
                 return Some(Instance { path, entity: got });
             }
-            let coll = collection_path(&key, &ids[..ids.len() - 1])?;
+            let coll = collection_path(&key, ids.split_last()?.1)?;
             if !lists.contains_key(&coll) {
                 let mut list = Vec::new();
                 for at in [format!("{coll}?format=Entity"), coll.clone()] {
