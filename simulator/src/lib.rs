@@ -399,7 +399,7 @@ impl SimHandle {
     /// How many objects of query type `type_name` (`BackupJobSession`, `Job`, …) match
     /// `filter` (the query-service grammar) now, as an administrator would see them.
     pub fn query_count(&self, type_name: &str, filter: Option<&str>) -> Result<usize, String> {
-        api::query::count(&self.shared.lock(), type_name, filter)
+        api::query::count(&mut self.shared.lock(), type_name, filter)
     }
 
     /// Connections accepted, open now, and most open at once (HTTP and HTTPS alike).

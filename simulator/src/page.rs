@@ -36,12 +36,16 @@ pub type NodeFn = fn(&Sim, &Req, u32) -> Node;
 
 /// How the items of a page are written into its buffer.
 #[derive(Clone, Copy)]
-pub enum Items {
+pub enum Items<'a> {
     /// By the family's builder, shaped as they are written (no node per item).
     Stream(ItemFn),
     /// One node per item, shaped as in a page of nodes (`conform::shape`), written and
     /// dropped: the page is never a tree.
     Nodes(NodeFn),
+    /// Nodes already built (the page's items, `ids` indexing them), each cloned, shaped and
+    /// written as [`Items::Nodes`] are: the query types the spec alone describes, whose
+    /// items are em-sim's own answers for them (`api::spec_query`).
+    Built(&'a [Node]),
 }
 
 /// The list of a page's frame the items go in.
@@ -60,7 +64,7 @@ pub fn write_page(
     mut frame: Node,
     hole: Hole,
     ids: &[u32],
-    items: Items,
+    items: Items<'_>,
 ) -> Option<String> {
     let rt = conform::answer_type(req)?;
     conform::shape(sim, req, rt, &mut frame, 0);
@@ -95,6 +99,18 @@ pub fn write_page(
         Items::Stream(f) => f,
         Items::Nodes(f) => {
             let shaped = (item_ty, item_name, depth);
+            return Some(write_nodes(
+                sim, req, &frame, hole_node, group, shaped, ids, f,
+            ));
+        }
+        Items::Built(nodes) => {
+            let shaped = (item_ty, item_name, depth);
+            let f = |_: &Sim, _: &Req, i: u32| {
+                nodes
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Node::new(item_name))
+            };
             return Some(write_nodes(
                 sim, req, &frame, hole_node, group, shaped, ids, f,
             ));
@@ -151,7 +167,7 @@ fn write_nodes(
     group: Option<&'static str>,
     (item_ty, item_name, depth): (&'static TypeIr, &'static str, usize),
     ids: &[u32],
-    item: NodeFn,
+    item: impl Fn(&Sim, &Req, u32) -> Node,
 ) -> String {
     let mut w = Writer::new(req, hole);
     let mut items = |w: &mut Writer<'_>| {

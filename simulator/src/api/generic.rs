@@ -39,11 +39,15 @@ pub fn declined(e: &ApiError) -> bool {
 pub fn answer(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
     let spec = spec::get();
     let at: Vec<(&Route, Vec<String>)> = spec.routes_at(&req.lsegs, &req.segs).collect();
-    if at.is_empty() {
-        return None;
-    }
     let action = req.action();
     let verb = req.method.as_str();
+    if at.is_empty() {
+        // A type's URL form no operation serves (an agent job's include, listed by its
+        // collection): that type, as the list's items show it.
+        return (verb == "GET" && action.is_none())
+            .then(|| by_type_path(sim, req))
+            .flatten();
+    }
     let pick = pick(&at, req);
     let Some((route, ids)) = pick else {
         if verb == "GET" && action.is_none() {
@@ -117,7 +121,7 @@ pub fn pick<'a>(
         .max_by_key(|(r, _)| {
             (
                 r.template.query.len(),
-                r.op.body.is_some() == !req.body.is_empty(),
+                r.op.body.is_some() != req.body.is_empty(),
             )
         })
 }
@@ -690,7 +694,7 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
             "Type" => ty.name.clone(),
             "Href" => ctx.href.clone(),
             "Name" | "DisplayName" => ctx.item.name.clone(),
-            "UID" | "Uid" => format!("urn:veeam:{}:{id}", ty.name),
+            "UID" | "Uid" => format!("urn:veeam:{}:{id}", resource_type(ctx).unwrap_or(&ty.name)),
             _ if x.ends_with("Id") || x.ends_with("Uid") || x.ends_with("UID") => id,
             _ if x.ends_with("Name") => ctx.item.name.clone(),
             _ if x.contains("Description") => format!("{} ({})", ctx.item.name, ty.name),
@@ -710,6 +714,31 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
             .to_string(),
         Ty::Links | Ty::Link | Ty::Type(_) => String::new(),
     }
+}
+
+/// The type of the resource a representation stands for (its store key's type: a query
+/// type first), so that its reference and its entity carry the same `UID`.
+fn resource_type(ctx: &Ctx) -> Option<&'static str> {
+    static BY_KEY: std::sync::OnceLock<std::collections::HashMap<String, &'static str>> =
+        std::sync::OnceLock::new();
+    let map = BY_KEY.get_or_init(|| {
+        let ir = &spec::get().ir;
+        let mut map = std::collections::HashMap::new();
+        let ordered = ir
+            .types
+            .iter()
+            .filter(|t| t.query.is_some())
+            .chain(ir.types.iter().filter(|t| t.query.is_none()));
+        for t in ordered {
+            let Some(p) = t.path.as_deref() else { continue };
+            let tp = Template::parse(p);
+            if let Some(k) = key_of(&tp, tp.vars()) {
+                map.entry(k).or_insert(t.name.as_str());
+            }
+        }
+        map
+    });
+    map.get(ctx.key.as_deref()?).copied()
 }
 
 /// The links `ty` declares, with their placeholders filled: the resource's own ids where the

@@ -25,6 +25,7 @@ pub mod restore;
 pub mod security;
 pub mod servers;
 pub mod sessions;
+pub mod spec_query;
 pub mod tasks;
 
 /// Routes a request (already authenticated unless public): the hand-written families

@@ -8,8 +8,10 @@
 use std::borrow::Cow;
 
 use axum::http::StatusCode;
+use emrest_codegen::ir::{QueryIr, Ty, TypeIr};
 use emrest_runtime::Node;
 
+use super::spec_query;
 use super::{get_only, sessions, task_node};
 use crate::build::{as_item, el, link, links_node, plain, NodeExt};
 use crate::data::{
@@ -452,12 +454,96 @@ pub static TYPES: &[QType] = &[
     },
 ];
 
-/// Finds a type by name (case-insensitive).
+/// Finds a hand-written type by name (case-insensitive).
 pub fn qtype(name: &str) -> Option<&'static QType> {
     TYPES.iter().find(|t| t.name.eq_ignore_ascii_case(name))
 }
 
-/// `GET /querySvc`.
+/// A query type: a hand-written entry of [`TYPES`], or a type of the spec answered from the
+/// spec alone (`api::spec_query`).
+#[derive(Clone, Copy)]
+enum Q {
+    Hand(&'static QType),
+    Spec(&'static TypeIr),
+}
+
+impl Q {
+    /// Finds a query type of either kind by its `type=` name (case-insensitive).
+    fn find(name: &str) -> Option<Q> {
+        match qtype(name) {
+            Some(t) => Some(Q::Hand(t)),
+            None => spec::get().query_type(name).map(Q::Spec),
+        }
+    }
+
+    /// The `type=` name.
+    fn name(self) -> &'static str {
+        match self {
+            Q::Hand(t) => t.name,
+            Q::Spec(ty) => ty
+                .query
+                .as_ref()
+                .map_or(ty.name.as_str(), |q| q.name.as_str()),
+        }
+    }
+
+    /// The spec's query facts (filterable fields, plural).
+    fn ir(self) -> Option<&'static QueryIr> {
+        match self {
+            Q::Hand(t) => query_ir(t),
+            Q::Spec(ty) => ty.query.as_ref(),
+        }
+    }
+
+    /// The spec type of the items.
+    fn ty(self) -> Option<&'static TypeIr> {
+        match self {
+            Q::Hand(t) => spec::get().query_type(t.name),
+            Q::Spec(ty) => Some(ty),
+        }
+    }
+
+    /// The element listing the items under `Entities`: the result's entities slot of the
+    /// type (`AgentBackupJob`, `CloudPublicIps`), else the spec's plural.
+    fn plural(self) -> &'static str {
+        let spec = spec::get();
+        let slot = self.ty().and_then(|ty| {
+            let result = spec.ty(&spec.ir.api.query_result)?;
+            let ents = result
+                .fields
+                .iter()
+                .find(|f| f.xml == spec.ir.api.query_entities)?;
+            let Ty::Type(et) = &ents.ty else { return None };
+            spec.ty(et)?
+                .fields
+                .iter()
+                .find(|f| matches!(&f.ty, Ty::Type(u) if *u == ty.name))
+                .map(|f| f.xml.as_str())
+        });
+        slot.or_else(|| self.ir().map(|q| q.plural.as_str()))
+            .unwrap_or(self.name())
+    }
+}
+
+/// The `type=` names of every query type: the spec's, in its order, then any hand-written
+/// type the spec does not declare.
+pub fn type_names() -> Vec<&'static str> {
+    let spec = spec::get();
+    let mut out: Vec<&'static str> = spec
+        .ir
+        .types
+        .iter()
+        .filter_map(|t| t.query.as_ref().map(|q| q.name.as_str()))
+        .collect();
+    for t in TYPES {
+        if !out.iter().any(|n| n.eq_ignore_ascii_case(t.name)) {
+            out.push(t.name);
+        }
+    }
+    out
+}
+
+/// `GET /querySvc`: a link per query type (sorted by name when `Name` is filterable).
 pub fn query_svc(req: &Req) -> ApiResult {
     get_only(req)?;
     let href = req.url("/querySvc");
@@ -467,15 +553,18 @@ pub fn query_svc(req: &Req) -> ApiResult {
         Some("LogonSession"),
         None,
     )];
-    for t in TYPES {
+    for name in type_names() {
+        let by_name = Q::find(name)
+            .and_then(Q::ir)
+            .is_some_and(|q| q.fields.iter().any(|(f, _)| f.eq_ignore_ascii_case("name")));
+        let sort = if by_name { "&sortAsc=name" } else { "" };
         ls.push(link(
             "Down",
             &req.url(&format!(
-                "/query?type={}&format=Entities&sortAsc=name&pageSize={DEFAULT_PAGE_SIZE}&page=1",
-                t.name
+                "/query?type={name}&format=Entities{sort}&pageSize={DEFAULT_PAGE_SIZE}&page=1"
             )),
             Some("QueryResult"),
-            Some(t.name),
+            Some(name),
         ));
     }
     Ok(Reply::ok(plain(
@@ -504,8 +593,9 @@ fn query_ir(t: &QType) -> Option<&'static emrest_codegen::ir::QueryIr> {
 }
 
 /// 400 unless `f` is one of the type's filterable fields in the spec (case-insensitive).
-fn check_field(t: &QType, f: &str) -> Result<(), ApiError> {
-    let fields: Vec<&str> = query_ir(t)
+fn check_field(t: Q, f: &str) -> Result<(), ApiError> {
+    let fields: Vec<&str> = t
+        .ir()
         .map(|q| q.fields.iter().map(|(n, _)| n.as_str()).collect())
         .unwrap_or_default();
     if fields.iter().any(|x| x.eq_ignore_ascii_case(f)) {
@@ -513,7 +603,7 @@ fn check_field(t: &QType, f: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::bad_request(format!(
             "Unknown field [{f}] for type [{}]. Known fields: {}.",
-            t.name,
+            t.name(),
             fields.join(", ")
         )))
     }
@@ -574,14 +664,16 @@ pub fn query(sim: &mut Sim, req: &Req) -> ApiResult {
     query_with(sim, req, true)
 }
 
-/// `GET /query?type=...`, the page streamed when `stream` and the type's family can.
-fn query_with(sim: &mut Sim, req: &Req, stream: bool) -> ApiResult {
-    get_only(req)?;
-    let tname = req
-        .param("type")
-        .ok_or_else(|| ApiError::bad_request("The [type] parameter is required."))?;
-    let t = qtype(tname)
-        .ok_or_else(|| ApiError::bad_request(format!("Query type [{tname}] is not supported.")))?;
+/// What a query asks for beyond its type: filter, sort, page.
+struct Ask {
+    filter: Option<Expr>,
+    sort: Option<(String, bool)>,
+    size: usize,
+    page: usize,
+}
+
+/// Reads and checks the query's parameters against the type's filterable fields.
+fn ask(req: &Req, t: Q) -> Result<Ask, ApiError> {
     let filter: Option<Expr> = match req.param("filter").filter(|f| !f.trim().is_empty()) {
         Some(f) => {
             let e = parse(f).map_err(ApiError::bad_request)?;
@@ -605,41 +697,77 @@ fn query_with(sim: &mut Sim, req: &Req, stream: bool) -> ApiResult {
     if let Some((f, _)) = &sort {
         check_field(t, f)?;
     }
-    let size = positive(req, "pageSize", DEFAULT_PAGE_SIZE)?;
-    let page = positive(req, "page", 1)?;
+    Ok(Ask {
+        filter,
+        sort,
+        size: positive(req, "pageSize", DEFAULT_PAGE_SIZE)?,
+        page: positive(req, "page", 1)?,
+    })
+}
+
+/// The indices `0..n` of records kept by the filter and in the sort's order (`rec(i)` is
+/// record `i`).
+fn select<R: Record>(
+    n: usize,
+    ask: &Ask,
+    rec: impl Fn(usize) -> R,
+) -> Result<Vec<usize>, ApiError> {
+    let mut kept: Vec<usize> = Vec::with_capacity(n.min(4096));
+    for i in 0..n {
+        let keep = match &ask.filter {
+            Some(e) => e.eval(&rec(i)).map_err(ApiError::bad_request)?,
+            None => true,
+        };
+        if keep {
+            kept.push(i);
+        }
+    }
+    if let Some((f, desc)) = &ask.sort {
+        let recs: Vec<R> = kept.iter().map(|i| rec(*i)).collect();
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        let keys: Vec<Val<'_>> = recs
+            .iter()
+            .map(|r| r.field(f).unwrap_or(Val::Int(0)))
+            .collect();
+        order.sort_by(|a, b| {
+            let o = compare_vals(&keys[*a], &keys[*b]);
+            if *desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        kept = order.into_iter().map(|k| kept[k]).collect();
+    }
+    Ok(kept)
+}
+
+/// `GET /query?type=...`, the page streamed when `stream` and the type's family can.
+fn query_with(sim: &mut Sim, req: &Req, stream: bool) -> ApiResult {
+    get_only(req)?;
+    let tname = req
+        .param("type")
+        .ok_or_else(|| ApiError::bad_request("The [type] parameter is required."))?;
+    let q = Q::find(tname)
+        .ok_or_else(|| ApiError::bad_request(format!("Query type [{tname}] is not supported.")))?;
+    let ask = ask(req, q)?;
+    let t = match q {
+        Q::Hand(t) => t,
+        Q::Spec(ty) => return spec_page(sim, req, q, ty, &ask, stream),
+    };
     let ids = {
         let sim: &Sim = sim;
-        let mut ids = (t.ids)(sim, req);
-        if let Some(e) = &filter {
-            let mut kept = Vec::with_capacity(ids.len().min(4096));
-            for i in ids {
-                let rec = Rec { sim, i, f: t.field };
-                if e.eval(&rec).map_err(ApiError::bad_request)? {
-                    kept.push(i);
-                }
-            }
-            ids = kept;
-        }
-        if let Some((f, desc)) = &sort {
-            let mut keyed: Vec<(Val<'_>, u32)> = ids
-                .iter()
-                .map(|i| ((t.field)(sim, *i, f).unwrap_or(Val::Int(0)), *i))
-                .collect();
-            keyed.sort_by(|a, b| {
-                let o = compare_vals(&a.0, &b.0);
-                if *desc {
-                    o.reverse()
-                } else {
-                    o
-                }
-            });
-            ids = keyed.into_iter().map(|(_, i)| i).collect();
-        }
-        ids
+        let ids = (t.ids)(sim, req);
+        let kept = select(ids.len(), &ask, |k| Rec {
+            sim,
+            i: ids[k],
+            f: t.field,
+        })?;
+        kept.into_iter().map(|k| ids[k]).collect::<Vec<u32>>()
     };
-    let p = Paging::new(ids.len(), size, page);
+    let p = Paging::new(ids.len(), ask.size, ask.page);
     let slice = &ids[p.start..p.end];
-    let plural: &'static str = query_ir(t).map(|q| q.plural.as_str()).unwrap_or(t.name);
+    let plural = q.plural();
     // The page written into one buffer: its items streamed by the family's builder when it
     // has one (no node per item), else built one node at a time.
     let items = match (req.entity(), t.entity_to, t.reference_to) {
@@ -648,36 +776,106 @@ fn query_with(sim: &mut Sim, req: &Req, stream: bool) -> ApiResult {
         (false, _, None) => Items::Nodes(t.reference),
     };
     if stream && !sim.behaviour.newer_content {
-        let (frame, hole) = if req.entity() {
-            (
-                page_frame(req, &p, el("Entities").ch(el(plural))),
-                Hole::Entities(plural),
-            )
-        } else {
-            (page_frame(req, &p, refs_node(Vec::new())), Hole::Refs)
-        };
-        if let Some(body) = write_page(sim, req, frame, hole, slice, items) {
+        if let Some(body) = write_one(sim, req, &p, plural, slice, items) {
             return Ok(Reply::Written(StatusCode::OK, req.fmt, body));
         }
     }
     let sim: &Sim = sim;
-    let list = if req.entity() {
+    let nodes = slice
+        .iter()
+        .map(|i| {
+            if req.entity() {
+                (t.entity)(sim, req, *i)
+            } else {
+                (t.reference)(sim, req, *i)
+            }
+        })
+        .collect();
+    Ok(Reply::ok(page_frame(
+        req,
+        &p,
+        list_node(req, plural, nodes),
+    )))
+}
+
+/// The page `p` written into one buffer, `None` when it must be written as nodes.
+fn write_one(
+    sim: &mut Sim,
+    req: &Req,
+    p: &Paging,
+    plural: &'static str,
+    slice: &[u32],
+    items: Items<'_>,
+) -> Option<String> {
+    let (frame, hole) = if req.entity() {
+        (
+            page_frame(req, p, el("Entities").ch(el(plural))),
+            Hole::Entities(plural),
+        )
+    } else {
+        (page_frame(req, p, refs_node(Vec::new())), Hole::Refs)
+    };
+    write_page(sim, req, frame, hole, slice, items)
+}
+
+/// The list of a page of nodes: `Entities/<plural>` of entities or `Refs` of references.
+fn list_node(req: &Req, plural: &'static str, nodes: Vec<Node>) -> Node {
+    if req.entity() {
         let mut list = el(plural);
-        for i in slice {
-            let mut n = (t.entity)(sim, req, *i);
+        for mut n in nodes {
             n.json_group = Some(plural);
             list.children.push(n);
         }
         el("Entities").ch(list)
     } else {
         refs_node(
-            slice
-                .iter()
-                .map(|i| as_item((t.reference)(sim, req, *i), "Refs", "Ref"))
+            nodes
+                .into_iter()
+                .map(|n| as_item(n, "Refs", "Ref"))
                 .collect(),
         )
-    };
-    Ok(Reply::ok(page_frame(req, &p, list)))
+    }
+}
+
+/// A page of a query type the spec alone describes: its instances (em-sim's own answers for
+/// them) filtered and sorted by their entities, the page's items written into one buffer.
+fn spec_page(
+    sim: &mut Sim,
+    req: &Req,
+    q: Q,
+    ty: &'static TypeIr,
+    ask: &Ask,
+    stream: bool,
+) -> ApiResult {
+    let all = spec_query::instances(sim, req, ty);
+    let fields: &[(String, Ty)] = q.ir().map(|q| q.fields.as_slice()).unwrap_or(&[]);
+    let kept = select(all.len(), ask, |k| spec_query::NodeRec {
+        node: &all[k].entity,
+        fields,
+    })?;
+    let p = Paging::new(kept.len(), ask.size, ask.page);
+    let nodes: Vec<Node> = kept[p.start..p.end]
+        .iter()
+        .map(|k| {
+            if req.entity() {
+                all[*k].entity.clone()
+            } else {
+                spec_query::reference(sim, req, &all[*k])
+            }
+        })
+        .collect();
+    let plural = q.plural();
+    if stream && !sim.behaviour.newer_content {
+        let idx: Vec<u32> = (0..nodes.len() as u32).collect();
+        if let Some(body) = write_one(sim, req, &p, plural, &idx, Items::Built(&nodes)) {
+            return Ok(Reply::Written(StatusCode::OK, req.fmt, body));
+        }
+    }
+    Ok(Reply::ok(page_frame(
+        req,
+        &p,
+        list_node(req, plural, nodes),
+    )))
 }
 
 fn refs_node(items: Vec<Node>) -> Node {
@@ -718,9 +916,9 @@ fn page_frame(req: &Req, p: &Paging, list: Node) -> Node {
 
 /// How many objects of type `tname` match `filter`, as an administrator without tasks of
 /// its own sees them (for the test helper `SimHandle::query_count`).
-pub fn count(sim: &Sim, tname: &str, filter: Option<&str>) -> Result<usize, String> {
-    let t = qtype(tname).ok_or_else(|| format!("Query type [{tname}] is not supported."))?;
-    let req = Req {
+pub fn count(sim: &mut Sim, tname: &str, filter: Option<&str>) -> Result<usize, String> {
+    let q = Q::find(tname).ok_or_else(|| format!("Query type [{tname}] is not supported."))?;
+    let mut req = Req {
         method: axum::http::Method::GET,
         segs: Vec::new(),
         lsegs: Vec::new(),
@@ -732,21 +930,39 @@ pub fn count(sim: &Sim, tname: &str, filter: Option<&str>) -> Result<usize, Stri
         authorization: None,
         caller: None,
     };
-    let ids = (t.ids)(sim, &req);
-    let Some(f) = filter.filter(|f| !f.trim().is_empty()) else {
-        return Ok(ids.len());
-    };
-    let e = parse(f)?;
-    for field in e.fields() {
-        check_field(t, field).map_err(|e| e.message)?;
+    if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
+        req.query.push(("filter".into(), f.to_string()));
     }
-    let mut n = 0;
-    for i in ids {
-        if e.eval(&Rec { sim, i, f: t.field })? {
-            n += 1;
+    let ask = ask(&req, q).map_err(|e| e.message)?;
+    let n = match q {
+        Q::Hand(t) => {
+            let ids = (t.ids)(sim, &req);
+            select(ids.len(), &ask, |k| Rec {
+                sim,
+                i: ids[k],
+                f: t.field,
+            })
         }
-    }
-    Ok(n)
+        Q::Spec(ty) => {
+            // The generic layer answers an internal administrator.
+            req.caller = Some(crate::http::Caller {
+                token: String::new(),
+                logon: crate::sim::Logon {
+                    id: String::new(),
+                    user: "count".into(),
+                    role: crate::sim::Role::Admin,
+                    last: std::time::Instant::now(),
+                },
+            });
+            let all = spec_query::instances(sim, &req, ty);
+            let fields: &[(String, Ty)] = q.ir().map(|q| q.fields.as_slice()).unwrap_or(&[]);
+            select(all.len(), &ask, |k| spec_query::NodeRec {
+                node: &all[k].entity,
+                fields,
+            })
+        }
+    };
+    n.map(|kept| kept.len()).map_err(|e| e.message)
 }
 
 /// A small em-sim state with an admin logged on (its token and logon), for the tests below.
@@ -874,6 +1090,49 @@ mod stream_tests {
             }
         }
         assert_eq!(written, expected);
+
+        // The types answered from the spec alone (items built first, `Items::Built`): the
+        // written page is the page of nodes shaped by `conform`.
+        let mut spec_written = 0;
+        for name in type_names() {
+            let Some(Q::Spec(_)) = Q::find(name) else {
+                continue;
+            };
+            for q in [
+                "format=Entities",
+                "format=Entities&pageSize=1&page=2",
+                "pageSize=1",
+                "pageSize=5&page=999",
+            ] {
+                for fmt in [
+                    Format::Xml,
+                    Format::Json(Casing::Pascal),
+                    Format::Json(Casing::Camel),
+                ] {
+                    let qs = format!("type={name}&{q}");
+                    let req = req(&qs, fmt);
+                    let unshaped = query_with(&mut sim, &req, false);
+                    let nodes = super::super::conform::conform(&mut sim, &req, unshaped);
+                    let Ok(Reply::Doc(_, node, _)) = nodes else {
+                        panic!("{qs}: no node page: {nodes:?}");
+                    };
+                    let want = write(&node, fmt);
+                    match query_with(&mut sim, &req, true) {
+                        Ok(Reply::Written(_, _, body)) => {
+                            assert_eq!(body, want, "{qs} {fmt:?}");
+                            spec_written += 1;
+                        }
+                        // (A type without an entities slot: its page is written as nodes.)
+                        Ok(Reply::Doc(..)) => {}
+                        other => panic!("{qs} {fmt:?}: {:?}", other.map(|r| r.status())),
+                    }
+                }
+            }
+        }
+        assert!(
+            spec_written > 35 * 6,
+            "{spec_written} spec pages written at once"
+        );
     }
 }
 
