@@ -302,3 +302,15 @@ fn query_arguments_are_typed_and_checked() {
         "{d}"
     );
 }
+
+#[test]
+fn a_type_named_like_a_published_item_is_refused() {
+    for name in ["TaskRepr", "Session", "SessionOps"] {
+        let src = format!("{BASE}\n[types.{name}]\nfields = []\n");
+        let text = errors(&src).to_string();
+        assert!(
+            text.contains(&format!("type name `{name}` is reserved")),
+            "{name}: {text}"
+        );
+    }
+}

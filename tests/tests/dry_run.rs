@@ -74,14 +74,9 @@ async fn sample(format: Format) {
     };
     sends_what_it_showed(&sim, "job clone", job.clone_job(&em, &clone)).await;
 
-    // Families without a query type in em-sim: reached by their collections' links.
-    let agents = em.agents_service().await.unwrap();
-    let agent = agents
-        .job_entities(&em)
-        .await
-        .unwrap()
-        .agent_backup_job
-        .remove(0);
+    // An agent job through the query service (its entities slot is the singular
+    // `AgentBackupJob`), the others by their collections' links.
+    let agent: AgentBackupJob = first(&em).await;
     sends_what_it_showed(&sim, "agent job start", agent.start(&em)).await;
     let nas = em.nas_service().await.unwrap();
     let nas_job = nas.job_entities(&em).await.unwrap().nas_job.remove(0);
