@@ -136,7 +136,7 @@ impl Value for Links {
     }
 }
 
-/// The links of a [`Node`] (a `Links` element, or a JSON array of link objects).
+/// The links of a [`crate::Node`] (a `Links` element, or a JSON array of link objects).
 pub(crate) fn links_from_node(node: &crate::Node) -> Result<Links, DecodeError> {
     let get = |n: &crate::Node, k: &str| n.scalar(k).map(str::to_string);
     let mut v = Vec::new();

@@ -1,9 +1,10 @@
 //! A format-neutral document tree: one [`Node`] per XML element or JSON object.
 //!
-//! The XML and JSON codecs turn bytes into a `Node` tree and back; generated types read and write
-//! themselves from and to that tree through [`crate::Decoder`] and [`crate::Encoder`]. Keeping one
-//! tree for both formats is what lets a single generated `decode` serve XML, v12 PascalCase JSON
-//! and v13 camelCase JSON (names are matched ASCII case-insensitively).
+//! The tree is what untyped callers (`vem decode`, kept unknown content, em-sim) work with: the
+//! XML and JSON parsers turn bytes into a `Node` tree and back. Generated types do not go
+//! through it; they decode straight from the XML events or JSON tokens (`xml_in`, `json_in`).
+//! Names are matched ASCII case-insensitively, so one tree serves XML, v12 PascalCase JSON and
+//! v13 camelCase JSON.
 
 /// One element of a document.
 ///

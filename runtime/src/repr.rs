@@ -1,5 +1,5 @@
-//! Typed representations: the traits generated types implement, and the [`Decoder`] /
-//! [`Encoder`] helpers their generated bodies call (one line per field).
+//! Typed representations: the traits generated types implement ([`Repr`], [`Value`],
+//! [`Scalar`], [`SpecEnum`]) and the scalar helpers their codecs call.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -68,7 +68,7 @@ pub trait Scalar: Sized {
 }
 
 /// Anything a representation's field can hold: scalars, enums, links and representations.
-/// Records (generated types) get it from [`crate::Record`]; scalars from [`scalar_value!`].
+/// Records (generated types) get it from [`crate::Record`]; scalars from `scalar_value!`.
 pub trait Value: Sized {
     /// Reads the value from an XML element, streaming.
     fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError>;
