@@ -60,15 +60,13 @@ pub use args::QueryArgs;
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES};
 pub use call_future::Call;
 pub use client::Client;
-pub use codec::{
-    read_json, read_xml, write_record, Anchor, FieldDef, Fields, Kind, Record, Slot, Unknown,
-    UnknownElem, UnknownParts,
-};
+pub use codec::{Anchor, Unknown, UnknownElem, UnknownParts};
+pub(crate) use codec::{FieldDef, Fields, Slot};
 pub use datetime::DateTime;
 pub use error::{ApiError, Error, Result, TransportKind};
-pub use follow::{call, follow, follow_with, PreparedRequest};
+pub use follow::{call, PreparedRequest};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
-pub use json_in::{JsonIn, JsonTok};
+pub(crate) use json_in::{JsonIn, JsonTok};
 pub use link::{AsLinks, Link, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
 pub use op::{
@@ -77,10 +75,7 @@ pub use op::{
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
 pub use query::{DynItems, DynQuery, Field, FieldName, Filter, Page, Query, Queryable};
-pub use repr::{
-    enum_index, scalar_from_json, scalar_from_xml, scalar_write, DecodeError, Repr, Scalar,
-    SpecEnum, Value,
-};
+pub use repr::{DecodeError, Repr, Scalar, SpecEnum, Value};
 pub use response::{Download, RawResponse, Response};
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
@@ -89,11 +84,20 @@ pub use task::{follow_related, wait_task, wait_task_with, WaitOptions};
 pub use tls::{fingerprint_sha256, parse_fingerprint};
 pub use wire::{Body, BodyOf, Format};
 pub use xml::{decode_xml, encode_xml, parse_xml, to_node, write_xml};
-pub use xml_in::{XmlElem, XmlIn};
+pub(crate) use xml_in::{XmlElem, XmlIn};
 
-/// The one path generated code goes through. Not a stable API.
+/// The one path generated code goes through, and the only one that reaches the support
+/// items below (field tables, cursors, the follow functions behind generated methods). Not a
+/// public API: it changes with the generator, as serde's `__private` does.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::codec::{
+        read_json, read_xml, write_record, FieldDef, Fields, Kind, Record, Slot,
+    };
+    pub use crate::follow::{follow, follow_with};
+    pub use crate::json_in::{JsonIn, JsonTok};
+    pub use crate::repr::{enum_index, scalar_from_json, scalar_from_xml, scalar_write};
+    pub use crate::xml_in::{XmlElem, XmlIn};
     pub use crate::*;
     pub use std::borrow::Cow;
     pub use std::future::Future;

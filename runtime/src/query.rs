@@ -893,7 +893,7 @@ mod tests {
 
     #[derive(Debug, Default)]
     struct R(String, crate::Unknown);
-    impl crate::Record for R {
+    impl crate::codec::Record for R {
         const ROOT: &'static str = "BackupJobSession";
         const FIELDS: &'static [crate::FieldDef] = &[crate::FieldDef::attr("Name", true)];
         unsafe fn field(this: *mut Self, i: usize) -> *mut dyn crate::Slot {

@@ -68,7 +68,7 @@ pub trait Scalar: Sized {
 }
 
 /// Anything a representation's field can hold: scalars, enums, links and representations.
-/// Records (generated types) get it from [`crate::Record`]; scalars from `scalar_value!`.
+/// Records (generated types) get it from `Record` (hidden support); scalars from `scalar_value!`.
 pub trait Value: Sized {
     /// Reads the value from an XML element, streaming.
     fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError>;
@@ -150,14 +150,14 @@ pub fn enum_index(text: &str, variants: &[&str]) -> Option<usize> {
 macro_rules! scalar_value {
     ($($t:ty),* $(,)?) => {$(
         impl $crate::Value for $t {
-            fn from_xml<'a>(x: &mut $crate::XmlIn<'a>, e: $crate::XmlElem<'a>) -> ::std::result::Result<Self, $crate::DecodeError> {
-                $crate::scalar_from_xml(x, e)
+            fn from_xml<'a>(x: &mut $crate::__private::XmlIn<'a>, e: $crate::__private::XmlElem<'a>) -> ::std::result::Result<Self, $crate::DecodeError> {
+                $crate::__private::scalar_from_xml(x, e)
             }
-            fn from_json(j: &mut $crate::JsonIn<'_>) -> ::std::result::Result<Self, $crate::DecodeError> {
-                $crate::scalar_from_json(j)
+            fn from_json(j: &mut $crate::__private::JsonIn<'_>) -> ::std::result::Result<Self, $crate::DecodeError> {
+                $crate::__private::scalar_from_json(j)
             }
             fn write_value(&self, name: &str, out: &mut dyn $crate::Out) {
-                $crate::scalar_write(self, name, out)
+                $crate::__private::scalar_write(self, name, out)
             }
             fn from_text(text: &str) -> ::std::result::Result<Self, $crate::DecodeError> {
                 <$t as $crate::Scalar>::parse_text(text).map_err($crate::DecodeError::new)

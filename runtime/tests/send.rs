@@ -21,7 +21,9 @@ fn futures_are_send(client: Client, s: Session, links: Links, task: Task, spec: 
         Some(&spec as &dyn emrest_runtime::Body),
     ));
     assert_send(&call::<Em, ()>(&s, s.links(), &OP, None));
-    assert_send(&emrest_runtime::follow::<Em, Task>(&s, &links, &OP, None));
+    assert_send(&emrest_runtime::__private::follow::<Em, Task>(
+        &s, &links, &OP, None,
+    ));
     assert_send(&wait_task(&s, &task));
     assert_send(&follow_related::<Em, Job, Task>(&s, &task));
     assert_send(&s.get::<Node>("x"));
