@@ -1,0 +1,98 @@
+//! Codecs: the field tables (`FieldDef`) and the `Record` impls that make a struct decode and
+//! encode itself through the runtime, for generated types and derived structs alike.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// The codec's description of a field (`__rt::FieldDef::…`).
+pub(super) fn field_def(f: &FieldIr) -> TokenStream {
+    let xml = &f.xml;
+    let req = !f.optional;
+    match &f.shape {
+        Shape::Attr => quote!(__rt::FieldDef::attr(#xml, #req)),
+        Shape::Text => quote!(__rt::FieldDef::text(#req)),
+        Shape::Single => quote!(__rt::FieldDef::elem(#xml, #req)),
+        Shape::List { json } => {
+            let j = json.as_deref().unwrap_or(xml);
+            quote!(__rt::FieldDef::list(#xml, #j))
+        }
+        Shape::Wrapped { item, json } => {
+            // A list of scalars is a bare JSON array; a list of representations keeps its
+            // wrapper object with the items under the plural of the item name.
+            let inner = match json {
+                Some(j) => j.clone(),
+                None if f.ty.is_scalar() => String::new(),
+                None => names::plural(item),
+            };
+            quote!(__rt::FieldDef::wrapped(#xml, #item, #inner, #req))
+        }
+    }
+}
+
+/// The `Fields` and `Record` impls of a type named `name` whose fields are `fields` (the
+/// whole type, or the subset a derive declares) stored in the Rust fields `rust`.
+pub fn record_impls(
+    ty: &TokenStream,
+    root: &str,
+    defs: &TokenStream,
+    rust: &[Ident],
+    unknown: &Ident,
+    links: Option<usize>,
+    href: Option<usize>,
+) -> TokenStream {
+    let idx: Vec<usize> = (0..rust.len()).collect();
+    let links = links.map(|i| quote!(const LINKS: Option<usize> = Some(#i);));
+    let href = href.map(|i| quote!(const HREF: Option<usize> = Some(#i);));
+    // Any index beyond the fields is the unknown content (`Fields::kept` asks for it).
+    quote! {
+        impl __rt::Record for #ty {
+            const ROOT: &'static str = #root;
+            const FIELDS: &'static [__rt::FieldDef] = #defs;
+            #links
+            #href
+            unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+                // SAFETY: a place projection of the caller's valid pointer (see
+                // `Record::field`): nothing is read or written.
+                unsafe { match i { #(#idx => &raw mut (*this).#rust,)* _ => &raw mut (*this).#unknown } }
+            }
+        }
+    }
+}
+
+/// The `Fields`/`Record` impls making a user's struct `ty` a representation of spec type
+/// `t` (for `#[derive(Resource)]`): `chosen` pairs the struct's fields with indices of
+/// `t.fields`; what the struct does not declare is kept in its field `unknown`.
+pub fn derived_record(
+    t: &TypeIr,
+    prefix: &TokenStream,
+    ty: &TokenStream,
+    chosen: &[(usize, Ident)],
+    unknown: &Ident,
+) -> TokenStream {
+    let mut chosen: Vec<&(usize, Ident)> = chosen.iter().collect();
+    chosen.sort_by_key(|(i, _)| *i);
+    let defs = chosen.iter().map(|(i, _)| field_def(&t.fields[*i]));
+    let rust: Vec<Ident> = chosen.iter().map(|(_, r)| r.clone()).collect();
+    let links = chosen.iter().position(|(i, _)| {
+        let f = &t.fields[*i];
+        matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single)
+    });
+    let href = chosen.iter().position(|(i, _)| {
+        let f = &t.fields[*i];
+        f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
+    });
+    let record = record_impls(
+        ty,
+        &t.root,
+        &quote!(&[#(#defs),*]),
+        &rust,
+        unknown,
+        links,
+        href,
+    );
+    let spec_ty = ident(&t.name);
+    quote! {
+        #record
+        impl __rt::BodyOf<#prefix #spec_ty> for #ty {}
+    }
+}
