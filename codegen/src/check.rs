@@ -6,7 +6,8 @@ use toml::Spanned;
 
 use crate::diag::Diagnostic;
 use crate::ir::{
-    ApiIr, EnumIr, FieldIr, Ir, OpIr, ParamIr, ParamTy, QueryIr, Returns, Shape, Ty, TypeIr, Verb,
+    ApiIr, EnumIr, ErrorIr, FieldIr, Ir, LogonIr, OpIr, ParamIr, ParamTy, QueryIr, QueryServiceIr,
+    Returns, Shape, TaskIr, Ty, TypeIr, Verb,
 };
 use crate::names;
 use crate::spec::{FieldSpec, LinkSpec, SpecFile, TypeSpec};
@@ -143,36 +144,44 @@ impl<'a> Checker<'a> {
             entry_url: a.entry_url.clone(),
             entry: a.entry.get_ref().clone(),
             session: a.session.get_ref().clone(),
-            logon_rel: a.logon.rel.clone(),
-            logon_type: a.logon.type_.clone(),
-            logon_fallback: a.logon.fallback.clone(),
-            version_element: a.logon.version_element.clone(),
-            version_attr: a.logon.version_attr.clone(),
+            logon: LogonIr {
+                rel: a.logon.rel.clone(),
+                type_: a.logon.type_.clone(),
+                fallback: a.logon.fallback.clone(),
+                version_element: a.logon.version_element.clone(),
+                version_attr: a.logon.version_attr.clone(),
+            },
             logoff_rel: a.logoff_rel.clone(),
-            task_type: a.task.type_.get_ref().clone(),
-            task_state: a.task.state.clone(),
-            task_done: a.task.done.clone(),
-            task_result: a.task.result.clone(),
-            task_success: a.task.success.clone(),
-            task_message: a.task.message.clone(),
-            task_operation: a.task.operation.clone(),
-            task_related: a.task.related.clone(),
-            query_path: a.query.path.clone(),
-            query_result: a.query.result.get_ref().clone(),
-            query_reference: a.query.reference.get_ref().clone(),
-            query_refs: a.query.refs.clone(),
-            query_ref_item: a.query.ref_item.clone(),
-            query_entities: a.query.entities.clone(),
-            query_paging: a.query.paging.clone(),
-            query_page_size: a.query.page_size,
-            query_params: a.query.params.clone(),
-            paging_attrs: a.query.paging_attrs.clone(),
-            paging_rels: a.query.paging_rels.clone(),
+            task: TaskIr {
+                type_: a.task.type_.get_ref().clone(),
+                state: a.task.state.clone(),
+                done: a.task.done.clone(),
+                result: a.task.result.clone(),
+                success: a.task.success.clone(),
+                message: a.task.message.clone(),
+                operation: a.task.operation.clone(),
+                related: a.task.related.clone(),
+            },
+            query: QueryServiceIr {
+                path: a.query.path.clone(),
+                result: a.query.result.get_ref().clone(),
+                reference: a.query.reference.get_ref().clone(),
+                refs: a.query.refs.clone(),
+                ref_item: a.query.ref_item.clone(),
+                entities: a.query.entities.clone(),
+                paging: a.query.paging.clone(),
+                page_size: a.query.page_size,
+                params: a.query.params.clone(),
+                paging_attrs: a.query.paging_attrs.clone(),
+                paging_rels: a.query.paging_rels.clone(),
+            },
+            error: ErrorIr {
+                type_: a.error.type_.get_ref().clone(),
+                message: a.error.message.clone(),
+                status: a.error.status.clone(),
+                detail: a.error.detail.clone(),
+            },
             other_product: a.other_product.clone(),
-            error_type: a.error.type_.get_ref().clone(),
-            error_message: a.error.message.clone(),
-            error_status: a.error.status.clone(),
-            error_detail: a.error.detail.clone(),
         }
     }
 
@@ -656,7 +665,7 @@ impl<'a> Checker<'a> {
     }
 
     fn cross_checks(&mut self, api: &ApiIr, types: &[TypeIr]) {
-        if let Some(t) = types.iter().find(|t| t.name == api.task_type) {
+        if let Some(t) = types.iter().find(|t| t.name == api.task.type_) {
             if t.href_field().is_none() {
                 let at = &self.spec.api.get_ref().task.type_;
                 self.err(

@@ -28,66 +28,94 @@ pub struct ApiIr {
     pub entry: String,
     /// Logon-session type.
     pub session: String,
+    /// How a client logs on (the runtime's `ApiInfo` logon fields).
+    pub logon: LogonIr,
+    /// Relation of the session's delete link.
+    pub logoff_rel: String,
+    /// The task representation (the runtime's `TaskInfo`).
+    pub task: TaskIr,
+    /// The query service (the runtime's `QueryInfo`).
+    pub query: QueryServiceIr,
+    /// The error representation (the runtime's `ErrorInfo`).
+    pub error: ErrorIr,
+    /// Signs of a neighbouring product (the runtime's `OtherProduct`).
+    pub other_product: crate::spec::OtherProductSpec,
+}
+
+/// `[api.logon]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogonIr {
     /// Logon relation.
-    pub logon_rel: String,
+    pub rel: String,
     /// Logon link type.
-    pub logon_type: String,
+    pub type_: String,
     /// Logon URL, relative to the entry point, when the entry point is not served.
-    pub logon_fallback: Option<String>,
+    pub fallback: Option<String>,
     /// Version element of the entry point.
     pub version_element: String,
     /// Version name attribute.
     pub version_attr: String,
-    /// Relation of the session's delete link.
-    pub logoff_rel: String,
+}
+
+/// `[api.task]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskIr {
     /// Task type.
-    pub task_type: String,
-    /// Task state element.
-    pub task_state: String,
+    pub type_: String,
+    /// State element.
+    pub state: String,
     /// Done states.
-    pub task_done: Vec<String>,
-    /// Task result element.
-    pub task_result: String,
+    pub done: Vec<String>,
+    /// Result element.
+    pub result: String,
     /// Success attribute.
-    pub task_success: String,
+    pub success: String,
     /// Message element.
-    pub task_message: String,
+    pub message: String,
     /// Operation element.
-    pub task_operation: String,
-    /// Related relation.
-    pub task_related: String,
-    /// Query path.
-    pub query_path: String,
-    /// Query result type.
-    pub query_result: String,
-    /// Query reference type.
-    pub query_reference: String,
+    pub operation: String,
+    /// Relation of the links to what the task affected.
+    pub related: String,
+}
+
+/// `[api.query]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryServiceIr {
+    /// Path of the query service.
+    pub path: String,
+    /// Result type.
+    pub result: String,
+    /// Reference type of reference results.
+    pub reference: String,
     /// Refs element.
-    pub query_refs: String,
+    pub refs: String,
     /// Ref item element.
-    pub query_ref_item: String,
+    pub ref_item: String,
     /// Entities element.
-    pub query_entities: String,
+    pub entities: String,
     /// Paging element.
-    pub query_paging: String,
+    pub paging: String,
     /// Default page size.
-    pub query_page_size: u32,
+    pub page_size: u32,
     /// Query parameter names.
-    pub query_params: crate::spec::QueryParamsSpec,
+    pub params: crate::spec::QueryParamsSpec,
     /// Paging attribute names.
     pub paging_attrs: crate::spec::PagingAttrsSpec,
     /// Paging link relations.
     pub paging_rels: crate::spec::PagingRelsSpec,
-    /// Signs of a neighbouring product.
-    pub other_product: crate::spec::OtherProductSpec,
+}
+
+/// `[api.error]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorIr {
     /// Error type.
-    pub error_type: String,
-    /// Error message name.
-    pub error_message: String,
-    /// Error status name.
-    pub error_status: String,
-    /// Error detail name.
-    pub error_detail: String,
+    pub type_: String,
+    /// Message name.
+    pub message: String,
+    /// Status name.
+    pub status: String,
+    /// Detail name.
+    pub detail: String,
 }
 
 /// An enumeration.

@@ -211,8 +211,8 @@ fn ir_resolves_names_shapes_and_defaults() {
             json: Some("Books".into())
         }
     );
-    assert_eq!(ir.api.task_done, ["Done"]);
-    assert_eq!(ir.api.query_page_size, 50);
+    assert_eq!(ir.api.task.done, ["Done"]);
+    assert_eq!(ir.api.query.page_size, 50);
 }
 
 #[test]

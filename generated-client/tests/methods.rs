@@ -158,7 +158,7 @@ fn every_documented_method_is_an_operation() {
             .collect()
     };
     let deviations = deviations();
-    let query_prefix = format!("/{}?type=", ir.api.query_path);
+    let query_prefix = format!("/{}?type=", ir.api.query.path);
     let (mut by_op, mut by_query, mut by_href, mut by_dev) = (0, 0, 0, 0);
     // Of the rows covered through DEVIATIONS.md: by a typed operation or the typed logon,
     // by a representation's URL (fetched with `Session::get`), or not a method at all.

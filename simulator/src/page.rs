@@ -697,7 +697,7 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
         let [links_key, ..] = w.link_keys;
         w.out().wrapper_open(links_key, None);
         let relink =
-            iw.ty.links_field().is_some() && iw.link_ty.name != spec::get().ir.api.task_type;
+            iw.ty.links_field().is_some() && iw.link_ty.name != spec::get().ir.api.task.type_;
         if !relink {
             for (rel, at, ty, name) in &fam {
                 w.link(rel, &hrefs[at.clone()], *ty, name_of(name));

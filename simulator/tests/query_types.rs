@@ -177,13 +177,13 @@ fn read_page(body: &[u8], json: bool, entities: bool) -> Result<Page, String> {
 /// Whether the result's entities have a slot for `ty` (a type without one answers its
 /// entities form with an empty `Entities`, as the spec shapes it).
 fn has_slot(ir: &Ir, ty: &TypeIr) -> bool {
-    let Some(result) = ir.type_named(&ir.api.query_result) else {
+    let Some(result) = ir.type_named(&ir.api.query.result) else {
         return false;
     };
     let Some(Ty::Type(et)) = result
         .fields
         .iter()
-        .find(|f| f.xml == ir.api.query_entities)
+        .find(|f| f.xml == ir.api.query.entities)
         .map(|f| &f.ty)
     else {
         return false;

@@ -10,68 +10,20 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     let ns = &a.namespace;
     let header = &a.session_header;
     let versions = &a.versions;
-    let logon_fallback = match &a.logon_fallback {
-        Some(f) => quote!(Some(#f)),
-        None => quote!(None),
-    };
-    let (logon_rel, logon_type, ve, va, logoff) = (
-        &a.logon_rel,
-        &a.logon_type,
-        &a.version_element,
-        &a.version_attr,
-        &a.logoff_rel,
+    let logon = &a.logon;
+    let (logon_rel, logon_type, ve, va) = (
+        &logon.rel,
+        &logon.type_,
+        &logon.version_element,
+        &logon.version_attr,
     );
-    let task_root = ir
-        .type_named(&a.task_type)
-        .map_or(a.task_type.as_str(), |t| t.root.as_str());
-    let (ts, td, tr, tsu, tm, to, trel) = (
-        &a.task_state,
-        &a.task_done,
-        &a.task_result,
-        &a.task_success,
-        &a.task_message,
-        &a.task_operation,
-        &a.task_related,
-    );
-    let qroot = ir
-        .type_named(&a.query_result)
-        .map_or(a.query_result.as_str(), |t| t.root.as_str());
-    let (qp, qr, qi, qe, qpg, qps) = (
-        &a.query_path,
-        &a.query_refs,
-        &a.query_ref_item,
-        &a.query_entities,
-        &a.query_paging,
-        a.query_page_size,
-    );
-    let params = &a.query_params;
-    let (p_type, p_format, p_entities, p_filter) = (
-        &params.type_,
-        &params.format,
-        &params.entities,
-        &params.filter,
-    );
-    let (p_sort_asc, p_sort_desc, p_page_size, p_page) = (
-        &params.sort_asc,
-        &params.sort_desc,
-        &params.page_size,
-        &params.page,
-    );
-    let pg = &a.paging_attrs;
-    let (pa_num, pa_size, pa_count) = (&pg.num, &pg.size, &pg.count);
-    let pr = &a.paging_rels;
-    let (pr_first, pr_previous, pr_next, pr_last) = (&pr.first, &pr.previous, &pr.next, &pr.last);
-    let op_ports = &a.other_product.ports;
-    let op_paths = &a.other_product.path_markers;
-    let op_headers = &a.other_product.headers;
-    let eroot = ir
-        .type_named(&a.error_type)
-        .map_or(a.error_type.as_str(), |t| t.root.as_str());
-    let (em, es, ed) = (&a.error_message, &a.error_status, &a.error_detail);
-    let hint = match &a.entry_url {
-        Some(u) => quote!(Some(#u)),
-        None => quote!(None),
-    };
+    let logon_fallback = opt_str(logon.fallback.as_deref());
+    let logoff = &a.logoff_rel;
+    let task = task_info(ir);
+    let query = query_info(ir);
+    let error = error_info(ir);
+    let other = other_product(&a.other_product);
+    let hint = opt_str(a.entry_url.as_deref());
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
     let client_doc = format!(" A client of the {title}.");
     let session_doc = format!(" A logged-on session of the {title}.");
@@ -93,55 +45,10 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 version_element: #ve,
                 version_attr: #va,
                 logoff_rel: #logoff,
-                task: __rt::TaskInfo {
-                    root: #task_root,
-                    state: #ts,
-                    done_states: &[#(#td),*],
-                    result: #tr,
-                    success: #tsu,
-                    message: #tm,
-                    operation: #to,
-                    related_rel: #trel,
-                },
-                query: __rt::QueryInfo {
-                    path: #qp,
-                    result_root: #qroot,
-                    refs: #qr,
-                    ref_item: #qi,
-                    entities: #qe,
-                    paging: #qpg,
-                    default_page_size: #qps,
-                    params: __rt::QueryParams {
-                        type_: #p_type,
-                        format: #p_format,
-                        entities: #p_entities,
-                        filter: #p_filter,
-                        sort_asc: #p_sort_asc,
-                        sort_desc: #p_sort_desc,
-                        page_size: #p_page_size,
-                        page: #p_page,
-                    },
-                    page_num: #pa_num,
-                    page_size: #pa_size,
-                    pages_count: #pa_count,
-                    rels: __rt::PagingRels {
-                        first: #pr_first,
-                        previous: #pr_previous,
-                        next: #pr_next,
-                        last: #pr_last,
-                    },
-                },
-                error: __rt::ErrorInfo {
-                    root: #eroot,
-                    message: #em,
-                    status: #es,
-                    detail: #ed,
-                },
-                other_product: __rt::OtherProduct {
-                    ports: &[#(#op_ports),*],
-                    path_markers: &[#(#op_paths),*],
-                    headers: &[#(#op_headers),*],
-                },
+                task: #task,
+                query: #query,
+                error: #error,
+                other_product: #other,
             };
         }
 
@@ -149,5 +56,109 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
         pub type Client = __rt::Client<Api>;
         #[doc = #session_doc]
         pub type Session = __rt::Session<Api>;
+    }
+}
+
+/// `Some("…")` or `None`.
+fn opt_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+/// The XML root of spec type `name` (its name when the spec does not have it).
+fn root_of<'a>(ir: &'a Ir, name: &'a str) -> &'a str {
+    ir.type_named(name).map_or(name, |t| t.root.as_str())
+}
+
+/// The runtime's `TaskInfo` of `[api.task]`.
+fn task_info(ir: &Ir) -> TokenStream {
+    let t = &ir.api.task;
+    let root = root_of(ir, &t.type_);
+    let (state, done, result, success) = (&t.state, &t.done, &t.result, &t.success);
+    let (message, operation, related) = (&t.message, &t.operation, &t.related);
+    quote! {
+        __rt::TaskInfo {
+            root: #root,
+            state: #state,
+            done_states: &[#(#done),*],
+            result: #result,
+            success: #success,
+            message: #message,
+            operation: #operation,
+            related_rel: #related,
+        }
+    }
+}
+
+/// The runtime's `QueryInfo` of `[api.query]`.
+fn query_info(ir: &Ir) -> TokenStream {
+    let q = &ir.api.query;
+    let root = root_of(ir, &q.result);
+    let (path, refs, ref_item, entities, paging) =
+        (&q.path, &q.refs, &q.ref_item, &q.entities, &q.paging);
+    let page_size = q.page_size;
+    let p = &q.params;
+    let (p_type, p_format, p_entities, p_filter) = (&p.type_, &p.format, &p.entities, &p.filter);
+    let (p_asc, p_desc, p_size, p_page) = (&p.sort_asc, &p.sort_desc, &p.page_size, &p.page);
+    let (num, size, count) = (
+        &q.paging_attrs.num,
+        &q.paging_attrs.size,
+        &q.paging_attrs.count,
+    );
+    let r = &q.paging_rels;
+    let (first, previous, next, last) = (&r.first, &r.previous, &r.next, &r.last);
+    quote! {
+        __rt::QueryInfo {
+            path: #path,
+            result_root: #root,
+            refs: #refs,
+            ref_item: #ref_item,
+            entities: #entities,
+            paging: #paging,
+            default_page_size: #page_size,
+            params: __rt::QueryParams {
+                type_: #p_type,
+                format: #p_format,
+                entities: #p_entities,
+                filter: #p_filter,
+                sort_asc: #p_asc,
+                sort_desc: #p_desc,
+                page_size: #p_size,
+                page: #p_page,
+            },
+            page_num: #num,
+            page_size: #size,
+            pages_count: #count,
+            rels: __rt::PagingRels {
+                first: #first,
+                previous: #previous,
+                next: #next,
+                last: #last,
+            },
+        }
+    }
+}
+
+/// The runtime's `ErrorInfo` of `[api.error]`.
+fn error_info(ir: &Ir) -> TokenStream {
+    let e = &ir.api.error;
+    let root = root_of(ir, &e.type_);
+    let (message, status, detail) = (&e.message, &e.status, &e.detail);
+    quote! {
+        __rt::ErrorInfo { root: #root, message: #message, status: #status, detail: #detail }
+    }
+}
+
+/// The runtime's `OtherProduct` of `[api.other_product]`.
+fn other_product(o: &crate::spec::OtherProductSpec) -> TokenStream {
+    let (ports, paths, headers) = (&o.ports, &o.path_markers, &o.headers);
+    quote! {
+        __rt::OtherProduct {
+            ports: &[#(#ports),*],
+            path_markers: &[#(#paths),*],
+            headers: &[#(#headers),*],
+        }
     }
 }

@@ -110,7 +110,7 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         }
     });
     // The alias only when the task type is a type of the spec (else nothing to name).
-    let task_alias = ir.type_named(&ir.api.task_type).map(|t| {
+    let task_alias = ir.type_named(&ir.api.task.type_).map(|t| {
         let task = ident(&t.name);
         quote! {
             /// The spec's task type (the representation asynchronous operations answer with).

@@ -79,7 +79,7 @@ pub(super) fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStre
     let query = t.query.as_ref().map(|q| {
         let qn = &q.name;
         let plural = &q.plural;
-        let reference = ident(&ir.api.query_reference);
+        let reference = ident(&ir.api.query.reference);
         let consts = q.fields.iter().map(|(fname, ty)| {
             let c = format_ident!("{}", names::screaming(fname));
             let vt = value_ty(ty, &TokenStream::new());
@@ -105,7 +105,7 @@ pub(super) fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStre
         }
         None => TokenStream::new(),
     };
-    let wait = (t.name == ir.api.task_type).then(|| {
+    let wait = (t.name == ir.api.task.type_).then(|| {
         quote! {
             /// Polls the task until it is done (with backoff, under the session's deadline);
             /// fails with the task's message when its result says it did not succeed.

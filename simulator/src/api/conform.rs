@@ -92,7 +92,7 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
     }
     // A task's links are what its action produced (behaviour), not every link the type can
     // offer.
-    if ty.links_field().is_some() && link_ty.name != spec.ir.api.task_type {
+    if ty.links_field().is_some() && link_ty.name != spec.ir.api.task.type_ {
         relink(sim, req, link_ty, node);
     }
 }
@@ -220,7 +220,7 @@ pub fn plan_links_into(
             }
             covered[i] = true;
             plan.kept.push((k, exact.is_none().then_some(i)));
-        } else if l.rel == api.logon_rel.as_str() && l.ty == Some(api.logon_type.as_str()) {
+        } else if l.rel == api.logon.rel.as_str() && l.ty == Some(api.logon.type_.as_str()) {
             // The logon link the spec declares in `[api] logon` (not an operation).
             plan.kept.push((k, None));
         }

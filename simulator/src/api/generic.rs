@@ -294,7 +294,7 @@ fn created_links(key: &str, item: &Item) -> Vec<crate::sim::TaskLink> {
     let spec = spec::get();
     let path = item_path(key, item, None);
     let mut out = Vec::new();
-    if let Some(task) = spec.ty(&spec.ir.api.task_type) {
+    if let Some(task) = spec.ty(&spec.ir.api.task.type_) {
         for (op, t) in task.ops.iter().zip(spec.op_templates(&task.name)) {
             if op.verb == Verb::Get && t.matches_href(&path) {
                 let href = t.fill(&op.path, &item.ids).unwrap_or_else(|| path.clone());

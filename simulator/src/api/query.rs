@@ -508,11 +508,11 @@ impl Q {
     fn plural(self) -> &'static str {
         let spec = spec::get();
         let slot = self.ty().and_then(|ty| {
-            let result = spec.ty(&spec.ir.api.query_result)?;
+            let result = spec.ty(&spec.ir.api.query.result)?;
             let ents = result
                 .fields
                 .iter()
-                .find(|f| f.xml == spec.ir.api.query_entities)?;
+                .find(|f| f.xml == spec.ir.api.query.entities)?;
             let Ty::Type(et) = &ents.ty else { return None };
             spec.ty(et)?
                 .fields
