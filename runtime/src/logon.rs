@@ -1,6 +1,7 @@
 //! The entry point and logon: checking that the URL is this API's, choosing the API version,
 //! and the logon request itself (also used to log on again).
 
+use bytes::Bytes;
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -9,6 +10,7 @@ use crate::node::Node;
 use crate::op::{ApiInfo, Verb};
 use crate::secret::SecretString;
 use crate::transport::{Auth, Transport};
+use crate::wire::Encoded;
 
 /// What a logon answered.
 /// How a session proves who it is; kept (secrets wiped on drop) for re-logon.
@@ -39,12 +41,20 @@ impl Credentials {
         }
     }
 
-    fn auth(&self) -> Auth<'_> {
+    /// What the logon request carries: Basic credentials, or the logon body (a short-lived
+    /// copy for the HTTP stack) and no `Authorization`.
+    fn request(&self) -> (Auth<'_>, Option<Encoded>) {
         match self {
-            Credentials::Basic { user, password } => Auth::Basic(user, password),
+            Credentials::Basic { user, password } => (Auth::Basic(user, password), None),
             Credentials::Body {
                 content_type, body, ..
-            } => Auth::Body(content_type, body),
+            } => (
+                Auth::None,
+                Some(Encoded {
+                    bytes: Bytes::copy_from_slice(body.expose().as_bytes()),
+                    content_type,
+                }),
+            ),
         }
     }
 }
@@ -162,7 +172,7 @@ impl Logon {
     /// 404 and the spec names a fallback logon URL — that URL.
     async fn entry(&self, t: &Transport, fallback: bool) -> Result<Entry> {
         let base = t.base();
-        let resp = t.send_call(Verb::Get, base, &Auth::None).await?;
+        let resp = t.send_call(Verb::Get, base, None, &Auth::None).await?;
         let path = base.path().to_ascii_lowercase();
         let other = &self.info.other_product;
         let openapi = other.headers.iter().any(|h| resp.header(h).is_some())
@@ -283,7 +293,8 @@ impl Logon {
                 t.base()
             );
         }
-        let resp = t.send_call(Verb::Post, url, &creds.auth()).await?;
+        let (auth, body) = creds.request();
+        let resp = t.send_call(Verb::Post, url, body.as_ref(), &auth).await?;
         if !matches!(resp.status(), 200 | 201) {
             return Err(match resp.http_error(&self.info.error) {
                 Error::Http {

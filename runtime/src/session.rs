@@ -352,7 +352,7 @@ impl SessionInner {
         let resp = self
             .client
             .transport()
-            .send_call(Verb::Delete, &url, &auth)
+            .send_call(Verb::Delete, &url, None, &auth)
             .await?;
         // 401/404: the session had already expired or gone.
         if !(200..300).contains(&resp.status()) && !matches!(resp.status(), 401 | 404) {

@@ -41,9 +41,6 @@ pub(crate) enum Auth<'a> {
     Basic(&'a str, &'a SecretString),
     /// The session token in the named header.
     Token(&'a str, &'a SecretString),
-    /// A logon body that carries the credentials (a tenant's `LoginSpec`), of this content
-    /// type. Sent as the request body; the copy the HTTP stack makes is short-lived.
-    Body(&'static str, &'a SecretString),
 }
 
 /// A failed attempt, and whether it provably never reached the server.
@@ -176,7 +173,7 @@ impl Transport {
             None => {}
         }
         match auth {
-            Auth::None | Auth::Body(..) => {}
+            Auth::None => {}
             Auth::Basic(user, password) => req = req.basic_auth(user, Some(password.expose())),
             Auth::Token(name, token) => {
                 let mut v = HeaderValue::from_str(token.expose()).map_err(|_| {
@@ -272,22 +269,15 @@ impl Transport {
         &self,
         verb: Verb,
         url: &Url,
+        body: Option<&Encoded>,
         auth: &Auth<'_>,
     ) -> Result<RawResponse> {
         let deadline = self.deadline();
-        // Credentials in a body travel as the body.
-        let body = match auth {
-            Auth::Body(content_type, secret) => Some(Encoded {
-                bytes: Bytes::copy_from_slice(secret.expose().as_bytes()),
-                content_type,
-            }),
-            _ => None,
-        };
         self.within(
             deadline,
             verb,
             url,
-            self.send(verb, url, body.as_ref(), auth, deadline),
+            self.send(verb, url, body, auth, deadline),
         )
         .await
     }
