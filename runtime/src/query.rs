@@ -355,6 +355,41 @@ impl<I: Repr + Send> ReadItems for Typed<I> {
     }
 }
 
+/// The options the typed [`Query`] and the [`DynQuery`] share, on their `p: Params`.
+macro_rules! query_options {
+    () => {
+        /// Adds a filter (several calls are joined with AND).
+        pub fn filter(mut self, filter: Filter) -> Self {
+            self.p.filter(filter);
+            self
+        }
+
+        /// Sorts ascending by `field`.
+        pub fn sort_asc(mut self, field: impl FieldName) -> Self {
+            self.p.sort = Some((true, field.field_name()));
+            self
+        }
+
+        /// Sorts descending by `field`.
+        pub fn sort_desc(mut self, field: impl FieldName) -> Self {
+            self.p.sort = Some((false, field.field_name()));
+            self
+        }
+
+        /// Items per page (the server's default is `INFO.query.default_page_size`).
+        pub fn page_size(mut self, n: u32) -> Self {
+            self.p.page_size = Some(n.max(1));
+            self
+        }
+
+        /// Starts at page `n` (1-based).
+        pub fn page(mut self, n: u32) -> Self {
+            self.p.page = Some(n.max(1));
+            self
+        }
+    };
+}
+
 /// A query being built; `I` is what it yields (`T::Reference` by default, `T` after
 /// [`Query::entities`]).
 pub struct Query<'s, A: Api, T: Queryable, I> {
@@ -398,35 +433,7 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
         }
     }
 
-    /// Adds a filter (several calls are joined with AND).
-    pub fn filter(mut self, filter: Filter) -> Self {
-        self.p.filter(filter);
-        self
-    }
-
-    /// Sorts ascending by `field`.
-    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
-        self.p.sort = Some((true, field.field_name()));
-        self
-    }
-
-    /// Sorts descending by `field`.
-    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
-        self.p.sort = Some((false, field.field_name()));
-        self
-    }
-
-    /// Items per page (the server's default is `INFO.query.default_page_size`).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.p.page_size = Some(n.max(1));
-        self
-    }
-
-    /// Starts at page `n` (1-based).
-    pub fn page(mut self, n: u32) -> Self {
-        self.p.page = Some(n.max(1));
-        self
-    }
+    query_options!();
 
     fn path(&self) -> ItemPath {
         self.p.path::<A>(T::PLURAL, T::ROOT)
@@ -557,35 +564,7 @@ impl<'s, A: Api> DynQuery<'s, A> {
         self
     }
 
-    /// Adds a filter (several calls are joined with AND).
-    pub fn filter(mut self, filter: Filter) -> Self {
-        self.p.filter(filter);
-        self
-    }
-
-    /// Sorts ascending by `field`.
-    pub fn sort_asc(mut self, field: impl FieldName) -> Self {
-        self.p.sort = Some((true, field.field_name()));
-        self
-    }
-
-    /// Sorts descending by `field`.
-    pub fn sort_desc(mut self, field: impl FieldName) -> Self {
-        self.p.sort = Some((false, field.field_name()));
-        self
-    }
-
-    /// Items per page (the server's default is `INFO.query.default_page_size`).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.p.page_size = Some(n.max(1));
-        self
-    }
-
-    /// Starts at page `n` (1-based).
-    pub fn page(mut self, n: u32) -> Self {
-        self.p.page = Some(n.max(1));
-        self
-    }
+    query_options!();
 
     /// The URL of the first page.
     pub fn url(&self) -> Result<Url> {
