@@ -32,8 +32,6 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "Session",
     "SessionOps",
     "TaskRepr",
-    "TYPES",
-    "OPERATIONS",
     "Option",
     "Some",
     "None",
