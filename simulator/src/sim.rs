@@ -173,6 +173,12 @@ impl Sim {
         }
     }
 
+    /// The moment the simulated clock started (Unix seconds): a fixed time for values that
+    /// must not change between two readings of the same resource.
+    pub fn anchor(&self) -> i64 {
+        self.anchor
+    }
+
     /// Simulated now (Unix seconds).
     pub fn now(&self) -> i64 {
         self.anchor + self.started.elapsed().as_secs() as i64

@@ -705,7 +705,8 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
         Ty::Bool => (!x.starts_with("Is") || x.contains("Enabled")).to_string(),
         Ty::Int | Ty::Long => (ctx.item.name.len() as i64 * 1024).to_string(),
         Ty::Double => "0.5".into(),
-        Ty::DateTime => iso(sim.now()),
+        // A fixed time: the same resource reads the same however often it is read.
+        Ty::DateTime => iso(sim.anchor()),
         Ty::Enum(e) => spec::get()
             .enum_values(e)
             .first()

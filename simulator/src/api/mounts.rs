@@ -71,7 +71,7 @@ pub fn route(sim: &mut Sim, req: &Req, segs: &[&str]) -> ApiResult {
             .map(|p| sim.data.replica_points[p as usize].time),
         _ => None,
     }
-    .unwrap_or_else(|| sim.now() - 86_400);
+    .unwrap_or_else(|| sim.anchor() - 86_400);
     guest_files(sim, req, &prefix, &path, modified, |sim, dl, file| {
         point_file_restore(sim, req, kind, &point, dl, file)
     })
