@@ -121,7 +121,8 @@ async fn walk(g: &Global, out: &Out, w: &mut Walk<'_>, url: &str) -> Result<()> 
         "   logged on as {} with API {} over {}",
         em.user(),
         em.version().unwrap_or("(server default)"),
-        em.format().media_type()
+        em.format()
+            .media_type(&<emrest::Api as emrest::runtime::Api>::INFO.media)
     ));
 
     let res = flows(&g, out, w, &em).await;

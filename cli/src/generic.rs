@@ -44,9 +44,7 @@ pub fn is_json(bytes: &[u8]) -> bool {
 
 /// The links of a representation node.
 pub fn links_of(node: &Node) -> Links {
-    node.child("Links")
-        .and_then(|l| Links::from_node(l).ok())
-        .unwrap_or_default()
+    Links::of_node(node, &emrest::Api::INFO.links).unwrap_or_default()
 }
 
 /// Prints the request `op` would send through `links` (for `--dry-run` of `vem call`, whose
@@ -358,8 +356,9 @@ pub fn show(out: &Out, node: &Node) {
 
 fn show_child(s: &mut String, n: &Node, depth: usize) {
     let ind = "  ".repeat(depth);
-    if n.name.eq_ignore_ascii_case("Links") {
-        let links = Links::from_node(n).unwrap_or_default();
+    let def = &emrest::Api::INFO.links;
+    if def.wrapper.is_some_and(|w| n.name.eq_ignore_ascii_case(w)) {
+        let links = Links::from_node(n, def).unwrap_or_default();
         if links.0.is_empty() {
             return;
         }

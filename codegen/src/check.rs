@@ -6,8 +6,8 @@ use toml::Spanned;
 
 use crate::diag::Diagnostic;
 use crate::ir::{
-    ApiIr, EnumIr, ErrorIr, FieldIr, Ir, LogonIr, OpIr, ParamIr, ParamTy, QueryIr, QueryServiceIr,
-    Returns, Shape, TaskIr, Ty, TypeIr, Verb,
+    ActionsIr, ApiIr, EnumIr, ErrorIr, FieldIr, Ir, LogonIr, OpIr, ParamIr, ParamTy, QueryIr,
+    QueryServiceIr, Returns, Shape, TaskIr, Ty, TypeIr, Verb,
 };
 use crate::names;
 use crate::spec::{FieldSpec, LinkSpec, SpecFile, TypeSpec};
@@ -136,6 +136,43 @@ impl<'a> Checker<'a> {
         self.need_type(&a.query.result, "api.query.result");
         self.need_type(&a.query.reference, "api.query.reference");
         self.need_type(&a.error.type_, "api.error.type");
+        let api_at = &self.spec.api;
+        let actions = match (&a.actions.query, &a.actions.path) {
+            (Some(q), None) if !q.is_empty() => ActionsIr::Query(q.clone()),
+            (None, Some(p)) => ActionsIr::Path(p.trim_matches('/').to_string()),
+            _ => {
+                self.err(
+                    api_at,
+                    "api.actions: give exactly one of `query = \"NAME\"` (actions as `?NAME=ACTION`) and `path = \"PREFIX\"` (actions as `/PREFIX/ACTION` below the target)",
+                );
+                ActionsIr::Query(String::new())
+            }
+        };
+        let newest = a.versions.last().map(String::as_str).unwrap_or("");
+        let media = crate::spec::MediaSpec {
+            xml: a.media.xml.replace("{version}", newest),
+            json: a.media.json.replace("{version}", newest),
+        };
+        for (what, m) in [("xml", &a.media.xml), ("json", &a.media.json)] {
+            if m.contains("{version}") && newest.is_empty() {
+                self.err(
+                    api_at,
+                    format!("api.media.{what} names `{{version}}` but api.versions is empty"),
+                );
+            }
+        }
+        let l = &a.links;
+        for (what, n) in [
+            ("element", &l.element),
+            ("rel", &l.rel),
+            ("href", &l.href),
+            ("name", &l.name),
+            ("type", &l.type_),
+        ] {
+            if !names::is_xml_name(n) {
+                self.err(api_at, format!("api.links.{what} `{n}` is not an XML name"));
+            }
+        }
         ApiIr {
             title: a.title.clone(),
             namespace: a.namespace.clone(),
@@ -150,6 +187,7 @@ impl<'a> Checker<'a> {
                 fallback: a.logon.fallback.clone(),
                 version_element: a.logon.version_element.clone(),
                 version_attr: a.logon.version_attr.clone(),
+                statuses: a.logon.statuses.clone(),
             },
             logoff_rel: a.logoff_rel.clone(),
             task: TaskIr {
@@ -161,6 +199,8 @@ impl<'a> Checker<'a> {
                 message: a.task.message.clone(),
                 operation: a.task.operation.clone(),
                 related: a.task.related.clone(),
+                failed: a.task.failed.clone(),
+                vanished: a.task.vanished,
             },
             query: QueryServiceIr {
                 path: a.query.path.clone(),
@@ -182,6 +222,9 @@ impl<'a> Checker<'a> {
                 detail: a.error.detail.clone(),
             },
             other_product: a.other_product.clone(),
+            links: a.links.clone(),
+            actions,
+            media,
         }
     }
 
@@ -232,12 +275,9 @@ impl<'a> Checker<'a> {
             );
         }
         let fields = self.fields(name, ts);
+        self.links_form(name, t, &fields);
         let ops = self.links(name, ts, rels);
-        if !ops.is_empty()
-            && !fields
-                .iter()
-                .any(|f| f.ty == Ty::Links && f.shape == Shape::Single)
-        {
+        if !ops.is_empty() && !fields.iter().any(FieldIr::is_links) {
             self.err(
                 t,
                 format!("type `{name}` declares links but has no field of type `Links` to read them from"),
@@ -288,7 +328,12 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        let href_attr = &self.spec.api.get_ref().links.href;
+        let href = fields.iter().position(|f| {
+            f.xml.eq_ignore_ascii_case(href_attr) && f.shape == Shape::Attr && f.ty == Ty::String
+        });
         TypeIr {
+            href,
             name: name.to_string(),
             root: ts.root.clone().unwrap_or_else(|| name.to_string()),
             doc: ts.doc.clone(),
@@ -296,6 +341,34 @@ impl<'a> Checker<'a> {
             fields,
             ops,
             query,
+        }
+    }
+
+    /// Every `Links` field has the form `[api.links]` declares: the wrapper element, or the
+    /// repeated link element.
+    fn links_form(&mut self, tname: &str, t: &Spanned<TypeSpec>, fields: &[FieldIr]) {
+        let l = &self.spec.api.get_ref().links;
+        for f in fields.iter().filter(|f| f.ty == Ty::Links) {
+            let fits = match &l.wrapper {
+                // (A wrapper of another name holds links too: EM's file entries' `Actions`.)
+                Some(_) => f.shape == Shape::Single,
+                None => {
+                    matches!(f.shape, Shape::List { .. }) && f.xml.eq_ignore_ascii_case(&l.element)
+                }
+            };
+            if !fits {
+                let want = match &l.wrapper {
+                    Some(w) => format!("a wrapper element such as `{{ name = \"{w}\", type = \"Links\" }}` (api.links has the wrapper `{w}`)"),
+                    None => format!(
+                        "`{{ name = \"{}\", type = \"Links\", repeated = true }}` (api.links has no wrapper: links are repeated `{}` elements)",
+                        l.element, l.element
+                    ),
+                };
+                self.err(
+                    t,
+                    format!("type `{tname}`: links field `{}` does not have the form api.links declares; expected {want}", f.xml),
+                );
+            }
         }
     }
 
@@ -460,7 +533,7 @@ impl<'a> Checker<'a> {
                 verb,
                 action: ls.action.clone(),
                 query: ls.query.clone(),
-                path: link_path(ls, ts),
+                path: link_path(ls, ts, &self.spec.api.get_ref().actions),
                 body: ls.body.as_ref().map(|b| b.get_ref().clone()),
                 returns,
                 status: default_status(ls, verb),
@@ -671,8 +744,8 @@ impl<'a> Checker<'a> {
                 self.err(
                     at,
                     format!(
-                        "the task type `{}` needs an `Href` attribute field (string) to be polled",
-                        t.name
+                        "the task type `{}` needs a `{}` attribute field (string, as api.links.href names it) to be polled",
+                        t.name, api.links.href
                     ),
                 );
             }
@@ -680,18 +753,26 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// The documented URL form of a link: given, or the type's path (without its query) plus
-/// `?action=`.
-fn link_path(ls: &LinkSpec, ts: &TypeSpec) -> String {
+/// The documented URL form of a link: given, or the type's path (without its query) with
+/// its action addressed as `[api.actions]` says (`?action=start`, `/action/powerOn`).
+fn link_path(ls: &LinkSpec, ts: &TypeSpec, actions: &crate::spec::ActionsSpec) -> String {
     ls.path.clone().unwrap_or_else(|| {
         let base = ts
             .path
             .as_deref()
             .map(|p| p.split('?').next().unwrap_or(p).to_string())
             .unwrap_or_default();
-        match &ls.action {
-            Some(a) => format!("{base}?action={a}"),
-            None => base,
+        match (&ls.action, &actions.query, &actions.path) {
+            (Some(a), Some(key), _) => format!("{base}?{key}={a}"),
+            (Some(a), None, Some(prefix)) => {
+                let prefix = prefix.trim_matches('/');
+                if prefix.is_empty() {
+                    format!("{base}/{a}")
+                } else {
+                    format!("{base}/{prefix}/{a}")
+                }
+            }
+            _ => base,
         }
     })
 }

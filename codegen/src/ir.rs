@@ -40,6 +40,21 @@ pub struct ApiIr {
     pub error: ErrorIr,
     /// Signs of a neighbouring product (the runtime's `OtherProduct`).
     pub other_product: crate::spec::OtherProductSpec,
+    /// How links are written.
+    pub links: crate::spec::LinksSpec,
+    /// How actions are addressed.
+    pub actions: ActionsIr,
+    /// Media types, `{version}` replaced by the newest version.
+    pub media: crate::spec::MediaSpec,
+}
+
+/// How an action is addressed on its link's target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionsIr {
+    /// A query parameter of this name.
+    Query(String),
+    /// Path segments: this prefix, then the action.
+    Path(String),
 }
 
 /// `[api.logon]`, resolved.
@@ -55,6 +70,8 @@ pub struct LogonIr {
     pub version_element: String,
     /// Version name attribute.
     pub version_attr: String,
+    /// Statuses of a successful logon.
+    pub statuses: Vec<u16>,
 }
 
 /// `[api.task]`, resolved.
@@ -76,6 +93,10 @@ pub struct TaskIr {
     pub operation: String,
     /// Relation of the links to what the task affected.
     pub related: String,
+    /// Failure states.
+    pub failed: Vec<String>,
+    /// What a vanished task means.
+    pub vanished: crate::spec::VanishedSpec,
 }
 
 /// `[api.query]`, resolved.
@@ -146,21 +167,20 @@ pub struct TypeIr {
     pub ops: Vec<OpIr>,
     /// Query-service facts, when the type is queryable.
     pub query: Option<QueryIr>,
+    /// Index of the string attribute holding the representation's own URL (the attribute
+    /// `[api.links] href` names), if it has one.
+    pub href: Option<usize>,
 }
 
 impl TypeIr {
     /// The Rust name of the field holding links, if any.
     pub fn links_field(&self) -> Option<&FieldIr> {
-        self.fields
-            .iter()
-            .find(|f| matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single))
+        self.fields.iter().find(|f| f.is_links())
     }
 
-    /// The Rust name of the `Href` attribute field, if any.
+    /// The field holding the representation's own URL, if any.
     pub fn href_field(&self) -> Option<&FieldIr> {
-        self.fields.iter().find(|f| {
-            f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
-        })
+        self.href.map(|i| &self.fields[i])
     }
 }
 
@@ -190,6 +210,14 @@ pub struct FieldIr {
     pub optional: bool,
     /// Documentation.
     pub doc: Option<String>,
+}
+
+impl FieldIr {
+    /// Whether the field holds the representation's links: a wrapper element of links, or
+    /// (APIs without a wrapper) the repeated link elements.
+    pub fn is_links(&self) -> bool {
+        self.ty == Ty::Links && matches!(self.shape, Shape::Single | Shape::List { .. })
+    }
 }
 
 /// How a field is written in a document.

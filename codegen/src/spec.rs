@@ -60,6 +60,76 @@ pub struct ApiSpec {
     /// How a neighbouring product that users confuse with this API answers (optional).
     #[serde(default)]
     pub other_product: OtherProductSpec,
+    /// How links are written: the link element, its attributes and their wrapper.
+    pub links: LinksSpec,
+    /// How an action is addressed on its link's target.
+    pub actions: ActionsSpec,
+    /// Media types of requests and answers (default `application/xml`, `application/json`).
+    #[serde(default)]
+    pub media: MediaSpec,
+}
+
+/// `[api.links]`
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LinksSpec {
+    /// Element wrapping a representation's links (`Links`); absent: links are repeated
+    /// link elements directly under the representation.
+    #[serde(default)]
+    pub wrapper: Option<String>,
+    /// The link element (`Link`).
+    pub element: String,
+    /// Attribute of the relation (`Rel`, `rel`).
+    pub rel: String,
+    /// Attribute of the target URL (`Href`, `href`); also a representation's own URL.
+    pub href: String,
+    /// Attribute of the target's name.
+    pub name: String,
+    /// Attribute of the target's media or representation type.
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+/// `[api.actions]`: exactly one of `query` and `path`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsSpec {
+    /// Actions are a query parameter of this name (`?action=start`).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Actions are path segments below the target: this prefix (may be empty), then the
+    /// action name (`/action/powerOn`).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// `[api.media]`; `{version}` stands for the newest of `versions`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSpec {
+    /// XML media type.
+    #[serde(default = "default_xml_media")]
+    pub xml: String,
+    /// JSON media type.
+    #[serde(default = "default_json_media")]
+    pub json: String,
+}
+
+impl Default for MediaSpec {
+    fn default() -> Self {
+        MediaSpec {
+            xml: default_xml_media(),
+            json: default_json_media(),
+        }
+    }
+}
+
+fn default_xml_media() -> String {
+    "application/xml".into()
+}
+
+fn default_json_media() -> String {
+    "application/json".into()
 }
 
 fn default_logoff() -> String {
@@ -85,6 +155,13 @@ pub struct LogonSpec {
     /// document is not served (optional).
     #[serde(default)]
     pub fallback: Option<String>,
+    /// Statuses of a successful logon (default 200 and 201).
+    #[serde(default = "default_logon_statuses")]
+    pub statuses: Vec<u16>,
+}
+
+fn default_logon_statuses() -> Vec<u16> {
+    vec![200, 201]
 }
 
 /// `[api.task]`
@@ -108,6 +185,23 @@ pub struct TaskSpec {
     pub operation: String,
     /// Relation of the link to the affected object.
     pub related: String,
+    /// States meaning the task ended in failure (default none: the result tells).
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// What a task that vanished while polled means: `lost` (default) or `done`.
+    #[serde(default)]
+    pub vanished: VanishedSpec,
+}
+
+/// `[api.task] vanished`
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VanishedSpec {
+    /// The task is lost (an error).
+    #[default]
+    Lost,
+    /// The task finished and was removed.
+    Done,
 }
 
 /// `[api.query]`

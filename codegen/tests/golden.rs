@@ -28,7 +28,7 @@ fn golden_methods_table() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 9);
     assert!(lines
-        .contains(&"Book\tBorrow\tborrow\tPOST\t/books/{ID}?action=borrow\tBorrowSpec\tJob\ttask"));
+        .contains(&"Book\tBorrow\tborrow\tPOST\t/books/{ID}/action/borrow\tBorrowSpec\tJob\ttask"));
     assert!(lines.contains(&"LoginSession\tLogout\tlogout\tDELETE\t/sessions/{ID}\t-\t-\tsync"));
     assert!(lines.iter().all(|l| l.split('\t').count() == 8));
 }

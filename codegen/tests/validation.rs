@@ -189,7 +189,7 @@ fn ir_resolves_names_shapes_and_defaults() {
     assert_eq!(borrow.method, "borrow");
     assert_eq!(borrow.verb, Verb::Post);
     assert_eq!(
-        borrow.path, "/books/{ID}?action=borrow",
+        borrow.path, "/books/{ID}/action/borrow",
         "default path: type path + action"
     );
     assert_eq!(borrow.body.as_deref(), Some("BorrowSpec"));
@@ -313,4 +313,54 @@ fn a_type_named_like_a_published_item_is_refused() {
             "{name}: {text}"
         );
     }
+}
+
+/// A spec that leaves out a convention is refused where it should be, never given EM's
+/// value; one that states it otherwise gets what it states.
+#[test]
+fn conventions_are_required_or_defaulted_as_documented() {
+    let links = "links = { wrapper = \"Links\", element = \"link\", rel = \"rel\", href = \"href\", name = \"title\", type = \"type\" }\n";
+    assert!(LIBRARY.contains(links));
+    let text = errors(&LIBRARY.replace(links, "")).to_string();
+    assert!(text.contains("missing field `links`"), "{text}");
+    assert!(text.starts_with("t.toml:"), "a location first: {text}");
+    let text = errors(&LIBRARY.replace("actions = { path = \"action\" }\n", "")).to_string();
+    assert!(text.contains("missing field `actions`"), "{text}");
+    let both = LIBRARY.replace(
+        "actions = { path = \"action\" }",
+        "actions = { path = \"action\", query = \"do\" }",
+    );
+    assert!(errors(&both).to_string().contains("exactly one of"));
+    // Links in a form the declaration does not have are a located error.
+    let inline = LIBRARY.replace(links, &links.replace("wrapper = \"Links\", ", ""));
+    let text = errors(&inline).to_string();
+    assert!(
+        text.contains("links field `Links` does not have the form api.links declares"),
+        "{text}"
+    );
+
+    // The defaults: media types, logon statuses, no failure states, a vanished task lost.
+    let ir = ok(BASE);
+    assert_eq!(ir.api.media.xml, "application/xml");
+    assert_eq!(ir.api.logon.statuses, [200, 201]);
+    assert!(ir.api.task.failed.is_empty());
+    assert_eq!(
+        ir.api.task.vanished,
+        emrest_codegen::spec::VanishedSpec::Lost
+    );
+    // The library's own: path actions, lower-case link attributes, `{version}` filled in.
+    let lib = ok(&LIBRARY.replace(
+        "actions = { path = \"action\" }",
+        "actions = { path = \"action\" }\nmedia = { xml = \"application/*+xml;version={version}\" }",
+    ));
+    assert_eq!(
+        lib.api.actions,
+        emrest_codegen::ir::ActionsIr::Path("action".into())
+    );
+    assert_eq!(lib.api.links.rel, "rel");
+    assert_eq!(lib.api.media.xml, "application/*+xml;version=2.0");
+    assert_eq!(lib.api.media.json, "application/json");
+    let book = lib.types.iter().find(|t| t.name == "Book").unwrap();
+    let borrow = book.ops.iter().find(|o| o.rel == "Borrow").unwrap();
+    assert_eq!(borrow.path, "/books/{ID}/action/borrow");
 }

@@ -188,20 +188,20 @@ impl<A: Api> ClientBuilder<A> {
             HeaderValue::from_str(&self.user_agent)
                 .map_err(|_| Error::config("user agent is not a valid header value"))?,
         );
+        let info = A::INFO;
         let transport = Transport::new(Settings {
             http,
             base,
-            format: self.format,
+            accept: self.format.media_type(&info.media),
             request_timeout: self.request_timeout,
             call_timeout: self.call_timeout,
             retry: self.retry,
             max_body_bytes: self.max_body_bytes,
             defaults,
         });
-        let info = A::INFO;
         Ok(Client::new(Arc::new(ClientInner::new(
             transport,
-            Encoder::new(self.format, self.casing, info.namespace),
+            Encoder::new(self.format, self.casing, info),
             Logon::new(info, A::ENTRY_URL_HINT, self.tls.accept_invalid),
             info,
             self.wait,

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::json_in::{JsonIn, JsonTok};
-use crate::link::Links;
+use crate::link::{LinkDef, Links};
 use crate::node::{JsonKind, Node};
 use crate::out::Out;
 use crate::repr::{DecodeError, Value};
@@ -52,6 +52,8 @@ pub struct FieldDef {
     pub json: &'static str,
     /// Absence is a decode error.
     pub required: bool,
+    /// A field of links (or of one link): the form the API writes them in.
+    pub links: Option<&'static LinkDef>,
 }
 
 impl FieldDef {
@@ -80,6 +82,23 @@ impl FieldDef {
     pub const fn text(required: bool) -> Self {
         Self::new("", Kind::Text, "", "", required)
     }
+    /// The links of a representation in the wrapper element `name` (JSON: a bare array).
+    pub const fn links(name: &'static str, def: &'static LinkDef, required: bool) -> Self {
+        Self::new(name, Kind::Elem, def.element, name, required).with_links(def)
+    }
+    /// The links of a representation as repeated link elements directly under it (JSON:
+    /// the array `json`).
+    pub const fn links_inline(def: &'static LinkDef, json: &'static str) -> Self {
+        Self::new(def.element, Kind::List, "", json, false).with_links(def)
+    }
+    /// One link, as the element `name`.
+    pub const fn link(name: &'static str, def: &'static LinkDef, required: bool) -> Self {
+        Self::new(name, Kind::Elem, "", name, required).with_links(def)
+    }
+    const fn with_links(mut self, def: &'static LinkDef) -> Self {
+        self.links = Some(def);
+        self
+    }
     const fn new(
         name: &'static str,
         kind: Kind,
@@ -93,6 +112,7 @@ impl FieldDef {
             item,
             json,
             required,
+            links: None,
         }
     }
 }

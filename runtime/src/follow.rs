@@ -37,17 +37,15 @@ pub(crate) fn link_error(
     }
 }
 
-/// The URL of `op` from the link's Href: `?action=` and the op's extra query are added when
-/// the Href lacks them.
+/// The URL of `op` from the link's target: its action addressed as the API addresses
+/// actions, and the op's extra query added, unless the target already says them.
 fn op_url(client: &ClientInner, href: &str, op: &Op) -> Result<Url> {
     let mut url = client.resolve(href)?;
+    if let Some(action) = op.action {
+        client.info().actions.apply(&mut url, action);
+    }
     let has = |url: &Url, key: &str| url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key));
     let mut add: Vec<(String, String)> = Vec::new();
-    if let Some(action) = op.action {
-        if !has(&url, "action") {
-            add.push(("action".into(), action.into()));
-        }
-    }
     if let Some(q) = op.query {
         for (k, v) in url::form_urlencoded::parse(q.trim_start_matches('?').as_bytes()) {
             if !has(&url, &k) {
@@ -149,7 +147,7 @@ fn request_parts(
     args: Option<&dyn QueryArgs>,
 ) -> Result<(Url, Option<Encoded>)> {
     let link = links
-        .find_for_op(op)
+        .find_for_op(op, client.info().actions)
         .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
     let mut url = op_url(client, &link.href, op)?;
     if let Some(args) = args {

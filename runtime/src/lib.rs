@@ -67,11 +67,11 @@ pub use error::{ApiError, Error, Result, TransportKind};
 pub use follow::{call, PreparedRequest};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
 pub(crate) use json_in::{JsonIn, JsonTok};
-pub use link::{AsLinks, Link, LinkLookupError, Links};
+pub use link::{AsLinks, Link, LinkDef, LinkLookupError, Links};
 pub use node::{JsonKind, Node};
 pub use op::{
-    Api, ApiInfo, ErrorInfo, Op, OtherProduct, PagingRels, QueryInfo, QueryParams, Returns,
-    TaskInfo, Verb,
+    ActionStyle, Api, ApiInfo, ErrorInfo, MediaTypes, Op, OtherProduct, PagingRels, QueryInfo,
+    QueryParams, Returns, TaskInfo, Vanished, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
 pub use query::{DynItems, DynQuery, Field, FieldName, Filter, Page, Query, Queryable};

@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 
-use crate::codec::{FieldDef, Record, Slot, Unknown};
+use crate::codec::{self, FieldDef, Fields, Kind, Slot, Unknown};
+use crate::node::JsonKind;
 use crate::out::Out;
-use crate::repr::{DecodeError, Value};
+use crate::repr::DecodeError;
 
 /// One link a representation offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,27 +33,77 @@ impl Link {
     }
 }
 
-const LINK_FIELDS: &[FieldDef] = &[
-    FieldDef::attr("Rel", true),
-    FieldDef::attr("Href", true),
-    FieldDef::attr("Name", false),
-    FieldDef::attr("Type", false),
-];
+/// How an API writes its links, as its spec declares it (`[api] links`): the link element
+/// and its attributes, and where a representation's links sit. The codec reads and writes
+/// links by these names (attributes matched ASCII case-insensitively, written as declared).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkDef {
+    /// The element wrapping a representation's links (`Links`), or `None` when its links
+    /// are repeated link elements directly under it.
+    pub wrapper: Option<&'static str>,
+    /// The link element (`Link`).
+    pub element: &'static str,
+    /// The link's attributes as fields: relation, target, name and type, in that order.
+    pub fields: [FieldDef; 4],
+}
 
-impl Record for Link {
-    const ROOT: &'static str = "Link";
-    const FIELDS: &'static [FieldDef] = LINK_FIELDS;
-    const HREF: Option<usize> = Some(1);
-    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn Slot {
-        // SAFETY: a place projection of the caller's valid pointer (see `Record::field`).
-        unsafe {
-            match i {
-                0 => &raw mut (*this).rel,
-                1 => &raw mut (*this).href,
-                2 => &raw mut (*this).name,
-                3 => &raw mut (*this).type_,
-                _ => &raw mut (*this).unknown,
-            }
+impl LinkDef {
+    /// The links of an API writing `<element rel="…" href="…" name="…" type="…"/>` (each
+    /// attribute name as given), wrapped in `wrapper` when there is one.
+    pub const fn new(
+        wrapper: Option<&'static str>,
+        element: &'static str,
+        rel: &'static str,
+        href: &'static str,
+        name: &'static str,
+        type_: &'static str,
+    ) -> Self {
+        LinkDef {
+            wrapper,
+            element,
+            fields: [
+                FieldDef::attr(rel, true),
+                FieldDef::attr(href, true),
+                FieldDef::attr(name, false),
+                FieldDef::attr(type_, false),
+            ],
+        }
+    }
+
+    /// RFC 8288's names (`<link rel=… href=… title=… type=…/>`, no wrapper): what a link
+    /// read with no field to describe it is matched against.
+    pub const PLAIN: LinkDef = LinkDef::new(None, "link", "rel", "href", "title", "type");
+
+    /// The relation attribute's name.
+    pub fn rel(&self) -> &'static str {
+        self.fields[0].name
+    }
+
+    /// The target attribute's name.
+    pub fn href(&self) -> &'static str {
+        self.fields[1].name
+    }
+}
+
+/// The slots of a link's fields, in [`LinkDef::fields`] order (any other index: its kept
+/// content).
+impl Fields for Link {
+    fn slot(&mut self, i: usize) -> &mut dyn Slot {
+        match i {
+            0 => &mut self.rel,
+            1 => &mut self.href,
+            2 => &mut self.name,
+            3 => &mut self.type_,
+            _ => &mut self.unknown,
+        }
+    }
+    fn get(&self, i: usize) -> &dyn Slot {
+        match i {
+            0 => &self.rel,
+            1 => &self.href,
+            2 => &self.name,
+            3 => &self.type_,
+            _ => &self.unknown,
         }
     }
 }
@@ -66,104 +117,281 @@ impl Links {
     pub const EMPTY: Links = Links(Vec::new());
 }
 
-/// Item element of a links list.
-const LINK: &str = "Link";
+/// The link form a field declares (the plain one when it declares none).
+fn def_of(f: &FieldDef) -> &'static LinkDef {
+    f.links.unwrap_or(&LinkDef::PLAIN)
+}
 
-impl Value for Links {
-    fn from_xml<'a>(x: &mut crate::XmlIn<'a>, e: crate::XmlElem<'a>) -> Result<Self, DecodeError> {
-        let mut v = Vec::new();
-        x.wrapped_items(e, LINK, &mut v)?;
-        check_links(&v)?;
-        Ok(Links(v))
+fn link_from_xml<'a>(
+    def: &'static LinkDef,
+    x: &mut crate::XmlIn<'a>,
+    e: crate::XmlElem<'a>,
+) -> Result<Link, DecodeError> {
+    let mut l = Link::default();
+    codec::read_xml(&mut l, &def.fields, x, e)?;
+    Ok(l)
+}
+
+fn link_from_json(def: &'static LinkDef, j: &mut crate::JsonIn<'_>) -> Result<Link, DecodeError> {
+    let mut l = Link::default();
+    codec::read_json(&mut l, &def.fields, j)?;
+    Ok(l)
+}
+
+/// Reads a field's links into `v`: the wrapper's link elements, or (a field of repeated
+/// link elements) the one element `e`.
+fn links_from_xml<'a>(
+    f: &FieldDef,
+    v: &mut Vec<Link>,
+    x: &mut crate::XmlIn<'a>,
+    e: crate::XmlElem<'a>,
+) -> Result<(), DecodeError> {
+    let def = def_of(f);
+    let from = v.len();
+    if f.kind == Kind::List {
+        v.push(link_from_xml(def, x, e)?);
+    } else {
+        x.wrapped_with(e, def.element, &mut |x, c| {
+            v.push(link_from_xml(def, x, c)?);
+            Ok(())
+        })?;
     }
+    check_links(def, &v[from..])
+}
 
-    fn from_json(j: &mut crate::JsonIn<'_>) -> Result<Self, DecodeError> {
-        let mut v = Vec::new();
-        match j.peek()? {
-            crate::JsonTok::Array => {
-                j.begin_array()?;
-                while j.next_item()? {
-                    if j.peek()? == crate::JsonTok::Null {
-                        j.null()?;
-                    } else {
-                        v.push(Link::from_json(j)?);
-                    }
-                }
+/// Reads a field's links from JSON: an array of link objects, or an object holding one
+/// (`{"Link": [...]}`, an XML-shaped converter's output).
+fn links_from_json(
+    f: &FieldDef,
+    v: &mut Vec<Link>,
+    j: &mut crate::JsonIn<'_>,
+) -> Result<(), DecodeError> {
+    let def = def_of(f);
+    let from = v.len();
+    fn items(
+        def: &'static LinkDef,
+        v: &mut Vec<Link>,
+        j: &mut crate::JsonIn<'_>,
+    ) -> Result<(), DecodeError> {
+        j.begin_array()?;
+        while j.next_item()? {
+            if j.peek()? == crate::JsonTok::Null {
+                j.null()?;
+            } else {
+                v.push(link_from_json(def, j)?);
             }
-            // `{"Link": [...]}` (an XML-shaped converter's output).
-            crate::JsonTok::Object => {
-                j.begin_object()?;
-                while j.next_key()?.is_some() {
-                    match j.peek()? {
-                        crate::JsonTok::Array => {
-                            j.begin_array()?;
-                            while j.next_item()? {
-                                v.push(Link::from_json(j)?);
-                            }
-                        }
-                        crate::JsonTok::Object => v.push(Link::from_json(j)?),
-                        _ => j.skip()?,
-                    }
-                }
-            }
-            _ => return Err(DecodeError::new("expected an array of links")),
         }
-        check_links(&v)?;
-        Ok(Links(v))
+        Ok(())
     }
-
-    fn write_value(&self, name: &str, out: &mut dyn Out) {
-        self.write_with(name, out, &mut |_, _| {});
+    match j.peek()? {
+        crate::JsonTok::Array => items(def, v, j)?,
+        crate::JsonTok::Object => {
+            j.begin_object()?;
+            while j.next_key()?.is_some() {
+                match j.peek()? {
+                    crate::JsonTok::Array => items(def, v, j)?,
+                    crate::JsonTok::Object => v.push(link_from_json(def, j)?),
+                    _ => j.skip()?,
+                }
+            }
+        }
+        _ => return Err(DecodeError::new("expected an array of links")),
     }
+    check_links(def, &v[from..])
+}
 
-    fn write_with(
-        &self,
-        name: &str,
-        out: &mut dyn Out,
-        between: &mut dyn FnMut(&mut dyn Out, u32),
-    ) {
-        out.wrapper_open(name, None);
-        between(out, 0);
-        for (n, l) in self.0.iter().enumerate() {
-            l.write_value(LINK, out);
+/// Writes a field's links: inside the field's wrapper element, or as repeated link
+/// elements (JSON: the array under the field's JSON name).
+fn write_links(
+    f: &FieldDef,
+    links: &[Link],
+    out: &mut dyn Out,
+    between: &mut dyn FnMut(&mut dyn Out, u32),
+) {
+    let def = def_of(f);
+    if f.kind == Kind::List {
+        if links.is_empty() {
+            return;
+        }
+        out.list_open(f.json);
+        for (n, l) in links.iter().enumerate() {
+            codec::write_record(l, &def.fields, f.name, out);
             between(out, n as u32 + 1);
         }
-        out.wrapper_close(name, None);
+        out.list_close();
+    } else {
+        out.wrapper_open(f.name, None);
+        between(out, 0);
+        for (n, l) in links.iter().enumerate() {
+            codec::write_record(l, &def.fields, def.element, out);
+            between(out, n as u32 + 1);
+        }
+        out.wrapper_close(f.name, None);
     }
+}
 
-    fn as_links(&self) -> Option<&Links> {
+impl Slot for Links {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        links_from_xml(f, &mut self.0, x, e)
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Err(DecodeError::new("expected links, found a plain value"))
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        links_from_json(f, &mut self.0, j)
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        write_links(f, &self.0, out, between);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+    fn links(&self) -> Option<&Links> {
         Some(self)
     }
 }
 
-/// The links of a [`crate::Node`] (a `Links` element, or a JSON array of link objects).
-pub(crate) fn links_from_node(node: &crate::Node) -> Result<Links, DecodeError> {
-    let get = |n: &crate::Node, k: &str| n.scalar(k).map(str::to_string);
+impl Slot for Option<Links> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        links_from_xml(f, &mut self.get_or_insert_with(Links::default).0, x, e)
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Err(DecodeError::new("expected links, found a plain value"))
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        links_from_json(f, &mut self.get_or_insert_with(Links::default).0, j)
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(l) = self {
+            write_links(f, &l.0, out, between);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+    fn links(&self) -> Option<&Links> {
+        self.as_ref()
+    }
+}
+
+/// A field holding one link that must be there.
+impl Slot for Link {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        let mut one = None;
+        one.read_xml(f, x, e)?;
+        *self = one.unwrap_or_default();
+        Ok(())
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Err(DecodeError::new("expected a link, found a plain value"))
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        let mut one = None;
+        one.read_json(f, j)?;
+        *self = one.unwrap_or_default();
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
+        codec::write_record(self, &def_of(f).fields, f.name, out);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+}
+
+/// A field holding one link (an element whose attributes are a link's).
+impl Slot for Option<Link> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        let def = def_of(f);
+        let l = link_from_xml(def, x, e)?;
+        check_links(def, std::slice::from_ref(&l))?;
+        *self = Some(l);
+        Ok(())
+    }
+    fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
+        Err(DecodeError::new("expected a link, found a plain value"))
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        let def = def_of(f);
+        let l = link_from_json(def, j)?;
+        check_links(def, std::slice::from_ref(&l))?;
+        *self = Some(l);
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(l) = self {
+            codec::write_record(l, &def_of(f).fields, f.name, out);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        None
+    }
+}
+
+impl Links {
+    /// The links of a representation node as `def` places them: the children of its
+    /// wrapper element, or its own link elements when the API has no wrapper. A node
+    /// without links has none; a JSON array of link objects reads as a wrapper.
+    pub fn of_node(node: &crate::Node, def: &LinkDef) -> Result<Links, DecodeError> {
+        match def.wrapper {
+            Some(w) => match node.child(w) {
+                Some(l) => links_from_node(l, def).map_err(|e| e.within(w)),
+                None => Ok(Links::default()),
+            },
+            None => links_from_node(node, def),
+        }
+    }
+}
+
+/// The link elements among `node`'s children (all of them in a JSON array).
+pub(crate) fn links_from_node(node: &crate::Node, def: &LinkDef) -> Result<Links, DecodeError> {
+    let get = |n: &crate::Node, i: usize| n.scalar(def.fields[i].name).map(str::to_string);
     let mut v = Vec::new();
     for c in &node.children {
-        if !(node.array || c.name.eq_ignore_ascii_case(LINK)) {
+        if !(node.array || c.name.eq_ignore_ascii_case(def.element)) {
             continue;
         }
         v.push(Link {
-            rel: get(c, "Rel").unwrap_or_default(),
-            href: get(c, "Href").unwrap_or_default(),
-            type_: get(c, "Type"),
-            name: get(c, "Name"),
+            rel: get(c, 0).unwrap_or_default(),
+            href: get(c, 1).unwrap_or_default(),
+            name: get(c, 2),
+            type_: get(c, 3),
             unknown: Unknown::default(),
         });
     }
-    check_links(&v)?;
+    check_links(def, &v)?;
     Ok(Links(v))
 }
 
 /// A link needs a relation and a target.
-fn check_links(v: &[Link]) -> Result<(), DecodeError> {
+fn check_links(def: &LinkDef, v: &[Link]) -> Result<(), DecodeError> {
     for (i, l) in v.iter().enumerate() {
+        let at = || format!("{}[{i}]", def.element);
         if l.rel.is_empty() {
-            return Err(DecodeError::new("link without `Rel`").within(&format!("Link[{i}]")));
+            return Err(DecodeError::new(format!("link without `{}`", def.rel())).within(&at()));
         }
         if l.href.is_empty() {
-            return Err(DecodeError::new("link without `Href`").within(&format!("Link[{i}]")));
+            return Err(DecodeError::new(format!("link without `{}`", def.href())).within(&at()));
         }
     }
     Ok(())
@@ -179,9 +407,10 @@ pub enum LinkLookupError {
 }
 
 impl Links {
-    /// The links of a [`crate::Node`]: a `Links` element, or a JSON array of link objects.
-    pub fn from_node(node: &crate::Node) -> Result<Links, DecodeError> {
-        links_from_node(node)
+    /// The links of a wrapper [`crate::Node`] (its `def.element` children, or a JSON array
+    /// of link objects).
+    pub fn from_node(node: &crate::Node, def: &LinkDef) -> Result<Links, DecodeError> {
+        links_from_node(node, def)
     }
 
     /// All links.
@@ -219,11 +448,16 @@ impl Links {
     /// when several links still match (EM's backup server offers two untyped `Create` links,
     /// for credentials and for passwords), the op's documented URL form decides, and only if
     /// exactly one candidate has that shape.
-    pub fn find_for_op(&self, op: &crate::Op) -> Result<&Link, LinkLookupError> {
+    pub fn find_for_op(
+        &self,
+        op: &crate::Op,
+        actions: crate::ActionStyle,
+    ) -> Result<&Link, LinkLookupError> {
         match self.find(op.rel, op.link_type, op.link_name) {
             Err(LinkLookupError::Ambiguous(all)) => {
                 let mut fitting = self.0.iter().filter(|l| {
-                    all.iter().any(|a| a.href == l.href) && href_fits_path(&l.href, op.path)
+                    all.iter().any(|a| a.href == l.href)
+                        && href_fits_path(&l.href, op.path, actions)
                 });
                 match (fitting.next(), fitting.next()) {
                     (Some(one), None) => Ok(one),
@@ -269,11 +503,11 @@ impl AsLinks for Option<Links> {
 
 /// True when `href` has the shape of the documented URL form `path` (`/a/{ID}/b?action=c`):
 /// its last path segments match the form's (`{…}` matches any segment, case-insensitively
-/// otherwise) and an `action` the form names is the href's `action` too.
-pub fn href_fits_path(href: &str, path: &str) -> bool {
-    let (form_path, form_query) = path.split_once('?').unwrap_or((path, ""));
+/// otherwise) and an action the form names (as `actions` addresses it) is the href's too.
+pub fn href_fits_path(href: &str, path: &str, actions: crate::ActionStyle) -> bool {
+    let form_path = path.split_once('?').map_or(path, |(p, _)| p);
     let no_fragment = href.split('#').next().unwrap_or(href);
-    let (href_path, href_query) = no_fragment.split_once('?').unwrap_or((no_fragment, ""));
+    let href_path = no_fragment.split_once('?').map_or(no_fragment, |(p, _)| p);
     let href_path = href_path.split_once("://").map_or(href_path, |(_, rest)| {
         rest.split_once('/').map_or("", |(_, p)| p)
     });
@@ -287,12 +521,8 @@ pub fn href_fits_path(href: &str, path: &str) -> bool {
         .iter()
         .zip(tail)
         .all(|(f, h)| (f.starts_with('{') && f.ends_with('}')) || f.eq_ignore_ascii_case(h));
-    let action = |q: &str| {
-        q.split('&')
-            .find_map(|kv| kv.strip_prefix("action=").map(str::to_ascii_lowercase))
-    };
-    let action_fits = match action(form_query) {
-        Some(want) => action(href_query).is_some_and(|a| a == want),
+    let action_fits = match actions.action_of(path) {
+        Some(want) => actions.action_of(no_fragment).is_some_and(|a| a == want),
         None => true,
     };
     segments_fit && action_fits
@@ -306,26 +536,20 @@ mod op_lookup_tests {
         Link::new(rel, href)
     }
 
+    const Q: crate::ActionStyle = crate::ActionStyle::Query("action");
+
+    fn fits(href: &str, path: &str) -> bool {
+        href_fits_path(href, path, Q)
+    }
+
     #[test]
     fn path_shapes() {
         let h = "https://em:9398/api/backupServers/ab-1/credentials?action=create";
-        assert!(href_fits_path(
-            h,
-            "/backupServers/{ID}/credentials?action=create"
-        ));
-        assert!(!href_fits_path(
-            h,
-            "/backupServers/{ID}/passwords?action=create"
-        ));
-        assert!(!href_fits_path(
-            h,
-            "/backupServers/{ID}/credentials?action=edit"
-        ));
-        assert!(href_fits_path("https://em/api/jobs/1", "/jobs/{ID}"));
-        assert!(!href_fits_path(
-            "https://em/api/jobs",
-            "/jobs/{ID}/includes"
-        ));
+        assert!(fits(h, "/backupServers/{ID}/credentials?action=create"));
+        assert!(!fits(h, "/backupServers/{ID}/passwords?action=create"));
+        assert!(!fits(h, "/backupServers/{ID}/credentials?action=edit"));
+        assert!(fits("https://em/api/jobs/1", "/jobs/{ID}"));
+        assert!(!fits("https://em/api/jobs", "/jobs/{ID}/includes"));
     }
 
     #[test]
@@ -356,12 +580,35 @@ mod op_lookup_tests {
             task: false,
         };
         let found = links
-            .find_for_op(&op("/backupServers/{ID}/passwords?action=create"))
+            .find_for_op(&op("/backupServers/{ID}/passwords?action=create"), Q)
             .unwrap();
         assert!(found.href.contains("passwords"));
         assert!(matches!(
-            links.find_for_op(&op("/backupServers/{ID}?action=create")),
+            links.find_for_op(&op("/backupServers/{ID}?action=create"), Q),
             Err(LinkLookupError::Ambiguous(_))
         ));
+    }
+
+    #[test]
+    fn path_addressed_actions() {
+        let p = crate::ActionStyle::Path("action");
+        let h = "https://vcd/api/vApp/vapp-1/action/deploy";
+        assert!(href_fits_path(h, "/vApp/{ID}/action/deploy", p));
+        assert!(!href_fits_path(h, "/vApp/{ID}/action/undeploy", p));
+        assert_eq!(
+            p.action_of("/vApp/{ID}/power/action/powerOn"),
+            Some("poweron".into())
+        );
+        assert_eq!(p.action_of("/vApp/{ID}"), None);
+        let mut url = url::Url::parse("https://vcd/api/vApp/vapp-1").unwrap();
+        p.apply(&mut url, "deploy");
+        assert_eq!(url.as_str(), "https://vcd/api/vApp/vapp-1/action/deploy");
+        // A target that already names the action is left as it is.
+        p.apply(&mut url, "deploy");
+        assert_eq!(url.as_str(), "https://vcd/api/vApp/vapp-1/action/deploy");
+        let mut url = url::Url::parse("https://em/api/jobs/1").unwrap();
+        Q.apply(&mut url, "start");
+        Q.apply(&mut url, "start");
+        assert_eq!(url.as_str(), "https://em/api/jobs/1?action=start");
     }
 }

@@ -233,7 +233,7 @@ impl Logon {
     fn logon_links(&self, entry: &Node) -> Vec<(Option<String>, String)> {
         let info = self.info;
         let pick = |n: &Node| -> Option<String> {
-            let links: Links = crate::link::links_from_node(n.child("Links")?).ok()?;
+            let links = Links::of_node(n, &info.links).ok()?;
             links
                 .find(info.logon_rel, Some(info.logon_type), None)
                 .ok()
@@ -295,7 +295,7 @@ impl Logon {
         }
         let (auth, body) = creds.request();
         let resp = t.send_call(Verb::Post, url, body.as_ref(), &auth).await?;
-        if !matches!(resp.status(), 200 | 201) {
+        if !self.info.logon_statuses.contains(&resp.status()) {
             return Err(match resp.http_error(&self.info.error) {
                 Error::Http {
                     url,
@@ -316,14 +316,9 @@ impl Logon {
                 self.wrong_product(t, format!("the logon answer carries no `{header}` header"))
             })?;
         let node = resp.node(self.info.logon_type)?;
-        let links = match node.child("Links") {
-            Some(l) => {
-                crate::link::links_from_node(l).map_err(|e| resp.decode_error(e.within("Links")))?
-            }
-            None => Links::default(),
-        };
+        let links = Links::of_node(&node, &self.info.links).map_err(|e| resp.decode_error(e))?;
         let href = node
-            .scalar("Href")
+            .scalar(self.info.links.href())
             .or_else(|| resp.header("location"))
             .map(str::to_string);
         Ok(Logged { token, href, links })

@@ -222,6 +222,86 @@ pub struct ApiInfo {
     pub error: ErrorInfo,
     /// How a neighbouring product that users confuse with this API answers.
     pub other_product: OtherProduct,
+    /// How links are written (the link element, its attributes, their wrapper).
+    pub links: crate::LinkDef,
+    /// How an action is addressed when its link's target does not already say it.
+    pub actions: ActionStyle,
+    /// Media types sent in `Accept` and `Content-Type`.
+    pub media: MediaTypes,
+    /// Statuses a logon answers with on success.
+    pub logon_statuses: &'static [u16],
+}
+
+/// How an action (an operation with an action name) is addressed on its link's target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionStyle {
+    /// A query parameter of this name (`?action=start`).
+    Query(&'static str),
+    /// Path segments below the target: this prefix (possibly empty), then the action
+    /// (`/action/powerOn`).
+    Path(&'static str),
+}
+
+impl ActionStyle {
+    /// `href` addressed to `action`: the parameter or the path segments added unless the
+    /// target already names the action.
+    pub fn apply(self, url: &mut url::Url, action: &str) {
+        match self {
+            ActionStyle::Query(key) => {
+                if !url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                    url.query_pairs_mut().append_pair(key, action);
+                }
+            }
+            ActionStyle::Path(prefix) => {
+                let last = url
+                    .path_segments()
+                    .and_then(|mut s| s.next_back().map(str::to_string));
+                if last.is_some_and(|l| l.eq_ignore_ascii_case(action)) {
+                    return;
+                }
+                if let Ok(mut segs) = url.path_segments_mut() {
+                    segs.pop_if_empty();
+                    if !prefix.is_empty() {
+                        segs.extend(prefix.split('/').filter(|s| !s.is_empty()));
+                    }
+                    segs.push(action);
+                }
+            }
+        }
+    }
+
+    /// The action a documented URL form (`/jobs/{ID}?action=start`, `/vApp/{ID}/action/deploy`)
+    /// names, lower-cased, if it names one.
+    pub fn action_of(self, form: &str) -> Option<String> {
+        let no_fragment = form.split('#').next().unwrap_or(form);
+        let (path, query) = no_fragment.split_once('?').unwrap_or((no_fragment, ""));
+        match self {
+            ActionStyle::Query(key) => query.split('&').find_map(|kv| {
+                let (k, v) = kv.split_once('=')?;
+                k.eq_ignore_ascii_case(key).then(|| v.to_ascii_lowercase())
+            }),
+            ActionStyle::Path(prefix) => {
+                let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+                let pre: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+                let n = segs.len().checked_sub(pre.len() + 1)?;
+                let fits = segs[n..n + pre.len()]
+                    .iter()
+                    .zip(&pre)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b));
+                (fits && !pre.is_empty()).then(|| segs[segs.len() - 1].to_ascii_lowercase())
+            }
+        }
+    }
+}
+
+/// Media types of requests and answers; `{version}` stands for the newest version the
+/// client speaks (`application/*+xml;version={version}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaTypes {
+    /// The XML media type.
+    pub xml: &'static str,
+    /// The JSON media type.
+    pub json: &'static str,
 }
 
 /// How asynchronous tasks are written.
@@ -233,9 +313,9 @@ pub struct TaskInfo {
     pub state: &'static str,
     /// State values that mean the task is done.
     pub done_states: &'static [&'static str],
-    /// Element holding the result.
+    /// Element holding the result (the error, for APIs that only write one on failure).
     pub result: &'static str,
-    /// Attribute of the result that tells success.
+    /// Attribute of the result that tells success (empty: the result does not say).
     pub success: &'static str,
     /// Element of the result holding the message.
     pub message: &'static str,
@@ -243,6 +323,19 @@ pub struct TaskInfo {
     pub operation: &'static str,
     /// Relation of the link to the object the task affected.
     pub related_rel: &'static str,
+    /// State values that mean the task ended in failure (whatever its result says).
+    pub failed_states: &'static [&'static str],
+    /// What a task that vanished while polled (`404`) means.
+    pub vanished: Vanished,
+}
+
+/// What a task that is no longer found while it is polled means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vanished {
+    /// It is lost: the wait fails with [`crate::Error::TaskLost`].
+    Lost,
+    /// It finished and was cleaned up: the wait succeeds with the task as last seen.
+    Done,
 }
 
 /// How the query service is called and answers.

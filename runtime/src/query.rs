@@ -11,7 +11,7 @@ use url::Url;
 use crate::any::{AnyRepr, TypeEntry};
 use crate::error::{Error, Result};
 use crate::follow::link_error;
-use crate::link::Links;
+use crate::link::{LinkDef, Links};
 use crate::node::Node;
 use crate::op::{Api, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
@@ -717,8 +717,8 @@ async fn fetch_page<A: Api, R: ReadItems>(
     let info = &A::INFO.query;
     let resp = session.get_url(&url).await?;
     resp.decode_with(|syntax, body| match syntax {
-        Syntax::Xml => decode_page_xml(body, info, path, read),
-        Syntax::Json => decode_page_json(body, info, path, read),
+        Syntax::Xml => decode_page_xml(body, info, &A::INFO.links, path, read),
+        Syntax::Json => decode_page_json(body, info, &A::INFO.links, path, read),
     })
 }
 
@@ -727,6 +727,7 @@ async fn fetch_page<A: Api, R: ReadItems>(
 fn decode_page_xml<R: ReadItems>(
     bytes: &[u8],
     info: &QueryInfo,
+    links: &LinkDef,
     path: ItemPath,
     read: R,
 ) -> Result<Page<R::Item>, DecodeError> {
@@ -761,7 +762,7 @@ fn decode_page_xml<R: ReadItems>(
     })
     .map_err(|e| e.within(root_name))?;
     x.finish()?;
-    page_from(items, paging.as_ref(), info, path)
+    page_from(items, paging.as_ref(), info, links, path)
 }
 
 /// A page straight from the JSON tokens: `{"Refs": [...]}` or
@@ -769,6 +770,7 @@ fn decode_page_xml<R: ReadItems>(
 fn decode_page_json<R: ReadItems>(
     bytes: &[u8],
     info: &QueryInfo,
+    links: &LinkDef,
     path: ItemPath,
     read: R,
 ) -> Result<Page<R::Item>, DecodeError> {
@@ -803,7 +805,7 @@ fn decode_page_json<R: ReadItems>(
         }
     }
     j.finish()?;
-    page_from(items, paging.as_ref(), info, path)
+    page_from(items, paging.as_ref(), info, links, path)
 }
 
 /// A page from its items and its paging element.
@@ -811,6 +813,7 @@ fn page_from<I>(
     items: Vec<I>,
     paging: Option<&Node>,
     info: &QueryInfo,
+    links: &LinkDef,
     path: ItemPath,
 ) -> Result<Page<I>, DecodeError> {
     let num = |k: &str| {
@@ -819,8 +822,8 @@ fn page_from<I>(
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(0)
     };
-    let links = match paging.and_then(|p| p.child("Links")) {
-        Some(l) => crate::link::links_from_node(l).map_err(|e| e.within(info.paging))?,
+    let links = match paging {
+        Some(p) => Links::of_node(p, links).map_err(|e| e.within(info.paging))?,
         None => Links::default(),
     };
     Ok(Page {
@@ -888,6 +891,9 @@ mod tests {
 
     use crate::QueryParams;
 
+    /// EM's link form, as its spec declares it.
+    const LD: LinkDef = LinkDef::new(Some("Links"), "Link", "Rel", "Href", "Name", "Type");
+
     const QI: QueryInfo = QueryInfo {
         path: "query",
         result_root: "QueryResult",
@@ -926,7 +932,7 @@ mod tests {
         };
         let v12 = br#"{"Refs":null,"Entities":{"Jobs":null,"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b"}]},"SystemSessions":null},
             "Resources":null,"Links":null,"PagingInfo":{"Links":[{"Rel":"First","Href":"https://h/api/query?type=BackupJobSession&pageSize=100&page=1","Name":null,"Type":null}],"PageNum":1,"PageSize":100,"PagesCount":1}}"#;
-        let page: Page<R> = decode_page_json(v12, &QI, entities, Typed::new()).unwrap();
+        let page: Page<R> = decode_page_json(v12, &QI, &LD, entities, Typed::new()).unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.items[1].0, "b");
         assert_eq!(
@@ -936,7 +942,7 @@ mod tests {
         assert_eq!(page.links.iter().count(), 1);
 
         let v13 = br#"{"entities":{"backupJobSessions":{"backupJobSessions":[{"name":"c"}]}},"pagingInfo":{"links":[],"pageNum":2,"pageSize":1,"pagesCount":3}}"#;
-        let page: Page<R> = decode_page_json(v13, &QI, entities, Typed::new()).unwrap();
+        let page: Page<R> = decode_page_json(v13, &QI, &LD, entities, Typed::new()).unwrap();
         assert_eq!(page.items[0].0, "c");
         assert_eq!(page.page_num, 2);
 
@@ -946,7 +952,7 @@ mod tests {
             item: "Ref",
         };
         let xml = br#"<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Refs><Ref Name="x"/><Ref Name="y"/></Refs><PagingInfo PageNum="1" PageSize="2" PagesCount="2"><Links><Link Rel="Next" Href="https://h/api/query?type=x&amp;page=2"/></Links></PagingInfo></QueryResult>"#;
-        let page: Page<R> = decode_page_xml(xml, &QI, refs, Typed::new()).unwrap();
+        let page: Page<R> = decode_page_xml(xml, &QI, &LD, refs, Typed::new()).unwrap();
         assert_eq!(page.items.len(), 2);
         assert!(page.has_next());
         assert_eq!(
@@ -954,7 +960,8 @@ mod tests {
             "https://h/api/query?type=x&page=2"
         );
         // Empty result: no items, no error.
-        let page: Page<R> = decode_page_xml(b"<QueryResult/>", &QI, refs, Typed::new()).unwrap();
+        let page: Page<R> =
+            decode_page_xml(b"<QueryResult/>", &QI, &LD, refs, Typed::new()).unwrap();
         assert!(page.items.is_empty() && !page.has_next());
     }
 
@@ -970,8 +977,8 @@ mod tests {
             item: "BackupJobSession",
         };
         let json = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":"a"},{"Name":"b","X":1}]}},"PagingInfo":{"PageNum":1,"PageSize":2,"PagesCount":1}}"#;
-        let typed: Page<R> = decode_page_json(json, &QI, entities, Typed::new()).unwrap();
-        let dyns = decode_page_json(json, &QI, entities, dynamic).unwrap();
+        let typed: Page<R> = decode_page_json(json, &QI, &LD, entities, Typed::new()).unwrap();
+        let dyns = decode_page_json(json, &QI, &LD, entities, dynamic).unwrap();
         assert_eq!(dyns.items.len(), 2);
         assert_eq!(dyns.page_size, 2);
         for (t, d) in typed.items.iter().zip(&dyns.items) {
@@ -979,8 +986,8 @@ mod tests {
             assert_eq!(d.root(), "BackupJobSession");
         }
         let xml = br#"<QueryResult><Entities><BackupJobSessions><BackupJobSession Name="x"/><BackupJobSession Name="y"><Extra/></BackupJobSession></BackupJobSessions></Entities></QueryResult>"#;
-        let typed: Page<R> = decode_page_xml(xml, &QI, entities, Typed::new()).unwrap();
-        let dyns = decode_page_xml(xml, &QI, entities, dynamic).unwrap();
+        let typed: Page<R> = decode_page_xml(xml, &QI, &LD, entities, Typed::new()).unwrap();
+        let dyns = decode_page_xml(xml, &QI, &LD, entities, dynamic).unwrap();
         assert_eq!(dyns.items.len(), 2);
         for (t, d) in typed.items.iter().zip(&dyns.items) {
             assert_eq!(tree(t), d.to_tree());
@@ -990,8 +997,9 @@ mod tests {
             vec!["BackupJobSession/Extra"]
         );
         let bad = br#"{"Entities":{"BackupJobSessions":{"BackupJobSessions":[{"Name":{"a":1}}]}}}"#;
-        let typed = decode_page_json::<Typed<R>>(bad, &QI, entities, Typed::new()).unwrap_err();
-        let Err(dyns) = decode_page_json(bad, &QI, entities, dynamic) else {
+        let typed =
+            decode_page_json::<Typed<R>>(bad, &QI, &LD, entities, Typed::new()).unwrap_err();
+        let Err(dyns) = decode_page_json(bad, &QI, &LD, entities, dynamic) else {
             panic!("a bad item fails the dynamic page too");
         };
         assert_eq!(typed, dyns);

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::follow::link_error;
 use crate::node::Node;
-use crate::op::{Api, TaskInfo};
+use crate::op::{Api, TaskInfo, Vanished};
 use crate::repr::{Repr, Scalar};
 use crate::session::Session;
 
@@ -47,27 +47,33 @@ enum TaskState {
 
 fn task_state(info: &TaskInfo, node: &Node) -> TaskState {
     let state = node.scalar(info.state).unwrap_or("").trim().to_string();
-    if !info
-        .done_states
-        .iter()
-        .any(|d| d.eq_ignore_ascii_case(&state))
-    {
+    let is = |states: &[&str]| states.iter().any(|d| d.eq_ignore_ascii_case(&state));
+    let result = node.child(info.result);
+    let failed = || TaskState::Failed {
+        operation: node.scalar(info.operation).unwrap_or("").to_string(),
+        message: result
+            .and_then(|r| r.scalar(info.message))
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+    };
+    if is(info.failed_states) {
+        return failed();
+    }
+    if !is(info.done_states) {
         return TaskState::Running(state);
     }
-    let Some(result) = node.child(info.result) else {
-        return TaskState::Succeeded;
+    let success = match (result, info.success) {
+        (Some(r), key) if !key.is_empty() => r
+            .scalar(key)
+            .map(|s| bool::parse_text(s).unwrap_or(false))
+            .unwrap_or(true),
+        _ => true,
     };
-    let success = result
-        .scalar(info.success)
-        .map(|s| bool::parse_text(s).unwrap_or(false))
-        .unwrap_or(true);
     if success {
         TaskState::Succeeded
     } else {
-        TaskState::Failed {
-            operation: node.scalar(info.operation).unwrap_or("").to_string(),
-            message: result.scalar(info.message).unwrap_or("").trim().to_string(),
-        }
+        failed()
     }
 }
 
@@ -91,9 +97,9 @@ pub async fn wait_task_with<A: Api, T: Repr + Clone + Send>(
     let href = task
         .href()
         .map(str::to_string)
-        .or_else(|| node.scalar("Href").map(str::to_string))
+        .or_else(|| node.scalar(A::INFO.links.href()).map(str::to_string))
         .ok_or_else(|| Error::LinkNotOffered {
-            rel: "Href".into(),
+            rel: A::INFO.links.href().into(),
             type_: T::ROOT.into(),
             link_type: None,
         })?;
@@ -128,6 +134,9 @@ pub async fn wait_task_with<A: Api, T: Repr + Clone + Send>(
                         latest = Some(t);
                         n
                     }
+                    Err(e) if e.status() == Some(404) && info.vanished == Vanished::Done => {
+                        return Ok(latest.unwrap_or_else(|| task.clone()));
+                    }
                     Err(e) if e.status() == Some(404) => {
                         return Err(Error::TaskLost {
                             href: href.clone(),
@@ -153,10 +162,7 @@ pub async fn follow_related<A: Api, R: Repr + Send, T: Repr>(
         Some(l) => l.clone(),
         None => {
             let node = crate::to_node(task, T::ROOT);
-            match node.child("Links") {
-                Some(l) => crate::link::links_from_node(l).unwrap_or_default(),
-                None => crate::Links::default(),
-            }
+            crate::Links::of_node(&node, &A::INFO.links).unwrap_or_default()
         }
     };
     let href = match links.find(rel, None, None) {

@@ -14,7 +14,7 @@ use crate::response::RawResponse;
 use crate::retry::RetryPolicy;
 use crate::secret::SecretString;
 use crate::tls;
-use crate::wire::{Encoded, Format};
+use crate::wire::Encoded;
 
 /// What the runtime adds to a TLS error about a server certificate it does not trust: the
 /// [`crate::ClientBuilder`] methods that fix it.
@@ -68,7 +68,8 @@ impl Failure {
 pub(crate) struct Settings {
     pub(crate) http: reqwest::Client,
     pub(crate) base: Url,
-    pub(crate) format: Format,
+    /// The media type asked for in `Accept`.
+    pub(crate) accept: &'static str,
     pub(crate) request_timeout: Duration,
     pub(crate) call_timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -80,7 +81,7 @@ pub(crate) struct Settings {
 pub(crate) struct Transport {
     http: reqwest::Client,
     base: Url,
-    format: Format,
+    accept: &'static str,
     request_timeout: Duration,
     call_timeout: Duration,
     retry: RetryPolicy,
@@ -94,7 +95,7 @@ impl Transport {
         Transport {
             http: s.http,
             base: s.base,
-            format: s.format,
+            accept: s.accept,
             request_timeout: s.request_timeout,
             call_timeout: s.call_timeout,
             retry: s.retry,
@@ -158,7 +159,7 @@ impl Transport {
             .http
             .request(Self::method(verb), url.clone())
             .headers(self.defaults.clone())
-            .header(ACCEPT, self.format.media_type())
+            .header(ACCEPT, self.accept)
             .timeout(timeout);
         match body {
             Some(b) => {

@@ -8,19 +8,19 @@ use crate::repr::Repr;
 /// Wire format of requests and answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// XML (`Accept: application/xml`), the API's native format.
+    /// XML, the API's native format.
     #[default]
     Xml,
-    /// JSON (`Accept: application/json`); request bodies are sent as JSON too.
+    /// JSON; request bodies are sent as JSON too.
     Json,
 }
 
 impl Format {
-    /// The media type.
-    pub fn media_type(self) -> &'static str {
+    /// The API's media type of this format (`[api] media` of its spec).
+    pub fn media_type(self, media: &crate::MediaTypes) -> &'static str {
         match self {
-            Format::Xml => "application/xml",
-            Format::Json => "application/json",
+            Format::Xml => media.xml,
+            Format::Json => media.json,
         }
     }
 }
@@ -62,15 +62,17 @@ pub(crate) struct Encoder {
     format: Format,
     casing: Casing,
     namespace: &'static str,
+    content_type: &'static str,
 }
 
 impl Encoder {
     /// An encoder for `format`.
-    pub(crate) fn new(format: Format, casing: Casing, namespace: &'static str) -> Self {
+    pub(crate) fn new(format: Format, casing: Casing, info: &'static crate::ApiInfo) -> Self {
         Encoder {
             format,
             casing,
-            namespace,
+            namespace: info.namespace,
+            content_type: format.media_type(&info.media),
         }
     }
 
@@ -95,7 +97,7 @@ impl Encoder {
         };
         Encoded {
             bytes: Bytes::from(bytes),
-            content_type: self.format.media_type(),
+            content_type: self.content_type,
         }
     }
 }

@@ -508,7 +508,7 @@ impl<'a> XmlIn<'a> {
     }
 
     /// As [`XmlIn::wrapped_items`], each item read by `read` (one copy for every item type).
-    fn wrapped_with(
+    pub(crate) fn wrapped_with(
         &mut self,
         e: XmlElem<'a>,
         item: &str,
@@ -572,7 +572,7 @@ pub(crate) fn decode_xml_into(bytes: &[u8], slot: &mut dyn crate::Slot) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Link, Links, Value};
+    use crate::{Link, Links};
 
     #[test]
     fn deep_documents_are_refused_not_overflowed() {
@@ -589,14 +589,18 @@ mod tests {
         let doc = br#"<?xml version="1.0"?><Links xmlns="urn:x"><Link Rel="Up" Href="h?a=1&amp;b=2" Name=""/><Other/><Link Href="g" Rel="Down" Type="T"><Ignored/></Link></Links>"#;
         let mut x = XmlIn::new(doc).unwrap();
         let root = x.root().unwrap();
-        let streamed = Links::from_xml(&mut x, root).unwrap();
+        const EM: crate::LinkDef =
+            crate::LinkDef::new(Some("Links"), "Link", "Rel", "Href", "Name", "Type");
+        let field = crate::FieldDef::links("Links", &EM, false);
+        let mut streamed = Links::default();
+        crate::Slot::read_xml(&mut streamed, &field, &mut x, root).unwrap();
         // The stranger among the links waits in the spill for the enclosing record, after
         // one link; the one inside a link is that link's own unknown content.
         let spilled: Vec<(u32, Node)> = x.spill_take(0).collect();
         assert_eq!(spilled.len(), 1);
         assert_eq!((spilled[0].0, spilled[0].1.name.as_str()), (1, "Other"));
         x.finish().unwrap();
-        let tree = Links::from_node(&crate::parse_xml(doc).unwrap()).unwrap();
+        let tree = Links::from_node(&crate::parse_xml(doc).unwrap(), &EM).unwrap();
         assert_eq!(streamed.0.len(), tree.0.len());
         assert_eq!(streamed.0[1].unknown.paths(), vec!["Ignored".to_string()]);
         assert_eq!(streamed.0[0].href, "h?a=1&b=2");

@@ -83,7 +83,11 @@ fn job_entity_sample_decodes() {
 fn logon_session_sample_links() {
     let node = parse_xml(&fixture("logging_on.1.xml")).unwrap();
     assert_eq!(node.name, "LogonSession");
-    let links = Links::from_node(node.child("Links").unwrap()).unwrap();
+    let links = Links::from_node(
+        node.child("Links").unwrap(),
+        &<Em as emrest_runtime::Api>::INFO.links,
+    )
+    .unwrap();
     assert!(links.iter().count() > 30);
     assert!(links.find("Down", Some("JobReferenceList"), None).is_ok());
     assert!(links.find("Delete", None, None).is_ok());

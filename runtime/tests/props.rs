@@ -15,6 +15,9 @@ use proptest::test_runner::{Config, TestRunner};
 
 const CASES: u32 = 256;
 
+/// The test API's link form.
+const LINKS: &emrest_runtime::LinkDef = &<Em as emrest_runtime::Api>::INFO.links;
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: CASES,
@@ -125,9 +128,9 @@ fn mutate(doc: &[u8], edits: &[Edit]) -> Vec<u8> {
 /// Everything a decoder offers, on `bytes`: must return, never panic.
 fn decode_everything(bytes: &[u8]) {
     if let Ok(node) = parse_xml(bytes) {
-        let _ = Links::from_node(&node);
+        let _ = Links::from_node(&node, LINKS);
         if let Some(l) = node.child("Links") {
-            let _ = Links::from_node(l);
+            let _ = Links::from_node(l, LINKS);
         }
         let _ = write_xml(&node, "urn:x");
         let _ = write_json(&node, Casing::Camel);
@@ -328,7 +331,7 @@ proptest! {
         // The same through a tree, as generic code reads links.
         let tree = parse_xml(xml.as_bytes()).unwrap();
         let parsed = match tree.child("Links") {
-            Some(l) => Links::from_node(l).unwrap(),
+            Some(l) => Links::from_node(l, LINKS).unwrap(),
             None => Links::default(),
         };
         prop_assert_eq!(parsed, links, "{}", xml);

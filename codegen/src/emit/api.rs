@@ -24,6 +24,13 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     let error = error_info(ir);
     let other = other_product(&a.other_product);
     let hint = opt_str(a.entry_url.as_deref());
+    let links = link_def(&a.links);
+    let actions = match &a.actions {
+        ActionsIr::Query(k) => quote!(__rt::ActionStyle::Query(#k)),
+        ActionsIr::Path(p) => quote!(__rt::ActionStyle::Path(#p)),
+    };
+    let (media_xml, media_json) = (&a.media.xml, &a.media.json);
+    let statuses = &logon.statuses;
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
     let client_doc = format!(" A client of the {title}.");
     let session_doc = format!(" A logged-on session of the {title}.");
@@ -49,6 +56,10 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 query: #query,
                 error: #error,
                 other_product: #other,
+                links: #links,
+                actions: #actions,
+                media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
+                logon_statuses: &[#(#statuses),*],
             };
         }
 
@@ -57,6 +68,13 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
         #[doc = #session_doc]
         pub type Session = __rt::Session<Api>;
     }
+}
+
+/// The runtime's `LinkDef` of `[api.links]`.
+pub(super) fn link_def(l: &crate::spec::LinksSpec) -> TokenStream {
+    let wrapper = opt_str(l.wrapper.as_deref());
+    let (e, rel, href, name, ty) = (&l.element, &l.rel, &l.href, &l.name, &l.type_);
+    quote!(__rt::LinkDef::new(#wrapper, #e, #rel, #href, #name, #ty))
 }
 
 /// `Some("…")` or `None`.
@@ -78,6 +96,11 @@ fn task_info(ir: &Ir) -> TokenStream {
     let root = root_of(ir, &t.type_);
     let (state, done, result, success) = (&t.state, &t.done, &t.result, &t.success);
     let (message, operation, related) = (&t.message, &t.operation, &t.related);
+    let failed = &t.failed;
+    let vanished = match t.vanished {
+        crate::spec::VanishedSpec::Lost => quote!(__rt::Vanished::Lost),
+        crate::spec::VanishedSpec::Done => quote!(__rt::Vanished::Done),
+    };
     quote! {
         __rt::TaskInfo {
             root: #root,
@@ -88,6 +111,8 @@ fn task_info(ir: &Ir) -> TokenStream {
             message: #message,
             operation: #operation,
             related_rel: #related,
+            failed_states: &[#(#failed),*],
+            vanished: #vanished,
         }
     }
 }

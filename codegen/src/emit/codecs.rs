@@ -4,10 +4,21 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// The codec's description of a field (`__rt::FieldDef::…`).
-pub(super) fn field_def(f: &FieldIr) -> TokenStream {
+/// The codec's description of a field (`__rt::FieldDef::…`); `api` is the path of the
+/// spec's `Api` marker (links fields read the API's link form from it).
+pub(super) fn field_def(f: &FieldIr, api: &TokenStream) -> TokenStream {
     let xml = &f.xml;
     let req = !f.optional;
+    let link_def = quote!(&<#api as __rt::Api>::INFO.links);
+    match (&f.ty, &f.shape) {
+        (Ty::Links, Shape::List { json }) => {
+            let j = json.as_deref().unwrap_or(xml);
+            return quote!(__rt::FieldDef::links_inline(#link_def, #j));
+        }
+        (Ty::Links, _) => return quote!(__rt::FieldDef::links(#xml, #link_def, #req)),
+        (Ty::Link, _) => return quote!(__rt::FieldDef::link(#xml, #link_def, #req)),
+        _ => {}
+    }
     match &f.shape {
         Shape::Attr => quote!(__rt::FieldDef::attr(#xml, #req)),
         Shape::Text => quote!(__rt::FieldDef::text(#req)),
@@ -71,16 +82,11 @@ pub fn derived_record(
 ) -> TokenStream {
     let mut chosen: Vec<&(usize, Ident)> = chosen.iter().collect();
     chosen.sort_by_key(|(i, _)| *i);
-    let defs = chosen.iter().map(|(i, _)| field_def(&t.fields[*i]));
+    let api = quote!(#prefix Api);
+    let defs = chosen.iter().map(|(i, _)| field_def(&t.fields[*i], &api));
     let rust: Vec<Ident> = chosen.iter().map(|(_, r)| r.clone()).collect();
-    let links = chosen.iter().position(|(i, _)| {
-        let f = &t.fields[*i];
-        matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single)
-    });
-    let href = chosen.iter().position(|(i, _)| {
-        let f = &t.fields[*i];
-        f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
-    });
+    let links = chosen.iter().position(|(i, _)| t.fields[*i].is_links());
+    let href = chosen.iter().position(|(i, _)| t.href == Some(*i));
     let record = record_impls(
         ty,
         &t.root,

@@ -16,7 +16,7 @@ pub use operations::type_methods;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{EnumIr, FieldIr, Ir, OpIr, ParamTy, Returns, Shape, Ty, TypeIr, Verb};
+use crate::ir::{ActionsIr, EnumIr, FieldIr, Ir, OpIr, ParamTy, Returns, Shape, Ty, TypeIr, Verb};
 use crate::names;
 
 /// Options of the emitter.
@@ -79,7 +79,7 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         let key: String = t
             .fields
             .iter()
-            .map(|f| field_def(f).to_string())
+            .map(|f| field_def(f, &quote!(Api)).to_string())
             .collect::<Vec<_>>()
             .join(",");
         let shared = first_of_shape

@@ -8,6 +8,8 @@ pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
     let name = ident(&f.rust);
     let base = value_ty(&f.ty, &TokenStream::new());
     let ty = match (&f.shape, f.optional) {
+        // Repeated link elements are one list of links.
+        (Shape::List { .. }, _) if f.ty == Ty::Links => quote!(::std::option::Option<#base>),
         (Shape::List { .. }, _) => quote!(::std::vec::Vec<#base>),
         (Shape::Wrapped { .. }, true) => quote!(::std::option::Option<::std::vec::Vec<#base>>),
         (Shape::Wrapped { .. }, false) => quote!(::std::vec::Vec<#base>),
@@ -63,18 +65,13 @@ pub(super) fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStre
             quote!(<#o as __rt::Record>::FIELDS)
         }
         None => {
-            let defs = t.fields.iter().map(field_def);
+            let defs = t.fields.iter().map(|f| field_def(f, &quote!(Api)));
             quote!(&[#(#defs),*])
         }
     };
     let rust: Vec<Ident> = t.fields.iter().map(|f| ident(&f.rust)).collect();
-    let links = t
-        .fields
-        .iter()
-        .position(|f| matches!(f.ty, Ty::Links) && matches!(f.shape, Shape::Single));
-    let href = t.fields.iter().position(|f| {
-        f.xml == "Href" && matches!(f.shape, Shape::Attr) && matches!(f.ty, Ty::String)
-    });
+    let links = t.fields.iter().position(FieldIr::is_links);
+    let href = t.href;
     let record = record_impls(&quote!(#name), root, &defs, &rust, &unknown, links, href);
     let query = t.query.as_ref().map(|q| {
         let qn = &q.name;

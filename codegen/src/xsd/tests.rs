@@ -158,6 +158,8 @@ logon = { rel = "Create", type = "Thing" }
 task = { type = "Thing", state = "S", done = ["D"], result = "R", success = "S", message = "M", operation = "O", related = "Related" }
 query = { path = "q", result = "Thing", reference = "Thing", refs = "Refs", ref_item = "Ref", entities = "E", paging = "P", page_size = 1, params = { type = "type", format = "format", entities = "E", filter = "f", sort_asc = "a", sort_desc = "d", page_size = "ps", page = "p" }, paging_attrs = { num = "n", size = "s", count = "c" }, paging_rels = { first = "F", previous = "P", next = "N", last = "L" } }
 error = { type = "Thing", message = "M", status = "S", detail = "D" }
+links = { wrapper = "Links", element = "Link", rel = "Rel", href = "Href", name = "Name", type = "Type" }
+actions = { query = "action" }
 "#;
 
 #[test]

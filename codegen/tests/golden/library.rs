@@ -20,13 +20,15 @@ impl __rt::Api for Api {
         logoff_rel: "Logout",
         task: __rt::TaskInfo {
             root: "Job",
-            state: "Status",
+            state: "status",
             done_states: &["Done"],
             result: "Outcome",
             success: "Ok",
             message: "Text",
             operation: "Kind",
             related_rel: "Affects",
+            failed_states: &["Failed"],
+            vanished: __rt::Vanished::Done,
         },
         query: __rt::QueryInfo {
             path: "search",
@@ -67,6 +69,13 @@ impl __rt::Api for Api {
             path_markers: &[],
             headers: &[],
         },
+        links: __rt::LinkDef::new(Some("Links"), "link", "rel", "href", "title", "type"),
+        actions: __rt::ActionStyle::Path("action"),
+        media: __rt::MediaTypes {
+            xml: "application/xml",
+            json: "application/json",
+        },
+        logon_statuses: &[200u16, 201u16],
     };
 }
 /// A client of the Library API.
@@ -189,18 +198,21 @@ pub enum JobStatus {
     Running,
     /// `Done`
     Done,
+    /// `Failed`
+    Failed,
     /// A value this spec does not know, kept as written.
     Other(::std::string::String),
 }
 impl JobStatus {
     /// Wire values in declaration order.
-    pub const VALUES: &'static [&'static str] = &["Queued", "Running", "Done"];
+    pub const VALUES: &'static [&'static str] = &["Queued", "Running", "Done", "Failed"];
     /// The value as written on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Queued => "Queued",
             Self::Running => "Running",
             Self::Done => "Done",
+            Self::Failed => "Failed",
             Self::Other(s) => s,
         }
     }
@@ -217,6 +229,7 @@ impl __rt::Scalar for JobStatus {
                 Some(0usize) => Self::Queued,
                 Some(1usize) => Self::Running,
                 Some(2usize) => Self::Done,
+                Some(3usize) => Self::Failed,
                 _ => Self::Other(text.trim().to_string()),
             },
         )
@@ -231,6 +244,7 @@ impl __rt::SpecEnum for JobStatus {
             Self::Queued => Some(0usize),
             Self::Running => Some(1usize),
             Self::Done => Some(2usize),
+            Self::Failed => Some(3usize),
             Self::Other(_) => None,
         }
     }
@@ -269,7 +283,7 @@ impl __rt::Record for Book {
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Href", false),
         __rt::FieldDef::attr("Isbn", true),
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
         __rt::FieldDef::elem("Title", true),
         __rt::FieldDef::elem("Genre", true),
         __rt::FieldDef::elem("Pages", false),
@@ -318,18 +332,18 @@ impl Book {
         .link_type("LoginSession")
         .returns("LoginSession");
     pub const OP_BORROW: __rt::Op = __rt::Op::post("Book", "borrow", "Borrow")
-        .path("/books/{ID}?action=borrow")
+        .path("/books/{ID}/action/borrow")
         .action("borrow")
         .body("BorrowSpec")
         .returns("Job")
         .task();
     pub const OP_GIVE_BACK: __rt::Op = __rt::Op::post("Book", "give_back", "Return")
-        .path("/books/{ID}?action=return")
+        .path("/books/{ID}/action/return")
         .action("return")
         .returns("Job")
         .task();
     pub const OP_EDIT: __rt::Op = __rt::Op::put("Book", "edit", "Edit")
-        .path("/books/{ID}?action=edit")
+        .path("/books/{ID}/action/edit")
         .action("edit")
         .body("Book")
         .status(&[204]);
@@ -341,7 +355,7 @@ impl Book {
     pub fn session<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, LoginSession> {
         __rt::follow(em, &self.links, &Self::OP_SESSION, None)
     }
-    /// `POST /books/{ID}?action=borrow` through the `Borrow` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
+    /// `POST /books/{ID}/action/borrow` through the `Borrow` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     ///
     /// The member must hold a card.
     pub fn borrow<'a>(
@@ -351,11 +365,11 @@ impl Book {
     ) -> __rt::Call<'a, Job> {
         __rt::follow(em, &self.links, &Self::OP_BORROW, Some(body))
     }
-    /// `POST /books/{ID}?action=return` through the `Return` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
+    /// `POST /books/{ID}/action/return` through the `Return` link; returns the [`Job`] started (`.wait(&em)` waits for its end).
     pub fn give_back<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Job> {
         __rt::follow(em, &self.links, &Self::OP_GIVE_BACK, None)
     }
-    /// `PUT /books/{ID}?action=edit` through the `Edit` link; returns nothing.
+    /// `PUT /books/{ID}/action/edit` through the `Edit` link; returns nothing.
     pub fn edit<'a>(&'a self, em: &'a Session, body: &'a Book) -> __rt::Call<'a, ()> {
         __rt::follow(em, &self.links, &Self::OP_EDIT, Some(body))
     }
@@ -448,7 +462,7 @@ pub struct Home {
 impl __rt::Record for Home {
     const ROOT: &'static str = "Home";
     const FIELDS: &'static [__rt::FieldDef] = &[
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
         __rt::FieldDef::list("Version", "Version"),
     ];
     const LINKS: Option<usize> = Some(0usize);
@@ -472,7 +486,7 @@ pub struct Job {
     pub href: ::std::string::String,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
-    /// Element `Status`.
+    /// Attribute `status`.
     pub status: JobStatus,
     /// Element `Kind`.
     pub kind: ::std::string::String,
@@ -486,8 +500,8 @@ impl __rt::Record for Job {
     const ROOT: &'static str = "Job";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Href", true),
-        __rt::FieldDef::elem("Links", false),
-        __rt::FieldDef::elem("Status", true),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
+        __rt::FieldDef::attr("status", true),
         __rt::FieldDef::elem("Kind", true),
         __rt::FieldDef::elem("Outcome", false),
     ];
@@ -542,7 +556,7 @@ impl __rt::Record for LoginSession {
     const ROOT: &'static str = "LoginSession";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Href", false),
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
         __rt::FieldDef::elem("User", true),
     ];
     const LINKS: Option<usize> = Some(1usize);
@@ -621,7 +635,7 @@ impl __rt::Record for Paging {
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Page", true),
         __rt::FieldDef::attr("Pages", true),
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
     ];
     const LINKS: Option<usize> = Some(2usize);
     unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
@@ -684,7 +698,7 @@ impl __rt::Record for Ref {
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Href", false),
         __rt::FieldDef::attr("Name", false),
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
     ];
     const LINKS: Option<usize> = Some(2usize);
     const HREF: Option<usize> = Some(0usize);
@@ -780,7 +794,7 @@ impl __rt::Record for Version {
     const ROOT: &'static str = "Version";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Name", true),
-        __rt::FieldDef::elem("Links", false),
+        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
     ];
     const LINKS: Option<usize> = Some(1usize);
     unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
