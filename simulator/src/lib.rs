@@ -28,6 +28,7 @@ pub mod filter;
 mod http;
 #[doc(hidden)]
 pub mod inproc;
+pub mod mock;
 mod page;
 pub mod render;
 mod sim;
