@@ -188,6 +188,7 @@ impl<'a> Checker<'a> {
                 version_element: a.logon.version_element.clone(),
                 version_attr: a.logon.version_attr.clone(),
                 statuses: a.logon.statuses.clone(),
+                url_element: a.logon.url_element.clone(),
             },
             logoff_rel: a.logoff_rel.clone(),
             task: TaskIr {
@@ -201,6 +202,7 @@ impl<'a> Checker<'a> {
                 related: a.task.related.clone(),
                 failed: a.task.failed.clone(),
                 vanished: a.task.vanished,
+                related_element: a.task.related_element.clone(),
             },
             query: QueryServiceIr {
                 path: a.query.path.clone(),
@@ -214,6 +216,8 @@ impl<'a> Checker<'a> {
                 params: a.query.params.clone(),
                 paging_attrs: a.query.paging_attrs.clone(),
                 paging_rels: a.query.paging_rels.clone(),
+                shape: a.query.shape,
+                paging_count: a.query.paging_count,
             },
             error: ErrorIr {
                 type_: a.error.type_.get_ref().clone(),

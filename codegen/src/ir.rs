@@ -72,6 +72,8 @@ pub struct LogonIr {
     pub version_attr: String,
     /// Statuses of a successful logon.
     pub statuses: Vec<u16>,
+    /// Element whose text is a version's logon URL.
+    pub url_element: Option<String>,
 }
 
 /// `[api.task]`, resolved.
@@ -97,6 +99,8 @@ pub struct TaskIr {
     pub failed: Vec<String>,
     /// What a vanished task means.
     pub vanished: crate::spec::VanishedSpec,
+    /// Element naming the affected object by its target attribute.
+    pub related_element: Option<String>,
 }
 
 /// `[api.query]`, resolved.
@@ -124,6 +128,10 @@ pub struct QueryServiceIr {
     pub paging_attrs: crate::spec::PagingAttrsSpec,
     /// Paging link relations.
     pub paging_rels: crate::spec::PagingRelsSpec,
+    /// Where items, paging numbers and links sit.
+    pub shape: crate::spec::QueryShape,
+    /// What the paging count counts.
+    pub paging_count: crate::spec::PagingCount,
 }
 
 /// `[api.error]`, resolved.

@@ -158,6 +158,10 @@ pub struct LogonSpec {
     /// Statuses of a successful logon (default 200 and 201).
     #[serde(default = "default_logon_statuses")]
     pub statuses: Vec<u16>,
+    /// Element of a version element whose text is its logon URL (optional; Cloud
+    /// Director's `LoginUrl`), read when the version element has no logon link.
+    #[serde(default)]
+    pub url_element: Option<String>,
 }
 
 fn default_logon_statuses() -> Vec<u16> {
@@ -191,6 +195,10 @@ pub struct TaskSpec {
     /// What a task that vanished while polled means: `lost` (default) or `done`.
     #[serde(default)]
     pub vanished: VanishedSpec,
+    /// Element whose target attribute names the affected object, instead of links of
+    /// `related` (optional; Cloud Director's `Owner`).
+    #[serde(default)]
+    pub related_element: Option<String>,
 }
 
 /// `[api.task] vanished`
@@ -230,6 +238,36 @@ pub struct QuerySpec {
     pub paging_attrs: PagingAttrsSpec,
     /// Relations of the links between pages.
     pub paging_rels: PagingRelsSpec,
+    /// Where a result's items, paging numbers and links sit: `nested` (default: items in
+    /// the `refs`/`entities` wrappers, numbers and links in the `paging` element) or `flat`
+    /// (items, paging attributes and links directly under the result's root).
+    #[serde(default)]
+    pub shape: QueryShape,
+    /// What `paging_attrs.count` counts: `pages` (default) or `records`.
+    #[serde(default)]
+    pub paging_count: PagingCount,
+}
+
+/// `[api.query] shape`
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryShape {
+    /// Items inside wrapper elements, paging in its own element.
+    #[default]
+    Nested,
+    /// Items, paging attributes and links directly under the root.
+    Flat,
+}
+
+/// `[api.query] paging_count`
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PagingCount {
+    /// The count is the number of pages.
+    #[default]
+    Pages,
+    /// The count is the number of records (pages = records / page size, rounded up).
+    Records,
 }
 
 /// `[api.query] paging_rels`

@@ -239,11 +239,19 @@ impl Logon {
                 .ok()
                 .map(|l| l.href.clone())
         };
+        // Or the text of the version element's logon URL element.
+        let named = |n: &Node| -> Option<String> {
+            let e = info.logon_url_element?;
+            let url = n.child(e)?.text.as_deref()?.trim();
+            (!url.is_empty()).then(|| url.to_string())
+        };
         let mut out = Vec::new();
         for n in entry.descendants() {
             if n.name.eq_ignore_ascii_case(info.version_element) {
-                if let (Some(v), Some(h)) = (n.scalar(info.version_attr), pick(n)) {
-                    out.push((Some(v.to_string()), h));
+                if let (Some(v), Some(h)) =
+                    (n.scalar(info.version_attr), pick(n).or_else(|| named(n)))
+                {
+                    out.push((Some(v.trim().to_string()), h));
                 }
             }
         }

@@ -230,6 +230,9 @@ pub struct ApiInfo {
     pub media: MediaTypes,
     /// Statuses a logon answers with on success.
     pub logon_statuses: &'static [u16],
+    /// Element of a version element whose text is that version's logon URL (Cloud
+    /// Director's `LoginUrl`), when the entry point names logon URLs so rather than by link.
+    pub logon_url_element: Option<&'static str>,
 }
 
 /// How an action (an operation with an action name) is addressed on its link's target.
@@ -327,6 +330,9 @@ pub struct TaskInfo {
     pub failed_states: &'static [&'static str],
     /// What a task that vanished while polled (`404`) means.
     pub vanished: Vanished,
+    /// Element of the task whose target attribute names the affected object (Cloud
+    /// Director's `<Owner href=…/>`), used instead of links of `related_rel` when set.
+    pub related_element: Option<&'static str>,
 }
 
 /// What a task that is no longer found while it is polled means.
@@ -365,6 +371,11 @@ pub struct QueryInfo {
     pub pages_count: &'static str,
     /// Relations of the paging links.
     pub rels: PagingRels,
+    /// Items, paging attributes and links sit directly under the result's root (instead
+    /// of in the `refs`/`entities` wrappers and the `paging` element).
+    pub flat: bool,
+    /// The paging count counts records, not pages.
+    pub count_is_records: bool,
 }
 
 /// Relations of the links between pages of a query result.

@@ -731,9 +731,13 @@ fn decode_page_xml<R: ReadItems>(
     path: ItemPath,
     read: R,
 ) -> Result<Page<R::Item>, DecodeError> {
+    if info.flat {
+        return decode_flat_page_xml(bytes, info, links, path, read);
+    }
     let mut x = crate::XmlIn::new(bytes)?;
     let root = x.root()?;
     let root_name = root.name();
+    check_result_root(root_name, info)?;
     let mut items: Vec<R::Item> = Vec::new();
     let mut paging: Option<Node> = None;
     x.children(root, None, |x, c| {
@@ -765,6 +769,69 @@ fn decode_page_xml<R: ReadItems>(
     page_from(items, paging.as_ref(), info, links, path)
 }
 
+/// A query answer must be the declared result (not, say, a document of another shape that
+/// would read as a page without items).
+fn check_result_root(root: &str, info: &QueryInfo) -> Result<(), DecodeError> {
+    if root.eq_ignore_ascii_case(info.result_root) {
+        Ok(())
+    } else {
+        Err(DecodeError::new(format!(
+            "expected a `{}` query result, found a `{root}` document",
+            info.result_root
+        )))
+    }
+}
+
+/// A page of a flat result: the items, the paging attributes and the links all directly
+/// under the root. Any other child element means the result is not what the spec declares
+/// (an error, never a page that silently lacks its items).
+fn decode_flat_page_xml<R: ReadItems>(
+    bytes: &[u8],
+    info: &QueryInfo,
+    links: &LinkDef,
+    path: ItemPath,
+    read: R,
+) -> Result<Page<R::Item>, DecodeError> {
+    let mut x = crate::XmlIn::new(bytes)?;
+    let root = x.root()?;
+    let root_name = root.name().to_string();
+    check_result_root(&root_name, info)?;
+    // The paging "element" is the root itself: its attributes and its link elements.
+    let mut paging = Node::new(&root_name);
+    for a in root.qattrs() {
+        let (k, v) = a?;
+        paging.attrs.push((k.to_string(), v.into_owned()));
+    }
+    let mut items: Vec<R::Item> = Vec::new();
+    x.children(root, None, |x, c| {
+        let n = c.name();
+        if n.eq_ignore_ascii_case(path.item) {
+            items.push(read.xml(x, c).map_err(|e| e.within(n))?);
+            Ok(())
+        } else if n.eq_ignore_ascii_case(links.element) {
+            paging.children.push(x.node(c)?);
+            Ok(())
+        } else {
+            Err(DecodeError::new(format!(
+                "a `{n}` element where the query result holds only `{}` items and `{}` links",
+                path.item, links.element
+            )))
+        }
+    })
+    .map_err(|e| e.within(&root_name))?;
+    x.finish()?;
+    page_from(
+        items,
+        Some(&paging),
+        info,
+        &LinkDef {
+            wrapper: None,
+            ..*links
+        },
+        path,
+    )
+}
+
 /// A page straight from the JSON tokens: `{"Refs": [...]}` or
 /// `{"Entities": {"Jobs": {"Jobs": [...]}}}`, then the paging object.
 fn decode_page_json<R: ReadItems>(
@@ -774,6 +841,11 @@ fn decode_page_json<R: ReadItems>(
     path: ItemPath,
     read: R,
 ) -> Result<Page<R::Item>, DecodeError> {
+    if info.flat {
+        return Err(DecodeError::new(
+            "a flat query result is read from XML only: ask the server for XML",
+        ));
+    }
     let mut j = crate::JsonIn::new(bytes)?;
     let mut items: Vec<R::Item> = Vec::new();
     let mut paging: Option<Node> = None;
@@ -826,11 +898,17 @@ fn page_from<I>(
         Some(p) => Links::of_node(p, links).map_err(|e| e.within(info.paging))?,
         None => Links::default(),
     };
+    let (page_size, count) = (num(info.page_size), num(info.pages_count));
+    let pages_count = match (info.count_is_records, page_size) {
+        (true, 0) => u32::from(count > 0),
+        (true, size) => count.div_ceil(size),
+        (false, _) => count,
+    };
     Ok(Page {
         items,
         page_num: num(info.page_num),
-        page_size: num(info.page_size),
-        pages_count: num(info.pages_count),
+        page_size,
+        pages_count,
         links,
         path,
         rels: info.rels,
@@ -921,7 +999,54 @@ mod tests {
             next: "Next",
             last: "Last",
         },
+        flat: false,
+        count_is_records: false,
     };
+
+    /// Items, paging attributes and links under the root, a total of records: Cloud
+    /// Director's records query. A document of another shape is an error, not a page.
+    #[test]
+    fn flat_results_page_by_records_and_refuse_other_shapes() {
+        const FLAT: QueryInfo = QueryInfo {
+            result_root: "QueryResultRecords",
+            page_num: "page",
+            page_size: "pageSize",
+            pages_count: "total",
+            rels: PagingRels {
+                first: "firstPage",
+                previous: "previousPage",
+                next: "nextPage",
+                last: "lastPage",
+            },
+            flat: true,
+            count_is_records: true,
+            ..QI
+        };
+        const VCD: LinkDef = LinkDef::new(None, "Link", "rel", "href", "name", "type");
+        let path = ItemPath {
+            wrapper: "",
+            list: None,
+            item: "BackupJobSession",
+        };
+        let xml = br#"<QueryResultRecords page="1" pageSize="2" total="3"><Link rel="nextPage" href="https://v/api/query?page=2"/><BackupJobSession Name="a"/><BackupJobSession Name="b"/></QueryResultRecords>"#;
+        let page: Page<R> = decode_page_xml(xml, &FLAT, &VCD, path, Typed::new()).unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert_eq!((page.page_num, page.page_size, page.pages_count), (1, 2, 2));
+        assert_eq!(
+            page.links.find("nextPage", None, None).unwrap().href,
+            "https://v/api/query?page=2"
+        );
+        let other = br#"<QueryResultRecords page="1"><VMRecord Name="a"/></QueryResultRecords>"#;
+        let err = decode_page_xml(other, &FLAT, &VCD, path, Typed::<R>::new()).unwrap_err();
+        assert!(err.to_string().contains("a `VMRecord` element"), "{err}");
+        let nested = br#"<QueryResult><Refs/></QueryResult>"#;
+        let err = decode_page_xml(nested, &FLAT, &VCD, path, Typed::<R>::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("expected a `QueryResultRecords`"),
+            "{err}"
+        );
+        assert!(decode_page_json(b"{}", &FLAT, &VCD, path, Typed::<R>::new()).is_err());
+    }
 
     #[test]
     fn json_query_results_v12_and_v13() {

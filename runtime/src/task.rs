@@ -158,6 +158,18 @@ pub async fn follow_related<A: Api, R: Repr + Send, T: Repr>(
     task: &T,
 ) -> Result<R> {
     let rel = A::INFO.task.related_rel;
+    if let Some(element) = A::INFO.task.related_element {
+        let node = crate::to_node(task, T::ROOT);
+        let href = node
+            .child(element)
+            .and_then(|e| e.scalar(A::INFO.links.href()))
+            .ok_or_else(|| Error::LinkNotOffered {
+                rel: element.to_string(),
+                type_: T::ROOT.into(),
+                link_type: None,
+            })?;
+        return session.get::<R>(href).await;
+    }
     let links = match task.links() {
         Some(l) => l.clone(),
         None => {

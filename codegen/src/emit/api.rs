@@ -31,6 +31,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     };
     let (media_xml, media_json) = (&a.media.xml, &a.media.json);
     let statuses = &logon.statuses;
+    let url_element = opt_str(logon.url_element.as_deref());
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
     let client_doc = format!(" A client of the {title}.");
     let session_doc = format!(" A logged-on session of the {title}.");
@@ -60,6 +61,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 actions: #actions,
                 media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
                 logon_statuses: &[#(#statuses),*],
+                logon_url_element: #url_element,
             };
         }
 
@@ -97,6 +99,7 @@ fn task_info(ir: &Ir) -> TokenStream {
     let (state, done, result, success) = (&t.state, &t.done, &t.result, &t.success);
     let (message, operation, related) = (&t.message, &t.operation, &t.related);
     let failed = &t.failed;
+    let related_element = opt_str(t.related_element.as_deref());
     let vanished = match t.vanished {
         crate::spec::VanishedSpec::Lost => quote!(__rt::Vanished::Lost),
         crate::spec::VanishedSpec::Done => quote!(__rt::Vanished::Done),
@@ -113,6 +116,7 @@ fn task_info(ir: &Ir) -> TokenStream {
             related_rel: #related,
             failed_states: &[#(#failed),*],
             vanished: #vanished,
+            related_element: #related_element,
         }
     }
 }
@@ -134,6 +138,8 @@ fn query_info(ir: &Ir) -> TokenStream {
     );
     let r = &q.paging_rels;
     let (first, previous, next, last) = (&r.first, &r.previous, &r.next, &r.last);
+    let flat = q.shape == crate::spec::QueryShape::Flat;
+    let records = q.paging_count == crate::spec::PagingCount::Records;
     quote! {
         __rt::QueryInfo {
             path: #path,
@@ -162,6 +168,8 @@ fn query_info(ir: &Ir) -> TokenStream {
                 next: #next,
                 last: #last,
             },
+            flat: #flat,
+            count_is_records: #records,
         }
     }
 }

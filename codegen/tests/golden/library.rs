@@ -29,6 +29,7 @@ impl __rt::Api for Api {
             related_rel: "Affects",
             failed_states: &["Failed"],
             vanished: __rt::Vanished::Done,
+            related_element: None,
         },
         query: __rt::QueryInfo {
             path: "search",
@@ -57,6 +58,8 @@ impl __rt::Api for Api {
                 next: "Next",
                 last: "Last",
             },
+            flat: false,
+            count_is_records: false,
         },
         error: __rt::ErrorInfo {
             root: "Problem",
@@ -76,6 +79,7 @@ impl __rt::Api for Api {
             json: "application/json",
         },
         logon_statuses: &[200u16, 201u16],
+        logon_url_element: None,
     };
 }
 /// A client of the Library API.

@@ -291,6 +291,16 @@ impl State {
             return self.error(404, "not below /api");
         };
         let path = format!("/{}", segs.join("/"));
+        // The client asks for the spec's media type (with its version, where it has one).
+        let want = &self.ir.api.media.xml;
+        if let Some(accept) = headers.get("accept").and_then(|v| v.to_str().ok()) {
+            if !accept
+                .split(',')
+                .any(|a| a.trim() == want || a.trim() == "*/*")
+            {
+                return self.error(406, &format!("`Accept: {accept}` is not `{want}`"));
+            }
+        }
         if segs.is_empty() && method == Method::GET {
             return Answer::doc(200, self.entry());
         }
@@ -333,26 +343,44 @@ impl State {
         };
         let mut n = view.render(t, &Res::blank(&t.name), &t.root, 0);
         let logon = self.logon_link();
-        push_link(&mut n, &a.links, logon.clone());
-        // One element per version, each with its own logon link.
+        if t.fields.iter().any(|f| f.is_links()) {
+            push_link(&mut n, &a.links, logon.clone());
+        }
+        // One element per version, each with its own logon link (or, where the spec says
+        // so, the logon URL as an element's text).
         let version_field = t.fields.iter().find(|f| {
             f.xml.eq_ignore_ascii_case(&a.logon.version_element)
                 && matches!(f.shape, Shape::List { .. } | Shape::Wrapped { .. })
         });
         if let Some(f) = version_field {
             n.children.retain(|c| !c.name.eq_ignore_ascii_case(&f.xml));
+            let vt = match &f.ty {
+                Ty::Type(x) => self.ty(x),
+                _ => None,
+            };
             let mut holder = match &f.shape {
                 Shape::Wrapped { .. } => Some(Node::new(&f.xml)),
                 _ => None,
             };
+            let url = format!("{}{}", self.base, self.logon_path());
             for v in &a.versions {
                 let name = match &f.shape {
                     Shape::Wrapped { item, .. } => item.clone(),
                     _ => f.xml.clone(),
                 };
-                let mut e = Node::new(&name);
-                e.attrs.push((a.logon.version_attr.clone(), v.clone()));
-                push_link(&mut e, &a.links, logon.clone());
+                let mut r = Res::blank(&f.xml);
+                r.vals
+                    .insert(a.logon.version_attr.to_ascii_lowercase(), v.clone());
+                if let Some(e) = &a.logon.url_element {
+                    r.vals.insert(e.to_ascii_lowercase(), url.clone());
+                }
+                let mut e = match vt {
+                    Some(vt) => view.render(vt, &r, &name, 1),
+                    None => Node::new(&name),
+                };
+                if a.logon.url_element.is_none() {
+                    push_link(&mut e, &a.links, logon.clone());
+                }
                 match &mut holder {
                     Some(h) => h.children.push(e),
                     None => n.children.push(e),
@@ -566,9 +594,50 @@ impl State {
                 self.finish(&t, &op, None, status(204), session)
             }
             Verb::Post => match target {
-                Some(p) => self.finish(&t, &op, Some(p), status(200), session),
+                Some(p) => match self.created_type(&op, &p) {
+                    Some(new) => self.create(&new, body_node.as_ref(), status(201), session),
+                    None => self.finish(&t, &op, Some(p), status(200), session),
+                },
                 None => self.error(404, &format!("no resource at {path}")),
             },
+        }
+    }
+
+    /// The type a POST creates: the type it returns, when that is a resource type of its
+    /// own (with a URL form) other than the target's.
+    fn created_type(&self, op: &OpIr, target: &str) -> Option<String> {
+        let Returns::Type(r) = &op.returns else {
+            return None;
+        };
+        let target_ty = self.store.get(target).map(|x| x.ty.as_str());
+        (!op.task && target_ty != Some(r.as_str()) && self.ty(r).is_some_and(|t| t.path.is_some()))
+            .then(|| r.clone())
+    }
+
+    /// A new resource of type `ty`, its fields from the body where the body names them.
+    fn create(
+        &mut self,
+        ty: &str,
+        body: Option<&Node>,
+        status: u16,
+        session: Option<&str>,
+    ) -> Answer {
+        let Some(form) = self.ty(ty).and_then(|t| t.path.as_deref()).map(Form::parse) else {
+            return self.error(500, "the created type has no URL form");
+        };
+        let id = self.store.new_id(ty);
+        let mut r = Res::blank(ty);
+        r.path = form.fill(std::slice::from_ref(&id));
+        r.ids = vec![id];
+        let path = r.path.clone();
+        self.store.add(r);
+        if let Some(b) = body {
+            self.apply(&path, b);
+        }
+        let s = session.and_then(|s| self.store.get(s));
+        match (self.ty(ty), self.store.get(&path)) {
+            (Some(t), Some(r)) => Answer::doc(status, self.view(s).render(t, r, &t.root, 0)),
+            _ => Answer::empty(status),
         }
     }
 
@@ -675,7 +744,7 @@ impl State {
                     _ => None,
                 })
         });
-        if let Some((field, x)) = result_ty {
+        if let (Some((field, x)), true) = (result_ty, fails || !a.task.success.is_empty()) {
             if let Some(xt) = self.ty(&x) {
                 let mut res = Res::blank(&x);
                 if !a.task.success.is_empty() {
@@ -689,6 +758,13 @@ impl State {
                 let node = self.view(None).render(xt, &res, &field, 1);
                 r.nested.insert(field.to_ascii_lowercase(), node);
             }
+        }
+        if let (Some(e), Some(p)) = (&a.task.related_element, &affected) {
+            let mut owner = Node::new(e);
+            owner
+                .attrs
+                .push((a.links.href.clone(), format!("{}{p}", self.base)));
+            r.nested.insert(e.to_ascii_lowercase(), owner);
         }
         r.related = affected.into_iter().collect();
         self.store.add(r);
@@ -734,9 +810,10 @@ impl State {
             Some(Ok(f)) => f,
             Some(Err(e)) => return self.error(400, &e),
         };
+        let source = records_source(&self.ir, t);
         let all: Vec<&Res> = self
             .store
-            .of_type(&t.name)
+            .of_type(&source)
             .filter(|r| {
                 filter.iter().all(|(k, v)| {
                     r.vals
@@ -757,6 +834,9 @@ impl State {
         let Some(rt) = self.ty(&q.result) else {
             return self.error(500, "the spec's query result type is missing");
         };
+        if q.shape == emrest_codegen::spec::QueryShape::Flat {
+            return self.flat_page(rt, t, entities, &items, query, page, size, all.len(), view);
+        }
         let mut n = Node::new(&rt.root);
         for f in &rt.fields {
             let Ty::Type(x) = &f.ty else { continue };
@@ -778,6 +858,51 @@ impl State {
             } else if f.xml.eq_ignore_ascii_case(&q.paging) {
                 n.children
                     .push(self.paging(xt, &f.xml, query, page, size, pages));
+            }
+        }
+        Answer::doc(200, n)
+    }
+
+    /// A flat result page: paging attributes and links on the root, then the items.
+    #[allow(clippy::too_many_arguments)]
+    fn flat_page(
+        &self,
+        rt: &TypeIr,
+        t: &TypeIr,
+        entities: bool,
+        items: &[&Res],
+        query: &[(String, String)],
+        page: usize,
+        size: usize,
+        records: usize,
+        view: View<'_>,
+    ) -> Answer {
+        let q = &self.ir.api.query;
+        let pages = records.div_ceil(size).max(1);
+        let count = match q.paging_count {
+            emrest_codegen::spec::PagingCount::Records => records,
+            emrest_codegen::spec::PagingCount::Pages => pages,
+        };
+        let mut n = self.paging(rt, &rt.root, query, page, size, pages);
+        if let Some(f) = rt
+            .fields
+            .iter()
+            .find(|f| f.xml.eq_ignore_ascii_case(&q.paging_attrs.count))
+        {
+            for a in n
+                .attrs
+                .iter_mut()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(&f.xml))
+            {
+                a.1 = count.to_string();
+            }
+        }
+        for r in items {
+            if entities {
+                n.children.push(view.render(t, r, &t.root, 1));
+            } else if let Some(reft) = self.ty(&q.reference) {
+                let x = as_reference(r, &q.reference);
+                n.children.push(view.render(reft, &x, &q.ref_item, 1));
             }
         }
         Answer::doc(200, n)
@@ -855,6 +980,20 @@ impl State {
         }
         n
     }
+}
+
+/// The type whose stored resources a query type lists: itself when it has a URL form, or
+/// the resource type whose name it extends (`VAppRecord` lists `VApp`s).
+fn records_source(ir: &Ir, t: &TypeIr) -> String {
+    if t.path.is_some() {
+        return t.name.clone();
+    }
+    let lower = t.name.to_ascii_lowercase();
+    ir.types
+        .iter()
+        .filter(|x| x.path.is_some() && lower.starts_with(&x.name.to_ascii_lowercase()))
+        .max_by_key(|x| x.name.len())
+        .map_or_else(|| t.name.clone(), |x| x.name.clone())
 }
 
 /// A resource as a reference of type `reference`: its path and ids, its name.

@@ -2,7 +2,7 @@
 //! spec's own conventions: its link element, attribute names and wrapper, its task fields,
 //! its query result shape.
 
-use emrest_codegen::ir::{Ir, OpIr, Shape, Ty, TypeIr};
+use emrest_codegen::ir::{Ir, OpIr, Returns, Shape, Ty, TypeIr};
 use emrest_runtime::Node;
 
 use super::store::{Form, Res, Store};
@@ -74,7 +74,22 @@ impl View<'_> {
                         continue;
                     }
                     let Some(xt) = self.ty(x) else { continue };
-                    let items: Vec<&Res> = self.store.of_type(x).collect();
+                    // Items of a reference type are the resources the element names
+                    // (`<Org href=…/>` in an `OrgList` lists the `Org`s).
+                    let element = match &f.shape {
+                        Shape::Wrapped { item, .. } => item.as_str(),
+                        _ => f.xml.as_str(),
+                    };
+                    let source = match self.store.of_type(x).next() {
+                        Some(_) => x.as_str(),
+                        None => self
+                            .ir
+                            .types
+                            .iter()
+                            .find(|t| t.path.is_some() && t.name.eq_ignore_ascii_case(element))
+                            .map_or(x.as_str(), |t| t.name.as_str()),
+                    };
+                    let items: Vec<&Res> = self.store.of_type(source).collect();
                     self.list_into(&mut n, f, xt, &items, depth);
                 }
                 (_, Shape::Single) => {
@@ -154,34 +169,38 @@ impl View<'_> {
             return res.related.clone();
         }
         let form = Form::parse(&op.path);
+        let own = form.fill(&res.ids);
         if form.vars() == 0 || res.ids.is_empty() {
-            return vec![form.fill(&res.ids)];
+            return vec![own];
         }
-        let own = t.path.as_deref().map(Form::parse);
-        let same_base = own.as_ref().is_some_and(|o| {
-            o.segs.len() <= form.segs.len() && o.segs[..] == form.segs[..o.segs.len()]
+        // An action or a resource below this one: at this resource's own URL.
+        let below = t.path.as_deref().map(Form::parse).is_some_and(|o| {
+            form.segs.len() > o.segs.len() && form.segs[..o.segs.len()] == o.segs[..]
         });
-        if same_base {
-            return vec![form.fill(&res.ids)];
+        if below || op.action.is_some() {
+            return vec![own];
         }
-        // A link to a resource of another type: the caller's session, or the first stored
-        // resource whose type has this form.
-        let target_ty = self.ir.types.iter().find(|x| {
-            x.path
-                .as_deref()
-                .is_some_and(|p| Form::parse(p).segs == form.segs)
-        });
-        if let Some(x) = target_ty {
-            if x.name == a.session {
-                if let Some(s) = self.session {
-                    return vec![form.fill(&s.ids)];
-                }
-            }
-            if let Some(r) = self.store.of_type(&x.name).next() {
-                return vec![form.fill(&r.ids)];
+        // A link to a resource of another type: the stored one there, the caller's
+        // session, or the first stored resource of that type (a parent, say).
+        let Returns::Type(r) = &op.returns else {
+            return vec![own];
+        };
+        let stored_type = self.ty(r).filter(|x| x.path.is_some());
+        if *r == t.name || stored_type.is_none() {
+            return vec![own];
+        }
+        if self.store.get(&own).is_some_and(|x| x.ty == *r) {
+            return vec![own];
+        }
+        if *r == a.session {
+            if let Some(s) = self.session {
+                return vec![s.path.clone()];
             }
         }
-        vec![form.fill(&res.ids)]
+        match self.store.of_type(r).next() {
+            Some(x) => vec![form.fill(&x.ids)],
+            None => vec![own],
+        }
     }
 
     /// The error document of the spec for `status` and `message`.
