@@ -54,9 +54,11 @@ fn json_fixed_point<T: Repr>(data: &[u8]) -> bool {
 
 /// What is done with any decoded tree: links, re-encoding both ways.
 fn use_node(node: &Node) {
-    let _ = Links::from_node(node);
+    let def = &<emrest::Api as emrest_runtime::Api>::INFO.links;
+    let _ = Links::from_node(node, def);
+    let _ = Links::of_node(node, def);
     if let Some(l) = node.child("Links") {
-        let _ = Links::from_node(l);
+        let _ = Links::from_node(l, def);
     }
     let xml = write_xml(node, "urn:fuzz");
     let _ = parse_xml(xml.as_bytes());
