@@ -491,7 +491,9 @@ async fn check_jobs(
         let replica = em
             .query::<ReplicaJobSession>()
             .entities()
-            .filter(Filter::raw(window.to_query()))
+            .filter(Filter::raw(window.to_query(
+                &<emrest::Api as emrest::runtime::Api>::INFO.query.filter,
+            )))
             .page_size(500)
             .stream();
         futures::pin_mut!(replica);

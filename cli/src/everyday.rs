@@ -758,7 +758,10 @@ mod tests {
             since: None,
             limit: 5,
         };
-        let f = sessions_filter(&a, None).unwrap().unwrap().to_query();
+        let f = sessions_filter(&a, None)
+            .unwrap()
+            .unwrap()
+            .to_query(&<emrest::Api as emrest::runtime::Api>::INFO.query.filter);
         assert!(f.contains("JobName==\"SQL Backup\""), "{f}");
         assert!(f.contains("Result==\"Failed\""), "{f}");
         assert!(f.contains("State==\"Stopped\""), "{f}");

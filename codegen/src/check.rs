@@ -161,6 +161,18 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        let g = &a.query.filter;
+        for (what, v) in [("eq", &g.eq), ("and", &g.and), ("or", &g.or)] {
+            if v.is_empty() {
+                self.err(api_at, format!("api.query.filter.{what} is empty"));
+            }
+        }
+        if g.and == g.or {
+            self.err(
+                api_at,
+                "api.query.filter: `and` and `or` are the same separator",
+            );
+        }
         let l = &a.links;
         for (what, n) in [
             ("element", &l.element),
@@ -218,6 +230,7 @@ impl<'a> Checker<'a> {
                 paging_rels: a.query.paging_rels.clone(),
                 shape: a.query.shape,
                 paging_count: a.query.paging_count,
+                filter: a.query.filter.clone(),
             },
             error: ErrorIr {
                 type_: a.error.type_.get_ref().clone(),

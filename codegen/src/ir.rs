@@ -132,6 +132,8 @@ pub struct QueryServiceIr {
     pub shape: crate::spec::QueryShape,
     /// What the paging count counts.
     pub paging_count: crate::spec::PagingCount,
+    /// The filter grammar.
+    pub filter: crate::spec::FilterSpec,
 }
 
 /// `[api.error]`, resolved.

@@ -246,6 +246,58 @@ pub struct QuerySpec {
     /// What `paging_attrs.count` counts: `pages` (default) or `records`.
     #[serde(default)]
     pub paging_count: PagingCount,
+    /// How filters are written (default: FIQL's `==`, `!=`, `;`, `,` and parentheses, with
+    /// `<`, `<=`, `>`, `>=` and double-quoted values).
+    #[serde(default)]
+    pub filter: FilterSpec,
+}
+
+/// `[api.query] filter`: the filter grammar; every key has the default shown.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilterSpec {
+    /// Equal (`==`).
+    pub eq: String,
+    /// Not equal (`!=`).
+    pub ne: String,
+    /// Less than (`<`).
+    pub lt: String,
+    /// Less than or equal (`<=`).
+    pub le: String,
+    /// Greater than (`>`).
+    pub gt: String,
+    /// Greater than or equal (`>=`).
+    pub ge: String,
+    /// AND separator (`;`).
+    pub and: String,
+    /// OR separator (`,`).
+    pub or: String,
+    /// Opens a group (`(`).
+    pub open: String,
+    /// Closes a group (`)`).
+    pub close: String,
+    /// Quote around values, doubled inside them (`"`); empty: unquoted values with their
+    /// reserved characters percent-encoded.
+    pub quote: String,
+}
+
+impl Default for FilterSpec {
+    fn default() -> Self {
+        let s = |v: &str| v.to_string();
+        FilterSpec {
+            eq: s("=="),
+            ne: s("!="),
+            lt: s("<"),
+            le: s("<="),
+            gt: s(">"),
+            ge: s(">="),
+            and: s(";"),
+            or: s(","),
+            open: s("("),
+            close: s(")"),
+            quote: s("\""),
+        }
+    }
 }
 
 /// `[api.query] shape`

@@ -297,6 +297,35 @@ impl ActionStyle {
     }
 }
 
+/// How a query filter is written: comparison operators, AND and OR separators, grouping,
+/// and the quote around values (doubled inside them; empty: values unquoted, their
+/// reserved characters percent-encoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterGrammar {
+    /// Equal.
+    pub eq: &'static str,
+    /// Not equal.
+    pub ne: &'static str,
+    /// Less than.
+    pub lt: &'static str,
+    /// Less than or equal.
+    pub le: &'static str,
+    /// Greater than.
+    pub gt: &'static str,
+    /// Greater than or equal.
+    pub ge: &'static str,
+    /// Between terms that must all hold.
+    pub and: &'static str,
+    /// Between terms of which one must hold.
+    pub or: &'static str,
+    /// Opens a group.
+    pub open: &'static str,
+    /// Closes a group.
+    pub close: &'static str,
+    /// Around values.
+    pub quote: &'static str,
+}
+
 /// Media types of requests and answers; `{version}` stands for the newest version the
 /// client speaks (`application/*+xml;version={version}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,6 +405,8 @@ pub struct QueryInfo {
     pub flat: bool,
     /// The paging count counts records, not pages.
     pub count_is_records: bool,
+    /// How filters are written.
+    pub filter: FilterGrammar,
 }
 
 /// Relations of the links between pages of a query result.

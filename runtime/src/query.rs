@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::follow::link_error;
 use crate::link::{LinkDef, Links};
 use crate::node::Node;
-use crate::op::{Api, PagingRels, QueryInfo};
+use crate::op::{Api, FilterGrammar, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
 use crate::response::Syntax;
 use crate::session::Session;
@@ -66,15 +66,27 @@ impl<T, V> std::fmt::Debug for Field<T, V> {
 // ---------------------------------------------------------------------------------------------
 // Filters
 
-/// A query-service filter: comparisons joined with AND (`;`) and OR (`,`), grouped with
-/// parentheses. Values are always double-quoted with embedded quotes doubled, so no value can
-/// change the structure of the filter.
+/// A query-service filter: comparisons joined with AND and OR, grouped, written in the
+/// API's [`FilterGrammar`] when the query is sent. Values are quoted with embedded quotes
+/// doubled (or, in a grammar without quotes, their reserved characters percent-encoded), so
+/// no value can change the structure of the filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter(Expr);
 
+/// A comparison of a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Expr {
-    Cmp(&'static str, &'static str, String),
+    Cmp(&'static str, CmpOp, String),
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Raw(String),
@@ -125,45 +137,67 @@ impl Filter {
         })
     }
 
-    /// The filter in the server's grammar.
-    pub fn to_query(&self) -> String {
+    /// The filter in the API's grammar (`A::INFO.query.filter` of a generated client).
+    pub fn to_query(&self, grammar: &FilterGrammar) -> String {
         let mut out = String::new();
-        render(&self.0, &mut out);
+        render(&self.0, grammar, &mut out);
         out
     }
 }
 
-fn render(e: &Expr, out: &mut String) {
+fn render(e: &Expr, g: &FilterGrammar, out: &mut String) {
     match e {
         Expr::Cmp(field, op, value) => {
             out.push_str(field);
-            out.push_str(op);
-            out.push('"');
-            out.push_str(&value.replace('"', "\"\""));
-            out.push('"');
+            out.push_str(match op {
+                CmpOp::Eq => g.eq,
+                CmpOp::Ne => g.ne,
+                CmpOp::Lt => g.lt,
+                CmpOp::Le => g.le,
+                CmpOp::Gt => g.gt,
+                CmpOp::Ge => g.ge,
+            });
+            if g.quote.is_empty() {
+                // No quotes: the characters that structure a filter are percent-encoded.
+                for c in value.chars() {
+                    let reserved = [g.and, g.or, g.open, g.close, "%"]
+                        .iter()
+                        .any(|r| !r.is_empty() && r.contains(c));
+                    if reserved {
+                        let mut buf = [0u8; 4];
+                        for b in c.encode_utf8(&mut buf).bytes() {
+                            out.push_str(&format!("%{b:02X}"));
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+            } else {
+                out.push_str(g.quote);
+                out.push_str(&value.replace(g.quote, &g.quote.repeat(2)));
+                out.push_str(g.quote);
+            }
         }
         Expr::Raw(r) => out.push_str(r),
         Expr::And(items) | Expr::Or(items) => {
-            let sep = if matches!(e, Expr::And(_)) { ';' } else { ',' };
+            let sep = if matches!(e, Expr::And(_)) {
+                g.and
+            } else {
+                g.or
+            };
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(sep);
+                    out.push_str(sep);
                 }
                 if matches!(item, Expr::Cmp(..)) {
-                    render(item, out);
+                    render(item, g, out);
                 } else {
-                    out.push('(');
-                    render(item, out);
-                    out.push(')');
+                    out.push_str(g.open);
+                    render(item, g, out);
+                    out.push_str(g.close);
                 }
             }
         }
-    }
-}
-
-impl std::fmt::Display for Filter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_query())
     }
 }
 
@@ -182,32 +216,32 @@ impl std::ops::BitOr for Filter {
 }
 
 impl<T, V: Scalar> Field<T, V> {
-    fn cmp(&self, op: &'static str, value: V) -> Filter {
+    fn cmp(&self, op: CmpOp, value: V) -> Filter {
         Filter(Expr::Cmp(self.name, op, value.query_text().into_owned()))
     }
     /// `field == value`
     pub fn eq(&self, value: impl Into<V>) -> Filter {
-        self.cmp("==", value.into())
+        self.cmp(CmpOp::Eq, value.into())
     }
     /// `field != value`
     pub fn ne(&self, value: impl Into<V>) -> Filter {
-        self.cmp("!=", value.into())
+        self.cmp(CmpOp::Ne, value.into())
     }
     /// `field < value` (enums compare by declaration order on the server)
     pub fn lt(&self, value: impl Into<V>) -> Filter {
-        self.cmp("<", value.into())
+        self.cmp(CmpOp::Lt, value.into())
     }
     /// `field <= value`
     pub fn le(&self, value: impl Into<V>) -> Filter {
-        self.cmp("<=", value.into())
+        self.cmp(CmpOp::Le, value.into())
     }
     /// `field > value`
     pub fn gt(&self, value: impl Into<V>) -> Filter {
-        self.cmp(">", value.into())
+        self.cmp(CmpOp::Gt, value.into())
     }
     /// `field >= value`
     pub fn ge(&self, value: impl Into<V>) -> Filter {
-        self.cmp(">=", value.into())
+        self.cmp(CmpOp::Ge, value.into())
     }
 }
 
@@ -296,7 +330,7 @@ impl Params {
             pairs.push((p.format, p.entities.into()));
         }
         if let Some(f) = &self.filter {
-            pairs.push((p.filter, f.to_query()));
+            pairs.push((p.filter, f.to_query(&q.filter)));
         }
         if let Some((asc, field)) = &self.sort {
             pairs.push((if *asc { p.sort_asc } else { p.sort_desc }, field.clone()));
@@ -926,29 +960,58 @@ mod tests {
     const ENABLED: Field<Job, bool> = Field::new("ScheduleEnabled");
     const CREATED: Field<Job, DateTime> = Field::new("CreationTime");
 
+    /// Cloud Director's FIQL: `=lt=`-style comparisons and unquoted values, whose
+    /// separators and grouping characters are percent-encoded.
+    #[test]
+    fn a_grammar_without_quotes_percent_encodes_what_would_restructure_the_filter() {
+        const VCD: FilterGrammar = FilterGrammar {
+            lt: "=lt=",
+            le: "=le=",
+            gt: "=gt=",
+            ge: "=ge=",
+            quote: "",
+            ..EM_FILTER
+        };
+        let f = NAME.eq("a;b,c(d)%\"").and(NAME.lt("x") | NAME.ge("y"));
+        assert_eq!(
+            f.to_query(&VCD),
+            "Name==a%3Bb%2Cc%28d%29%25\";(Name=lt=x,Name=ge=y)"
+        );
+        assert_eq!(NAME.le("q").to_query(&VCD), "Name=le=q");
+    }
+
     #[test]
     fn filters_escape_and_group() {
         let f = NAME.eq(r#"a";b,c)(Name=="x"#);
-        assert_eq!(f.to_query(), r#"Name=="a"";b,c)(Name==""x""#);
+        assert_eq!(f.to_query(&EM_FILTER), r#"Name=="a"";b,c)(Name==""x""#);
         let f = NAME.eq("A").and(ENABLED.eq(true)).or(NAME.ne("B"));
         assert_eq!(
-            f.to_query(),
+            f.to_query(&EM_FILTER),
             r#"(Name=="A";ScheduleEnabled=="true"),Name!="B""#
         );
         let f = (NAME.eq("A") | NAME.eq("B")) & Filter::raw("jobtype==backup");
-        assert_eq!(f.to_query(), r#"(Name=="A",Name=="B");(jobtype==backup)"#);
-        assert_eq!(Filter::raw("a==b").to_query(), "a==b");
+        assert_eq!(
+            f.to_query(&EM_FILTER),
+            r#"(Name=="A",Name=="B");(jobtype==backup)"#
+        );
+        assert_eq!(Filter::raw("a==b").to_query(&EM_FILTER), "a==b");
         let f = NAME
             .lt("x")
             .and(NAME.le("y"))
             .and(NAME.gt("z").and(NAME.ge("w")));
-        assert_eq!(f.to_query(), r#"Name<"x";Name<="y";Name>"z";Name>="w""#);
+        assert_eq!(
+            f.to_query(&EM_FILTER),
+            r#"Name<"x";Name<="y";Name>"z";Name>="w""#
+        );
     }
 
     #[test]
     fn datetimes_in_filters_are_utc() {
         let f = CREATED.ge(DateTime("2025-08-15T08:00:00+02:00".into()));
-        assert_eq!(f.to_query(), r#"CreationTime>="2025-08-15T06:00:00Z""#);
+        assert_eq!(
+            f.to_query(&EM_FILTER),
+            r#"CreationTime>="2025-08-15T06:00:00Z""#
+        );
     }
 
     #[derive(Debug, Default)]
@@ -1001,6 +1064,22 @@ mod tests {
         },
         flat: false,
         count_is_records: false,
+        filter: EM_FILTER,
+    };
+
+    /// EM's filter grammar, as its spec declares it.
+    const EM_FILTER: FilterGrammar = FilterGrammar {
+        eq: "==",
+        ne: "!=",
+        lt: "<",
+        le: "<=",
+        gt: ">",
+        ge: ">=",
+        and: ";",
+        or: ",",
+        open: "(",
+        close: ")",
+        quote: "\"",
     };
 
     /// Items, paging attributes and links under the root, a total of records: Cloud

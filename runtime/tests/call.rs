@@ -478,7 +478,10 @@ async fn query_stream_follows_next_lazily() {
         .find(|r| r.path() == "/api/query")
         .unwrap();
     assert_eq!(q.param("type").as_deref(), Some("Job"));
-    assert_eq!(q.param("filter").unwrap(), f.to_query());
+    assert_eq!(
+        q.param("filter").unwrap(),
+        f.to_query(&<Em as emrest_runtime::Api>::INFO.query.filter)
+    );
     assert_eq!(
         q.param("filter").unwrap(),
         r#"(Name=="a""b;c,(d)";ScheduleEnabled=="true"),(jobtype==backup)"#

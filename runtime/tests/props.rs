@@ -559,7 +559,7 @@ proptest! {
 
     #[test]
     fn one_comparison_stays_one_comparison(f in 0..3usize, o in 0..6usize, v in value()) {
-        let text = build(&Model::Cmp(f, o, v.clone())).to_query();
+        let text = build(&Model::Cmp(f, o, v.clone())).to_query(&<Em as emrest_runtime::Api>::INFO.query.filter);
         let tree = parse_filter(&text);
         prop_assert_eq!(
             tree,
@@ -570,7 +570,7 @@ proptest! {
 
     #[test]
     fn combined_filters_keep_their_structure(m in model()) {
-        let text = build(&m).to_query();
+        let text = build(&m).to_query(&<Em as emrest_runtime::Api>::INFO.query.filter);
         prop_assert_eq!(parse_filter(&text), Ok(expected_tree(&m)), "{}", text);
     }
 }
@@ -596,7 +596,7 @@ fn filters_survive_the_query_url() {
     runner
         .run(&model(), |m| {
             let filter = build(&m);
-            let text = filter.to_query();
+            let text = filter.to_query(&<Em as emrest_runtime::Api>::INFO.query.filter);
             let url = session.query::<Job>().filter(filter).url().unwrap();
             let sent: Vec<(String, String)> = url
                 .query_pairs()

@@ -125,6 +125,17 @@ async fn organizations_vdcs_vapps_vms_tasks_and_the_records_query() {
         .await
         .expect("filtered");
     assert_eq!(named.len(), 1);
+    // Cloud Director's FIQL: the value unquoted.
+    let sent = m
+        .received()
+        .into_iter()
+        .map(|r| r.target)
+        .find(|t| t.contains("filter="));
+    assert!(
+        sent.as_deref()
+            .is_some_and(|t| t.contains("filter=name%3D%3Dweb")),
+        "{sent:?}"
+    );
 
     // Power and deploy: tasks whose state is the `status` attribute, and whose `Owner`
     // leads back to the vApp.

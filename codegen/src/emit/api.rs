@@ -139,6 +139,9 @@ fn query_info(ir: &Ir) -> TokenStream {
     let r = &q.paging_rels;
     let (first, previous, next, last) = (&r.first, &r.previous, &r.next, &r.last);
     let flat = q.shape == crate::spec::QueryShape::Flat;
+    let f = &q.filter;
+    let (f_eq, f_ne, f_lt, f_le, f_gt, f_ge) = (&f.eq, &f.ne, &f.lt, &f.le, &f.gt, &f.ge);
+    let (f_and, f_or, f_open, f_close, f_quote) = (&f.and, &f.or, &f.open, &f.close, &f.quote);
     let records = q.paging_count == crate::spec::PagingCount::Records;
     quote! {
         __rt::QueryInfo {
@@ -170,6 +173,10 @@ fn query_info(ir: &Ir) -> TokenStream {
             },
             flat: #flat,
             count_is_records: #records,
+            filter: __rt::FilterGrammar {
+                eq: #f_eq, ne: #f_ne, lt: #f_lt, le: #f_le, gt: #f_gt, ge: #f_ge,
+                and: #f_and, or: #f_or, open: #f_open, close: #f_close, quote: #f_quote,
+            },
         }
     }
 }

@@ -805,7 +805,7 @@ impl State {
             Some(Ok(n)) if n > 0 => n,
             Some(_) => return self.error(400, &format!("`{}` must be a positive number", p.page)),
         };
-        let filter = match get(&p.filter).map(parse_filter) {
+        let filter = match get(&p.filter).map(|f| parse_filter(f, &q.filter)) {
             None => Vec::new(),
             Some(Ok(f)) => f,
             Some(Err(e)) => return self.error(400, &e),
@@ -1032,16 +1032,31 @@ fn push_link(n: &mut Node, def: &emrest_codegen::spec::LinksSpec, link: Node) {
     }
 }
 
-/// A filter of `FIELD==VALUE` terms joined by `;` (every term must hold).
-fn parse_filter(text: &str) -> Result<Vec<(String, String)>, String> {
-    text.split(';')
+/// A filter of equality terms joined by the grammar's AND (every term must hold), values
+/// quoted (quotes doubled inside) or percent-encoded as the grammar writes them.
+fn parse_filter(
+    text: &str,
+    g: &emrest_codegen::spec::FilterSpec,
+) -> Result<Vec<(String, String)>, String> {
+    text.split(g.and.as_str())
         .map(|term| {
-            let (k, v) = term.split_once("==").ok_or_else(|| {
+            let (k, v) = term.split_once(g.eq.as_str()).ok_or_else(|| {
                 format!(
-                    "the mock understands only `FIELD==VALUE` terms joined by `;`, not `{term}`"
+                    "the mock understands only `FIELD{}VALUE` terms joined by `{}`, not `{term}`",
+                    g.eq, g.and
                 )
             })?;
-            Ok((k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+            let v = v.trim();
+            let v = if g.quote.is_empty() {
+                pct_decode(v, false)
+            } else {
+                let q = g.quote.as_str();
+                v.strip_prefix(q)
+                    .and_then(|v| v.strip_suffix(q))
+                    .unwrap_or(v)
+                    .replace(&q.repeat(2), q)
+            };
+            Ok((k.trim().to_string(), v))
         })
         .collect()
 }
