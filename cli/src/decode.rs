@@ -79,7 +79,7 @@ pub fn decode_doc(
     let text = match format {
         DocFormat::Json => {
             // EM's own JSON shape, through the type's codec (pretty-printed).
-            let compact = typed.to_json(Casing::Pascal);
+            let compact = typed.to_json(Casing::Pascal, crate::generic::json_text());
             let text = serde_json::from_str::<serde_json::Value>(&compact)
                 .ok()
                 .and_then(|v| serde_json::to_string_pretty(&v).ok())

@@ -14,6 +14,11 @@ use crate::query::{QueryOpts, Sink};
 use crate::spec::{self, DynBody, TypeInfo};
 use crate::tasks;
 
+/// The JSON member of an element's own text, as the spec names it.
+pub fn json_text() -> &'static str {
+    emrest::Api::INFO.json_text
+}
+
 /// The XML namespace of the spec.
 pub fn namespace() -> &'static str {
     emrest::Api::INFO.namespace

@@ -107,7 +107,7 @@ pub fn print_text(s: &str) -> bool {
 
 /// A representation as JSON (PascalCase member names, as EM writes them).
 pub fn node_json(node: &Node) -> Json {
-    node_to_json(node, Casing::Pascal)
+    node_to_json(node, Casing::Pascal, crate::generic::json_text())
 }
 
 /// A column.

@@ -161,6 +161,12 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        if a.json_text.is_empty() {
+            self.err(
+                api_at,
+                "api.json_text is empty: JSON needs a member for an element's text",
+            );
+        }
         let g = &a.query.filter;
         for (what, v) in [("eq", &g.eq), ("and", &g.and), ("or", &g.or)] {
             if v.is_empty() {
@@ -242,6 +248,7 @@ impl<'a> Checker<'a> {
             links: a.links.clone(),
             actions,
             media,
+            json_text: a.json_text.clone(),
         }
     }
 

@@ -46,6 +46,8 @@ pub struct ApiIr {
     pub actions: ActionsIr,
     /// Media types, `{version}` replaced by the newest version.
     pub media: crate::spec::MediaSpec,
+    /// The JSON member of an element's own text.
+    pub json_text: String,
 }
 
 /// How an action is addressed on its link's target.

@@ -67,6 +67,13 @@ pub struct ApiSpec {
     /// Media types of requests and answers (default `application/xml`, `application/json`).
     #[serde(default)]
     pub media: MediaSpec,
+    /// The JSON member holding an element's own text (default `Value`).
+    #[serde(default = "default_json_text")]
+    pub json_text: String,
+}
+
+fn default_json_text() -> String {
+    "Value".into()
 }
 
 /// `[api.links]`

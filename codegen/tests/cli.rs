@@ -80,7 +80,7 @@ fn a_bad_spec_exits_1_with_every_location() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("bad.toml:28:19: relation `Borrow` has verb `SEND`"),
+        err.contains("bad.toml:30:19: relation `Borrow` has verb `SEND`"),
         "{err}"
     );
     assert!(err.contains("unknown field type `integer`"), "{err}");

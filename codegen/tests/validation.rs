@@ -25,7 +25,7 @@ fn with_links(links: &str) -> String {
 fn base_and_library_are_valid() {
     ok(BASE);
     let ir = ok(LIBRARY);
-    assert_eq!(ir.types.len(), 14);
+    assert_eq!(ir.types.len(), 15);
     assert_eq!(ir.enums.len(), 2);
 }
 

@@ -62,7 +62,7 @@ fn use_node(node: &Node) {
     }
     let xml = write_xml(node, "urn:fuzz");
     let _ = parse_xml(xml.as_bytes());
-    let _ = write_json(node, Casing::Camel);
+    let _ = write_json(node, Casing::Camel, "Value");
 }
 
 /// The XML decoders. True when the input parsed as XML.

@@ -14,8 +14,9 @@ pub trait AnyRepr: Send + Sync {
     fn root(&self) -> &'static str;
     /// The value as an XML document in `namespace`.
     fn to_xml(&self, namespace: &str) -> String;
-    /// The value as a JSON document in the server's shape.
-    fn to_json(&self, casing: Casing) -> String;
+    /// The value as a JSON document in the server's shape (text kept from XML under
+    /// `text_member`, the API's JSON text member).
+    fn to_json(&self, casing: Casing, text_member: &'static str) -> String;
     /// The value as a tree (for display).
     fn to_tree(&self) -> Node;
     /// Paths of everything no typed field took, at any depth (`Job/JobInfo/@Extra`).
@@ -31,8 +32,8 @@ impl<T: Repr + Send + Sync> AnyRepr for T {
     fn to_xml(&self, namespace: &str) -> String {
         crate::encode_xml(self, namespace)
     }
-    fn to_json(&self, casing: Casing) -> String {
-        crate::encode_json(self, casing)
+    fn to_json(&self, casing: Casing, text_member: &'static str) -> String {
+        crate::json::encode_json_with(self, casing, text_member)
     }
     fn to_tree(&self) -> Node {
         crate::to_node(self, T::ROOT)

@@ -19,9 +19,6 @@ use crate::out::Out;
 use crate::repr::{DecodeError, Value};
 use crate::xml_in::{XmlElem, XmlIn};
 
-/// The JSON member holding an element's own character data (what XML writes as text).
-pub const JSON_TEXT: &str = "Value";
-
 /// How a field is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -34,7 +31,8 @@ pub enum Kind {
     /// A list inside the wrapper element [`FieldDef::name`], one [`FieldDef::item`] element
     /// per value (JSON: the wrapper object holding an array under [`FieldDef::json`]).
     Wrapped,
-    /// The element's own character data (JSON: the member `Value`).
+    /// The element's own character data (JSON: the member [`FieldDef::json`], the API's
+    /// JSON text member).
     Text,
 }
 
@@ -78,9 +76,9 @@ impl FieldDef {
     ) -> Self {
         Self::new(name, Kind::Wrapped, item, json, required)
     }
-    /// The element's character data.
-    pub const fn text(required: bool) -> Self {
-        Self::new("", Kind::Text, "", "", required)
+    /// The element's character data, in JSON the member `json` (the API's text member).
+    pub const fn text(json: &'static str, required: bool) -> Self {
+        Self::new("", Kind::Text, "", json, required)
     }
     /// The links of a representation in the wrapper element `name` (JSON: a bare array).
     pub const fn links(name: &'static str, def: &'static LinkDef, required: bool) -> Self {
@@ -824,11 +822,6 @@ pub fn read_json(
                 seen.set(i);
                 last = Some(last.map_or(i, |l| l.max(i)));
             }
-            None if key.eq_ignore_ascii_case(JSON_TEXT) && j.peek()? == JsonTok::String => {
-                // The JSON text member of a type whose spec declares no text.
-                let text = j.string()?.into_owned();
-                unknown.get_or_insert_with(Default::default).text = Some(text);
-            }
             None => {
                 let at = Anchor::Before(last.map_or(0, |i| i as u16 + 1));
                 if let Some(node) = j.node(&key)? {
@@ -853,10 +846,10 @@ pub fn read_json(
 }
 
 /// The field a JSON member names: element or attribute name, a list's JSON name, or the
-/// text member `Value`.
+/// text field's member.
 fn find_member(fields: &[FieldDef], key: &str, hint: usize) -> Option<usize> {
     let fits = |f: &FieldDef| match f.kind {
-        Kind::Text => key.eq_ignore_ascii_case(JSON_TEXT),
+        Kind::Text => !f.json.is_empty() && key.eq_ignore_ascii_case(f.json),
         Kind::List => f.json.eq_ignore_ascii_case(key) || f.name.eq_ignore_ascii_case(key),
         _ => f.name.eq_ignore_ascii_case(key),
     };
@@ -892,12 +885,13 @@ pub fn write_record(r: &dyn Fields, fields: &'static [FieldDef], name: &str, out
     match fields.iter().position(|f| f.kind == Kind::Text) {
         Some(i) => {
             if let Some((t, kind)) = r.get(i).text() {
-                out.text(&t, kind);
+                out.text(fields[i].json, &t, kind);
             }
         }
         None => {
+            // (Text kept from XML; JSON writes it under the writer's text member.)
             if let Some(t) = unknown.and_then(|u| u.text.as_deref()) {
-                out.text(t, JsonKind::String);
+                out.text("", t, JsonKind::String);
             }
         }
     }

@@ -105,13 +105,14 @@ pub fn json_to_node(name: &str, value: &Json) -> Node {
     node
 }
 
-/// Converts a node into a JSON value (the node's own name is not written).
-pub fn node_to_json(node: &Node, casing: Casing) -> Json {
+/// Converts a node into a JSON value (the node's own name is not written); an element's own
+/// text is written under `text_member` (the API's JSON text member).
+pub fn node_to_json(node: &Node, casing: Casing, text_member: &str) -> Json {
     if node.array {
         return Json::Array(
             node.children
                 .iter()
-                .map(|c| node_to_json(c, casing))
+                .map(|c| node_to_json(c, casing, text_member))
                 .collect(),
         );
     }
@@ -130,13 +131,16 @@ pub fn node_to_json(node: &Node, casing: Casing) -> Json {
             Some(group) => {
                 let mut items = Vec::new();
                 while let Some(c) = node.children.get(i).filter(|c| c.json_group == Some(group)) {
-                    items.push(node_to_json(c, casing));
+                    items.push(node_to_json(c, casing, text_member));
                     i += 1;
                 }
                 map.insert(casing.apply(group).into_owned(), Json::Array(items));
             }
             None => {
-                map.insert(casing.apply(&c.name).into_owned(), node_to_json(c, casing));
+                map.insert(
+                    casing.apply(&c.name).into_owned(),
+                    node_to_json(c, casing, text_member),
+                );
                 i += 1;
             }
         }
@@ -146,7 +150,7 @@ pub fn node_to_json(node: &Node, casing: Casing) -> Json {
     }
     if let Some(t) = node.text.as_deref().filter(|t| !t.is_empty()) {
         map.insert(
-            casing.apply(crate::codec::JSON_TEXT).into_owned(),
+            casing.apply(text_member).into_owned(),
             scalar(t, node.json_kind),
         );
     }
@@ -168,9 +172,9 @@ fn scalar(text: &str, kind: JsonKind) -> Json {
     }
 }
 
-/// Writes `node` as JSON text.
-pub fn write_json(node: &Node, casing: Casing) -> String {
-    node_to_json(node, casing).to_string()
+/// Writes `node` as JSON text, an element's own text under `text_member`.
+pub fn write_json(node: &Node, casing: Casing, text_member: &str) -> String {
+    node_to_json(node, casing, text_member).to_string()
 }
 
 /// Decodes a JSON document into `T` (member names in any casing), streaming from the
@@ -195,8 +199,16 @@ pub(crate) fn decode_json_into(
 }
 
 /// Encodes `value` as a JSON document in the server's shape, member names in `casing`.
+/// Typed text fields are written under their API's JSON text member; text kept from XML
+/// in a type without a text field has no member here (see [`encode_json_with`]).
 pub fn encode_json<T: Repr>(value: &T, casing: Casing) -> String {
-    let mut out = crate::out::JsonOut::new(casing);
+    encode_json_with(value, casing, "")
+}
+
+/// [`encode_json`], with text kept from XML written under `text_member` (the API's JSON
+/// text member, `ApiInfo::json_text`).
+pub fn encode_json_with<T: Repr>(value: &T, casing: Casing, text_member: &'static str) -> String {
+    let mut out = crate::out::JsonOut::new(casing, text_member);
     value.write_value(T::ROOT, &mut out);
     out.finish()
 }
@@ -284,11 +296,11 @@ mod tests {
         arr.children.push(l);
         n.children.push(arr);
         assert_eq!(
-            write_json(&n, Casing::Pascal),
+            write_json(&n, Casing::Pascal, "Value"),
             r#"{"RetryTimes":3,"Enabled":true,"Folders":["a","b"],"Links":[{"Rel":"Up"}],"UID":"urn:x"}"#
         );
         assert_eq!(
-            write_json(&n, Casing::Camel),
+            write_json(&n, Casing::Camel, "Value"),
             r#"{"retryTimes":3,"enabled":true,"folders":["a","b"],"links":[{"rel":"Up"}],"uid":"urn:x"}"#
         );
     }

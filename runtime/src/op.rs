@@ -228,6 +228,8 @@ pub struct ApiInfo {
     pub actions: ActionStyle,
     /// Media types sent in `Accept` and `Content-Type`.
     pub media: MediaTypes,
+    /// The JSON member holding an element's own text (what XML writes as character data).
+    pub json_text: &'static str,
     /// Statuses a logon answers with on success.
     pub logon_statuses: &'static [u16],
     /// Element of a version element whose text is that version's logon URL (Cloud

@@ -20,8 +20,9 @@ pub trait Out {
     fn open(&mut self, name: &str);
     /// An attribute of the element just opened (JSON: a member).
     fn attr(&mut self, name: &str, text: &str, kind: JsonKind);
-    /// The element's own character data (JSON: the member `Value`).
-    fn text(&mut self, text: &str, kind: JsonKind);
+    /// The element's own character data; JSON writes it as the member `member` (empty: the
+    /// writer's own text member, if it has one).
+    fn text(&mut self, member: &str, text: &str, kind: JsonKind);
     /// Closes the element opened last.
     fn close(&mut self, name: &str);
     /// An element holding only text (JSON: a scalar member).
@@ -107,7 +108,7 @@ impl Out for XmlOut {
         self.buf.push('"');
     }
 
-    fn text(&mut self, text: &str, _: JsonKind) {
+    fn text(&mut self, _: &str, text: &str, _: JsonKind) {
         if text.is_empty() {
             return;
         }
@@ -128,7 +129,7 @@ impl Out for XmlOut {
 
     fn scalar(&mut self, name: &str, text: &str, kind: JsonKind) {
         self.open(name);
-        self.text(text, kind);
+        self.text("", text, kind);
         self.close(name);
     }
 
@@ -190,16 +191,20 @@ pub struct JsonOut {
     stack: Vec<Ctx>,
     /// Member names camel-cased so far (a document repeats a few names many times).
     cased: std::collections::HashMap<Box<str>, Box<str>>,
+    /// The member an element's own text is written under (the API's `json_text`).
+    text_member: &'static str,
 }
 
 impl JsonOut {
-    /// A writer with member names in `casing`.
-    pub fn new(casing: Casing) -> Self {
+    /// A writer with member names in `casing`, an element's own text written under
+    /// `text_member` (the API's JSON text member).
+    pub fn new(casing: Casing, text_member: &'static str) -> Self {
         JsonOut {
             buf: String::with_capacity(512),
             casing,
             stack: Vec::with_capacity(8),
             cased: std::collections::HashMap::new(),
+            text_member,
         }
     }
 
@@ -279,8 +284,15 @@ impl Out for JsonOut {
         self.scalar_value(text, kind);
     }
 
-    fn text(&mut self, text: &str, kind: JsonKind) {
-        self.attr(crate::codec::JSON_TEXT, text, kind);
+    fn text(&mut self, member: &str, text: &str, kind: JsonKind) {
+        let member = if member.is_empty() {
+            self.text_member
+        } else {
+            member
+        };
+        if !member.is_empty() {
+            self.attr(member, text, kind);
+        }
     }
 
     fn close(&mut self, _: &str) {
@@ -333,7 +345,7 @@ impl Out for JsonOut {
             return;
         }
         self.begin_value(&node.name);
-        let value = crate::json::node_to_json(node, self.casing);
+        let value = crate::json::node_to_json(node, self.casing, self.text_member);
         self.buf.push_str(&value.to_string());
     }
 }
@@ -486,7 +498,7 @@ impl Out for NodeOut {
         }
     }
 
-    fn text(&mut self, text: &str, kind: JsonKind) {
+    fn text(&mut self, _: &str, text: &str, kind: JsonKind) {
         if let Some((n, _)) = self.stack.last_mut() {
             n.text = Some(text.to_string());
             n.json_kind = kind;
@@ -570,7 +582,7 @@ mod tests {
         let mut x = XmlOut::new("");
         x.open("A");
         x.attr("B", "1 < 2 & \"3\"", JsonKind::String);
-        x.text("x > y", JsonKind::String);
+        x.text("", "x > y", JsonKind::String);
         x.close("A");
         assert_eq!(
             x.finish(),
@@ -582,7 +594,7 @@ mod tests {
     /// comes again (from the writer's cache).
     #[test]
     fn camel_names_are_cased_every_time() {
-        let mut j = JsonOut::new(Casing::Camel);
+        let mut j = JsonOut::new(Casing::Camel, "Value");
         j.open("Root");
         for _ in 0..2 {
             j.list_open("Items");

@@ -63,6 +63,7 @@ pub(crate) struct Encoder {
     casing: Casing,
     namespace: &'static str,
     content_type: &'static str,
+    json_text: &'static str,
 }
 
 impl Encoder {
@@ -73,6 +74,7 @@ impl Encoder {
             casing,
             namespace: info.namespace,
             content_type: format.media_type(&info.media),
+            json_text: info.json_text,
         }
     }
 
@@ -90,7 +92,7 @@ impl Encoder {
                 out.finish()
             }
             Format::Json => {
-                let mut out = crate::JsonOut::new(self.casing);
+                let mut out = crate::JsonOut::new(self.casing, self.json_text);
                 body.write_body(&mut out);
                 out.finish()
             }

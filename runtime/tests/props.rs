@@ -47,7 +47,7 @@ fn json_docs() -> Vec<Vec<u8>> {
     // Every XML sample also as camelCase JSON.
     for x in XML_DOCS {
         let node = parse_xml(x).unwrap();
-        docs.push(write_json(&node, Casing::Camel).into_bytes());
+        docs.push(write_json(&node, Casing::Camel, "Value").into_bytes());
     }
     docs
 }
@@ -133,13 +133,13 @@ fn decode_everything(bytes: &[u8]) {
             let _ = Links::from_node(l, LINKS);
         }
         let _ = write_xml(&node, "urn:x");
-        let _ = write_json(&node, Casing::Camel);
+        let _ = write_json(&node, Casing::Camel, "Value");
     }
     let _ = decode_xml::<Task>(bytes);
     let _ = decode_xml::<Job>(bytes);
     if let Ok(node) = parse_json(bytes, "Task") {
         let _ = write_xml(&node, "");
-        let _ = write_json(&node, Casing::Pascal);
+        let _ = write_json(&node, Casing::Pascal, "Value");
     }
     let _ = decode_json::<Task>(bytes);
     let _ = decode_json::<Job>(bytes);

@@ -343,7 +343,10 @@ impl<'f> Writer<'f> {
         let mut w = Writer {
             out: match req.fmt {
                 Format::Xml => Sink::Xml(XmlOut::new("")),
-                Format::Json(c) => Sink::Json(JsonOut::new(Casing::Pascal), c == Casing::Camel),
+                Format::Json(c) => Sink::Json(
+                    JsonOut::new(Casing::Pascal, spec::json_text()),
+                    c == Casing::Camel,
+                ),
             },
             stop: None,
             link_keys: ["Links", "Link", "Rel", "Href", "Type", "Name"],
@@ -436,7 +439,7 @@ impl<'f> Writer<'f> {
                 out.attr(k, v, JsonKind::String);
             }
             if let Some(t) = n.text.as_deref() {
-                out.text(t, JsonKind::String);
+                out.text("", t, JsonKind::String);
             }
             if hole {
                 items(self);
@@ -509,8 +512,8 @@ impl<'f> Writer<'f> {
             self.out().attr(k, v, kind);
         }
         if let Some(t) = n.text.as_deref().filter(|t| !t.is_empty()) {
-            // The member of an element's own text (the runtime's `JSON_TEXT`).
-            let k = self.key("Value");
+            // The member of an element's own text (the spec's `json_text`).
+            let k = self.key(spec::json_text());
             self.out().attr(k, t, n.json_kind);
         }
         self.out().close(key);

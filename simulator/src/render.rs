@@ -154,7 +154,7 @@ pub fn respond(reply: Reply, fmt: Format) -> Response {
                 Format::Xml => to_xml(&node),
                 Format::Json(c) => {
                     mark_attr_kinds(&mut node);
-                    emrest_runtime::write_json(&node, c)
+                    emrest_runtime::write_json(&node, c, crate::spec::json_text())
                 }
             };
             let mut r = Response::new(Body::from(body));
@@ -262,7 +262,7 @@ fn mark_attr_kinds(n: &mut Node) {
 pub fn to_json(node: &Node, casing: Casing) -> String {
     let mut n = node.clone();
     mark_attr_kinds(&mut n);
-    emrest_runtime::write_json(&n, casing)
+    emrest_runtime::write_json(&n, casing, crate::spec::json_text())
 }
 
 /// Parses a request body. EM's quirk: the `Accept` header, not `Content-Type`, decides the

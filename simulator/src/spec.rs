@@ -11,6 +11,11 @@ use std::sync::OnceLock;
 
 use emrest_codegen::ir::{Ir, OpIr, Returns, TypeIr, Verb};
 
+/// The JSON member of an element's own text, as the spec names it.
+pub fn json_text() -> &'static str {
+    &get().ir.api.json_text
+}
+
 /// The spec source compiled into em-sim.
 const SOURCE: &str = include_str!("../../spec/em.toml");
 

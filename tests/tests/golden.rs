@@ -151,3 +151,34 @@ fn operations_have_the_spec_signatures() {
         ["Done"]
     );
 }
+
+/// An element's own text is written in JSON under the spec's `json_text` (the library's is
+/// `#text`, not EM's `Value`), and read back from it; a `Value` member is not the text.
+#[test]
+fn element_text_uses_the_specs_json_member() {
+    let book = Book {
+        note: Some(Note {
+            lang: Some("en".into()),
+            body: "Worn cover".into(),
+            ..Default::default()
+        }),
+        ..sample_book()
+    };
+    let xml = encode_xml(&book, "urn:example:library");
+    assert!(
+        xml.contains(r#"<Note lang="en">Worn cover</Note>"#),
+        "{xml}"
+    );
+    let json = encode_json(&book, Casing::Pascal);
+    assert!(
+        json.contains(r##""Note":{"#text":"Worn cover","lang":"en"}"##),
+        "{json}"
+    );
+    assert_eq!(decode_json::<Book>(json.as_bytes()).unwrap(), book);
+    let em_style = json.replace("#text", "Value");
+    let err = decode_json::<Book>(em_style.as_bytes()).unwrap_err();
+    assert!(
+        err.to_string().contains("Note"),
+        "the text is missing: {err}"
+    );
+}

@@ -30,6 +30,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
         ActionsIr::Path(p) => quote!(__rt::ActionStyle::Path(#p)),
     };
     let (media_xml, media_json) = (&a.media.xml, &a.media.json);
+    let json_text = &a.json_text;
     let statuses = &logon.statuses;
     let url_element = opt_str(logon.url_element.as_deref());
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
@@ -60,6 +61,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 links: #links,
                 actions: #actions,
                 media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
+                json_text: #json_text,
                 logon_statuses: &[#(#statuses),*],
                 logon_url_element: #url_element,
             };

@@ -21,7 +21,7 @@ pub(super) fn field_def(f: &FieldIr, api: &TokenStream) -> TokenStream {
     }
     match &f.shape {
         Shape::Attr => quote!(__rt::FieldDef::attr(#xml, #req)),
-        Shape::Text => quote!(__rt::FieldDef::text(#req)),
+        Shape::Text => quote!(__rt::FieldDef::text(<#api as __rt::Api>::INFO.json_text, #req)),
         Shape::Single => quote!(__rt::FieldDef::elem(#xml, #req)),
         Shape::List { json } => {
             let j = json.as_deref().unwrap_or(xml);

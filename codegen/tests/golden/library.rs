@@ -91,6 +91,7 @@ impl __rt::Api for Api {
             xml: "application/xml",
             json: "application/json",
         },
+        json_text: "#text",
         logon_statuses: &[200u16, 201u16],
         logon_url_element: None,
     };
@@ -133,6 +134,13 @@ pub const TYPES: &[__rt::TypeEntry] = &[
         "LoginSession",
         Some("/sessions/{ID}"),
         "A logged-in session; its links are the service document.",
+    ),
+    __rt::TypeEntry::of::<
+        Note,
+    >(
+        "Note",
+        None,
+        "A librarian's note: text with a language (JSON writes the text as `#text`).",
     ),
     __rt::TypeEntry::of::<Outcome>("Outcome", None, ""),
     __rt::TypeEntry::of::<Paging>("Paging", None, ""),
@@ -291,6 +299,8 @@ pub struct Book {
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Element `Added`.
     pub added: ::std::option::Option<__rt::DateTime>,
+    /// Element `Note`.
+    pub note: ::std::option::Option<Note>,
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
@@ -307,6 +317,7 @@ impl __rt::Record for Book {
         __rt::FieldDef::elem("Price", false),
         __rt::FieldDef::wrapped("Tags", "Tag", "", false),
         __rt::FieldDef::elem("Added", false),
+        __rt::FieldDef::elem("Note", false),
     ];
     const LINKS: Option<usize> = Some(2usize);
     const HREF: Option<usize> = Some(0usize);
@@ -322,6 +333,7 @@ impl __rt::Record for Book {
                 6usize => &raw mut (*this).price,
                 7usize => &raw mut (*this).tags,
                 8usize => &raw mut (*this).added,
+                9usize => &raw mut (*this).note,
                 _ => &raw mut (*this).unknown,
             }
         }
@@ -605,6 +617,33 @@ impl LoginSession {
     /// `DELETE /sessions/{ID}` through the `Logout` link; returns nothing.
     pub fn logout<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, ()> {
         __rt::follow(em, &self.links, &Self::OP_LOGOUT, None)
+    }
+}
+/// A librarian's note: text with a language (JSON writes the text as `#text`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Note {
+    /// Attribute `lang`.
+    pub lang: ::std::option::Option<::std::string::String>,
+    /// Character data of the element.
+    pub body: ::std::string::String,
+    /// What the document carried beyond the spec's fields, kept in place and
+    /// written back on encoding.
+    pub unknown: __rt::Unknown,
+}
+impl __rt::Record for Note {
+    const ROOT: &'static str = "Note";
+    const FIELDS: &'static [__rt::FieldDef] = &[
+        __rt::FieldDef::attr("lang", false),
+        __rt::FieldDef::text(<Api as __rt::Api>::INFO.json_text, true),
+    ];
+    unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
+        unsafe {
+            match i {
+                0usize => &raw mut (*this).lang,
+                1usize => &raw mut (*this).body,
+                _ => &raw mut (*this).unknown,
+            }
+        }
     }
 }
 /// Representation `Outcome` (root element `Outcome`).
