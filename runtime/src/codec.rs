@@ -889,8 +889,9 @@ pub fn write_record(r: &dyn Fields, fields: &'static [FieldDef], name: &str, out
             }
         }
         None => {
-            // (Text kept from XML; JSON writes it under the writer's text member.)
-            if let Some(t) = unknown.and_then(|u| u.text.as_deref()) {
+            // Text kept from XML. JSON writes it under the writer's text member, last (see
+            // below), where a JSON reader keeps such a member among the unknown ones.
+            if let (true, Some(t)) = (out.attrs_first(), unknown.and_then(|u| u.text.as_deref())) {
                 out.text("", t, JsonKind::String);
             }
         }
@@ -952,6 +953,10 @@ pub fn write_record(r: &dyn Fields, fields: &'static [FieldDef], name: &str, out
     }
     if !out.attrs_first() {
         write_attrs(out);
+        let has_text = fields.iter().any(|f| f.kind == Kind::Text);
+        if let (false, Some(t)) = (has_text, unknown.and_then(|u| u.text.as_deref())) {
+            out.text("", t, JsonKind::String);
+        }
     }
     out.close(name);
 }
