@@ -549,6 +549,12 @@ impl<'a> Checker<'a> {
             self.link_status(l);
             let verb = verb.unwrap_or(Verb::Get);
             let params = self.params(tname, &method, &ls.params);
+            if ls.media.is_some() && ls.body.is_none() {
+                self.err(
+                    &ls.rel,
+                    "`media` is the content type of a request body; this link sends none",
+                );
+            }
             out.push(OpIr {
                 rel: ls.rel.get_ref().clone(),
                 link_type: ls.type_.clone(),
@@ -563,6 +569,7 @@ impl<'a> Checker<'a> {
                 status: default_status(ls, verb),
                 task: ls.task,
                 params,
+                media: ls.media.clone(),
                 doc: ls.doc.clone(),
             });
         }

@@ -382,6 +382,8 @@ pub struct OpIr {
     pub task: bool,
     /// Typed query arguments (empty for most operations).
     pub params: Vec<ParamIr>,
+    /// The XML body's own media type, where the API wants one per operation.
+    pub media: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
 }

@@ -548,6 +548,10 @@ pub struct LinkSpec {
     /// Typed query arguments the caller may add (`/lookup?host=…&name=…`).
     #[serde(default)]
     pub params: Vec<Spanned<ParamSpec>>,
+    /// The XML body's own media type, sent as its `Content-Type` instead of `[api.media]`
+    /// (Cloud Director's `application/vnd.vmware.vcloud.deployVAppParams+xml`).
+    #[serde(default)]
+    pub media: Option<String>,
     /// Documentation.
     #[serde(default)]
     pub doc: Option<String>,

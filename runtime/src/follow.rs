@@ -153,7 +153,14 @@ fn request_parts(
     if let Some(args) = args {
         crate::args::apply(&mut url, &args.pairs());
     }
-    Ok((url, body.map(|b| client.encode(b))))
+    let encoded = body.map(|b| {
+        let mut e = client.encode(b);
+        if let (Some(m), crate::wire::Format::Xml) = (op.media, client.format()) {
+            e.content_type = m;
+        }
+        e
+    });
+    Ok((url, encoded))
 }
 
 /// A request as [`call`] would send it, built without sending anything (for previews such

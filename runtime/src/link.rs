@@ -578,6 +578,7 @@ mod op_lookup_tests {
             returns: crate::Returns::Nothing,
             status: &[],
             task: false,
+            media: None,
         };
         let found = links
             .find_for_op(&op("/backupServers/{ID}/passwords?action=create"), Q)

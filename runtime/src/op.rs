@@ -88,6 +88,8 @@ pub struct Op {
     pub status: &'static [u16],
     /// True when the answer is an asynchronous task.
     pub task: bool,
+    /// The XML body's own media type, sent instead of the API's.
+    pub media: Option<&'static str>,
 }
 
 impl Op {
@@ -119,6 +121,7 @@ impl Op {
                 &[]
             },
             task: false,
+            media: None,
         }
     }
     /// [`Op::new`] with GET.
@@ -165,6 +168,11 @@ impl Op {
     /// Extra query added when the Href lacks it.
     pub const fn query(mut self, q: &'static str) -> Self {
         self.query = Some(q);
+        self
+    }
+    /// The XML body's own media type (`Content-Type`), where the API wants one per operation.
+    pub const fn media(mut self, m: &'static str) -> Self {
+        self.media = Some(m);
         self
     }
     /// The request body type.

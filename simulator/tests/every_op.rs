@@ -67,6 +67,7 @@ fn to_op(owner: &TypeIr, op: &OpIr) -> &'static Op {
         },
         status: Box::leak(op.status.clone().into_boxed_slice()),
         task: op.task,
+        media: op.media.as_deref().map(leak),
     }))
 }
 

@@ -78,8 +78,8 @@ async fn organizations_vdcs_vapps_vms_tasks_and_the_records_query() {
     );
     assert_eq!(
         preview.content_type,
-        Some("application/*+xml;version=36.0"),
-        "the spec's media type, newest version"
+        Some("application/vnd.vmware.vcloud.composeVAppParams+xml"),
+        "the operation's own media type"
     );
     let web: VApp = vdc.compose_vapp(&em, &params).await.expect("compose");
     assert_eq!(web.name, "web");

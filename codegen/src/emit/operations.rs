@@ -31,6 +31,7 @@ pub(super) fn op_const(owner: &str, op: &OpIr) -> TokenStream {
     add("action", &op.action);
     add("query", &op.query);
     add("body", &op.body);
+    add("media", &op.media);
     match &op.returns {
         Returns::Nothing => {}
         Returns::Bytes => chain.extend(quote!(.download())),

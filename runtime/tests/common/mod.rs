@@ -319,6 +319,7 @@ pub const fn op(
         returns: emrest_runtime::Returns::Nothing,
         status,
         task: false,
+        media: None,
     }
 }
 

@@ -331,7 +331,16 @@ impl State {
             return self.query(&query, session.as_deref());
         }
         let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
-        self.operation(method, &path, &refs, &query, body, session.as_deref())
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        self.operation(
+            method,
+            &path,
+            &refs,
+            &query,
+            body,
+            content_type,
+            session.as_deref(),
+        )
     }
 
     /// The entry point: its links, the logon link at the top and in each version element.
@@ -518,6 +527,7 @@ impl State {
         segs: &[&str],
         query: &[(String, String)],
         body: &str,
+        content_type: Option<&str>,
         session: Option<&str>,
     ) -> Answer {
         // A GET at a stored resource's own URL is that resource, as its own type (a task
@@ -537,6 +547,15 @@ impl State {
             );
         };
         let (t, op) = (t.name.clone(), op.clone());
+        // A body in the operation's own media type, where the spec gives one.
+        if let (Some(want), Some(_)) = (&op.media, &op.body) {
+            if content_type != Some(want.as_str()) {
+                return self.error(
+                    415,
+                    &format!("expected `Content-Type: {want}`, got {content_type:?}"),
+                );
+            }
+        }
         // The body must be the operation's declared type.
         let body_node = match &op.body {
             Some(want) => {
