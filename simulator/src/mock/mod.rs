@@ -229,6 +229,12 @@ async fn handle(state: Arc<Mutex<State>>, req: Request<Body>) -> Response<Body> 
         .unwrap_or_else(|_| Response::new(Body::from("bad header")))
 }
 
+/// A request's body and its content type.
+struct Sent<'a> {
+    body: &'a str,
+    content_type: Option<&'a str>,
+}
+
 /// Decoded query pairs, in request order.
 type Pairs = Vec<(String, String)>;
 
@@ -332,15 +338,8 @@ impl State {
         }
         let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
-        self.operation(
-            method,
-            &path,
-            &refs,
-            &query,
-            body,
-            content_type,
-            session.as_deref(),
-        )
+        let sent = Sent { body, content_type };
+        self.operation(method, &path, &refs, &query, sent, session.as_deref())
     }
 
     /// The entry point: its links, the logon link at the top and in each version element.
@@ -526,10 +525,10 @@ impl State {
         path: &str,
         segs: &[&str],
         query: &[(String, String)],
-        body: &str,
-        content_type: Option<&str>,
+        sent: Sent<'_>,
         session: Option<&str>,
     ) -> Answer {
+        let Sent { body, content_type } = sent;
         // A GET at a stored resource's own URL is that resource, as its own type (a task
         // polled by its Href, whatever link's form its URL also fits).
         if *method == Method::GET {
