@@ -301,10 +301,14 @@ impl<'a> Checker<'a> {
         let fields = self.fields(name, ts);
         self.links_form(name, t, &fields);
         let ops = self.links(name, ts, rels);
-        if !ops.is_empty() && !fields.iter().any(FieldIr::is_links) {
+        let href_attr = &self.spec.api.get_ref().links.href;
+        let has_href = fields.iter().any(|f| {
+            f.xml.eq_ignore_ascii_case(href_attr) && f.shape == Shape::Attr && f.ty == Ty::String
+        });
+        if !ops.is_empty() && !fields.iter().any(FieldIr::is_links) && !has_href {
             self.err(
                 t,
-                format!("type `{name}` declares links but has no field of type `Links` to read them from"),
+                format!("type `{name}` declares links but has neither a field of type `Links` to read them from nor a `{href_attr}` attribute to follow"),
             );
         }
         let query = match (&ts.query, &ts.query_plural) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::follow::PreparedRequest;
-use crate::link::Links;
+use crate::link::Target;
 use crate::op::Op;
 use crate::response::{RawResponse, Response};
 use crate::session::SessionInner;
@@ -29,7 +29,7 @@ pub struct Call<'a, R>(Inner<'a, R>);
 /// What a call follows, kept until it is sent.
 pub(crate) struct Follow<'a> {
     pub(crate) session: &'a Arc<SessionInner>,
-    pub(crate) links: &'a Links,
+    pub(crate) links: Target<'a>,
     pub(crate) op: &'static Op,
     pub(crate) body: Option<&'a dyn Body>,
     pub(crate) args: Option<&'a dyn crate::QueryArgs>,

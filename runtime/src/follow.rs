@@ -9,7 +9,7 @@ use crate::args::QueryArgs;
 use crate::call_future::{Call, Follow, RawFuture};
 use crate::client::ClientInner;
 use crate::error::{Error, Result};
-use crate::link::{AsLinks, LinkLookupError, Links};
+use crate::link::{AsLinks, LinkLookupError, Links, Target};
 use crate::op::{Api, Op, Verb};
 use crate::response::{RawResponse, Response};
 use crate::session::{Session, SessionInner};
@@ -70,7 +70,7 @@ pub fn follow<'a, A: Api, R: Response + 'a>(
     op: &'static Op,
     body: Option<&'a dyn Body>,
 ) -> Call<'a, R> {
-    follow_args(session, links.links(), op, body, None)
+    follow_args(session, links.target(), op, body, None)
 }
 
 /// [`follow`] with the operation's typed query arguments.
@@ -81,20 +81,19 @@ pub fn follow_with<'a, A: Api, R: Response + 'a>(
     body: Option<&'a dyn Body>,
     args: &'a dyn QueryArgs,
 ) -> Call<'a, R> {
-    follow_args(session, links.links(), op, body, Some(args))
+    follow_args(session, links.target(), op, body, Some(args))
 }
 
 fn follow_args<'a, A: Api, R: Response + 'a>(
     session: &'a Session<A>,
-    links: Option<&'a Links>,
+    links: Target<'a>,
     op: &'static Op,
     body: Option<&'a dyn Body>,
     args: Option<&'a dyn QueryArgs>,
 ) -> Call<'a, R> {
-    static NO_LINKS: Links = Links::EMPTY;
     Call::follow(Follow {
         session: session.inner(),
-        links: links.unwrap_or(&NO_LINKS),
+        links,
         op,
         body,
         args,
@@ -114,7 +113,14 @@ pub async fn call<A: Api, R: Response>(
     op: &'static Op,
     body: Option<&dyn Body>,
 ) -> Result<R> {
-    let resp = call_raw(session.inner(), links.as_ref(), op, body, None).await?;
+    let resp = call_raw(
+        session.inner(),
+        Target::Links(links.as_ref()),
+        op,
+        body,
+        None,
+    )
+    .await?;
     R::from_response(resp)
 }
 
@@ -126,7 +132,7 @@ impl AsRef<Links> for Links {
 
 async fn call_raw(
     session: &Arc<SessionInner>,
-    links: &Links,
+    links: Target<'_>,
     op: &'static Op,
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,
@@ -141,15 +147,29 @@ async fn call_raw(
 /// [`Session::prepare`] shows.
 fn request_parts(
     client: &ClientInner,
-    links: &Links,
+    links: Target<'_>,
     op: &Op,
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,
 ) -> Result<(Url, Option<Encoded>)> {
-    let link = links
-        .find_for_op(op, client.info().actions)
-        .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?;
-    let mut url = op_url(client, &link.href, op)?;
+    let href = match links {
+        Target::Links(links) => {
+            &links
+                .find_for_op(op, client.info().actions)
+                .map_err(|e| link_error(e, op.rel, op.owner, op.link_type))?
+                .href
+        }
+        Target::Href(Some(href)) => href,
+        // A reference without its URL leads nowhere.
+        Target::Href(None) => {
+            return Err(Error::LinkNotOffered {
+                rel: client.info().links.href().to_string(),
+                type_: op.owner.to_string(),
+                link_type: None,
+            })
+        }
+    };
+    let mut url = op_url(client, href, op)?;
     if let Some(args) = args {
         crate::args::apply(&mut url, &args.pairs());
     }
@@ -193,7 +213,7 @@ impl<A: Api> Session<A> {
         op: &Op,
         body: Option<&dyn Body>,
     ) -> Result<PreparedRequest> {
-        prepare(self.inner(), links, op, body, None)
+        prepare(self.inner(), Target::Links(links), op, body, None)
     }
 }
 
@@ -201,7 +221,7 @@ impl<A: Api> Session<A> {
 /// [`Session::prepare`] and [`Call::request`] show.
 pub(crate) fn prepare(
     session: &SessionInner,
-    links: &Links,
+    links: Target<'_>,
     op: &Op,
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,

@@ -67,7 +67,7 @@ pub use error::{ApiError, Error, Result, TransportKind};
 pub use follow::{call, PreparedRequest};
 pub use json::{decode_json, encode_json, parse_json, write_json, Casing};
 pub(crate) use json_in::{JsonIn, JsonTok};
-pub use link::{AsLinks, Link, LinkDef, LinkLookupError, Links};
+pub use link::{AsLinks, Link, LinkDef, LinkLookupError, Links, Target};
 pub use node::{JsonKind, Node};
 pub use op::{
     ActionStyle, Api, ApiInfo, ErrorInfo, FilterGrammar, MediaTypes, Op, OtherProduct, PagingRels,

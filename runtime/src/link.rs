@@ -476,10 +476,28 @@ impl Links {
     }
 }
 
-/// Anything a generated method can read links from: `Links` or `Option<Links>`.
+/// What an operation is followed from: a representation's links, or — for a reference
+/// that is only a URL (Cloud Director's `<Org href=…/>`) — that URL itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// The operation's link is looked up among these.
+    Links(&'a Links),
+    /// The operation follows this URL (absent: the reference has none).
+    Href(Option<&'a str>),
+}
+
+/// No links (what a representation without them offers).
+static NO_LINKS: Links = Links::EMPTY;
+
+/// Anything a generated method can read links from: `Links` or `Option<Links>`, or the own
+/// URL (`String`, `Option<String>`) of a reference that has no links.
 pub trait AsLinks {
     /// The links, when there are any.
     fn links(&self) -> Option<&Links>;
+    /// What an operation is followed from (the links, by default).
+    fn target(&self) -> Target<'_> {
+        Target::Links(self.links().unwrap_or(&NO_LINKS))
+    }
     /// The links, or an empty list.
     fn as_links(&self) -> Cow<'_, Links> {
         match self.links() {
@@ -498,6 +516,24 @@ impl AsLinks for Links {
 impl AsLinks for Option<Links> {
     fn links(&self) -> Option<&Links> {
         self.as_ref()
+    }
+}
+
+impl AsLinks for String {
+    fn links(&self) -> Option<&Links> {
+        None
+    }
+    fn target(&self) -> Target<'_> {
+        Target::Href(Some(self))
+    }
+}
+
+impl AsLinks for Option<String> {
+    fn links(&self) -> Option<&Links> {
+        None
+    }
+    fn target(&self) -> Target<'_> {
+        Target::Href(self.as_deref())
     }
 }
 

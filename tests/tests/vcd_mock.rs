@@ -53,10 +53,15 @@ async fn organizations_vdcs_vapps_vms_tasks_and_the_records_query() {
         em.links()
     );
 
-    // Organizations are href-only references, fetched by their href.
+    // Organizations are href-only references: their typed operation follows the href.
     let orgs = em.orgs().await.expect("org list");
     assert_eq!(orgs.org.len(), 3);
-    let org: vcd::Org = em.get(&orgs.org[0].href).await.expect("an org");
+    let org = orgs.org[1]
+        .org(&em)
+        .await
+        .expect("an org, through its reference");
+    assert_eq!(org.href.as_deref(), Some(orgs.org[1].href.as_str()));
+    let org: vcd::Org = em.get(&orgs.org[0].href).await.expect("an org, by URL");
     assert_eq!(org.full_name, "FullName 1");
     let vdc = org.vdc(&em).await.expect("the org's vdc");
     assert!(vdc

@@ -95,7 +95,11 @@ pub(super) fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStre
         }
     });
     let op_consts = t.ops.iter().map(|op| op_const(&t.name, op));
-    let methods = match t.links_field() {
+    // Operations follow the links, or — a reference that is only a URL — that URL.
+    let methods = match t
+        .links_field()
+        .or(t.href_field().filter(|_| !t.ops.is_empty()))
+    {
         Some(f) => {
             let n = ident(&f.rust);
             type_methods(t, &quote!(self.#n), &TokenStream::new(), &quote!(Session))
