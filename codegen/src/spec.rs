@@ -286,6 +286,19 @@ pub struct FilterSpec {
     /// Quote around values, doubled inside them (`"`); empty: unquoted values with their
     /// reserved characters percent-encoded.
     pub quote: String,
+    /// How date-times are written: `utc` (rewritten to `Z`) or `as_written`.
+    pub times: FilterTimes,
+}
+
+/// `[api.query] filter.times`
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterTimes {
+    /// Rewritten to UTC.
+    #[default]
+    Utc,
+    /// As the caller wrote them, offset included.
+    AsWritten,
 }
 
 impl Default for FilterSpec {
@@ -303,6 +316,7 @@ impl Default for FilterSpec {
             open: s("("),
             close: s(")"),
             quote: s("\""),
+            times: FilterTimes::Utc,
         }
     }
 }

@@ -334,6 +334,8 @@ pub struct FilterGrammar {
     pub close: &'static str,
     /// Around values.
     pub quote: &'static str,
+    /// Date-times are written in UTC (`Z`); otherwise as the caller wrote them.
+    pub utc_times: bool,
 }
 
 /// Media types of requests and answers; `{version}` stands for the newest version the

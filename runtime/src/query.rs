@@ -86,7 +86,9 @@ enum CmpOp {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Expr {
-    Cmp(&'static str, CmpOp, String),
+    /// Field, comparison, value as written, and the value in UTC where it is a date-time
+    /// with another offset.
+    Cmp(&'static str, CmpOp, String, Option<String>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Raw(String),
@@ -147,7 +149,11 @@ impl Filter {
 
 fn render(e: &Expr, g: &FilterGrammar, out: &mut String) {
     match e {
-        Expr::Cmp(field, op, value) => {
+        Expr::Cmp(field, op, written, utc) => {
+            let value = match utc {
+                Some(u) if g.utc_times => u,
+                _ => written,
+            };
             out.push_str(field);
             out.push_str(match op {
                 CmpOp::Eq => g.eq,
@@ -217,7 +223,10 @@ impl std::ops::BitOr for Filter {
 
 impl<T, V: Scalar> Field<T, V> {
     fn cmp(&self, op: CmpOp, value: V) -> Filter {
-        Filter(Expr::Cmp(self.name, op, value.query_text().into_owned()))
+        let written = value.to_text().into_owned();
+        let query = value.query_text();
+        let utc = (*query != *written).then(|| query.into_owned());
+        Filter(Expr::Cmp(self.name, op, written, utc))
     }
     /// `field == value`
     pub fn eq(&self, value: impl Into<V>) -> Filter {
@@ -1012,6 +1021,15 @@ mod tests {
             f.to_query(&EM_FILTER),
             r#"CreationTime>="2025-08-15T06:00:00Z""#
         );
+        // A grammar that takes times as written keeps the offset.
+        let as_written = FilterGrammar {
+            utc_times: false,
+            ..EM_FILTER
+        };
+        assert_eq!(
+            f.to_query(&as_written),
+            r#"CreationTime>="2025-08-15T08:00:00+02:00""#
+        );
     }
 
     #[derive(Debug, Default)]
@@ -1080,6 +1098,7 @@ mod tests {
         open: "(",
         close: ")",
         quote: "\"",
+        utc_times: true,
     };
 
     /// Items, paging attributes and links under the root, a total of records: Cloud

@@ -144,6 +144,7 @@ fn query_info(ir: &Ir) -> TokenStream {
     let f = &q.filter;
     let (f_eq, f_ne, f_lt, f_le, f_gt, f_ge) = (&f.eq, &f.ne, &f.lt, &f.le, &f.gt, &f.ge);
     let (f_and, f_or, f_open, f_close, f_quote) = (&f.and, &f.or, &f.open, &f.close, &f.quote);
+    let f_utc = f.times == crate::spec::FilterTimes::Utc;
     let records = q.paging_count == crate::spec::PagingCount::Records;
     quote! {
         __rt::QueryInfo {
@@ -178,6 +179,7 @@ fn query_info(ir: &Ir) -> TokenStream {
             filter: __rt::FilterGrammar {
                 eq: #f_eq, ne: #f_ne, lt: #f_lt, le: #f_le, gt: #f_gt, ge: #f_ge,
                 and: #f_and, or: #f_or, open: #f_open, close: #f_close, quote: #f_quote,
+                utc_times: #f_utc,
             },
         }
     }

@@ -72,6 +72,7 @@ impl __rt::Api for Api {
                 open: "(",
                 close: ")",
                 quote: "\"",
+                utc_times: true,
             },
         },
         error: __rt::ErrorInfo {
