@@ -101,7 +101,13 @@ fn rule_links_need_a_links_field() {
         "[types.Spec]\nlinks = [{ rel = \"Down\" }]\nfields",
     );
     let d = errors(&src);
-    assert!(d.items[0].message.contains("no field of type `Links`"));
+    assert!(
+        d.items[0]
+            .message
+            .contains("neither a field of type `Links`"),
+        "{}",
+        d.items[0].message
+    );
 }
 
 #[test]

@@ -70,8 +70,8 @@ pub(crate) use json_in::{JsonIn, JsonTok};
 pub use link::{AsLinks, Link, LinkDef, LinkLookupError, Links, Target};
 pub use node::{JsonKind, Node};
 pub use op::{
-    ActionStyle, Api, ApiInfo, ErrorInfo, FilterGrammar, MediaTypes, Op, OtherProduct, PagingRels,
-    QueryInfo, QueryParams, Returns, TaskInfo, Vanished, Verb,
+    ActionStyle, Api, ApiInfo, ErrorInfo, FilterGrammar, MediaTypes, Op, OtherProduct, OwnLinks,
+    PagingRels, QueryInfo, QueryParams, Returns, TaskInfo, Vanished, Verb,
 };
 pub use out::{JsonOut, NodeOut, Out, XmlOut};
 pub use query::{DynItems, DynQuery, Field, FieldName, Filter, Page, Query, Queryable};

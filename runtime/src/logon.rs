@@ -232,8 +232,8 @@ impl Logon {
     /// `(version, href)` of every logon link: per-version ones, then the top-level one.
     fn logon_links(&self, entry: &Node) -> Vec<(Option<String>, String)> {
         let info = self.info;
-        let pick = |n: &Node| -> Option<String> {
-            let links = Links::of_node(n, &info.links).ok()?;
+        let pick = |n: &Node, def: &crate::LinkDef| -> Option<String> {
+            let links = Links::of_node(n, def).ok()?;
             links
                 .find(info.logon_rel, Some(info.logon_type), None)
                 .ok()
@@ -248,14 +248,13 @@ impl Logon {
         let mut out = Vec::new();
         for n in entry.descendants() {
             if n.name.eq_ignore_ascii_case(info.version_element) {
-                if let (Some(v), Some(h)) =
-                    (n.scalar(info.version_attr), pick(n).or_else(|| named(n)))
-                {
+                let href = pick(n, &info.own_links.version).or_else(|| named(n));
+                if let (Some(v), Some(h)) = (n.scalar(info.version_attr), href) {
                     out.push((Some(v.trim().to_string()), h));
                 }
             }
         }
-        if let Some(h) = pick(entry) {
+        if let Some(h) = pick(entry, &info.own_links.entry) {
             out.push((None, h));
         }
         out
@@ -324,7 +323,8 @@ impl Logon {
                 self.wrong_product(t, format!("the logon answer carries no `{header}` header"))
             })?;
         let node = resp.node(self.info.logon_type)?;
-        let links = Links::of_node(&node, &self.info.links).map_err(|e| resp.decode_error(e))?;
+        let links = Links::of_node(&node, &self.info.own_links.session)
+            .map_err(|e| resp.decode_error(e))?;
         let href = node
             .scalar(self.info.links.href())
             .or_else(|| resp.header("location"))

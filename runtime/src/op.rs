@@ -232,6 +232,8 @@ pub struct ApiInfo {
     pub other_product: OtherProduct,
     /// How links are written (the link element, its attributes, their wrapper).
     pub links: crate::LinkDef,
+    /// Where the API's own representations keep their links (each its own links field).
+    pub own_links: OwnLinks,
     /// How an action is addressed when its link's target does not already say it.
     pub actions: ActionStyle,
     /// Media types sent in `Accept` and `Content-Type`.
@@ -243,6 +245,22 @@ pub struct ApiInfo {
     /// Element of a version element whose text is that version's logon URL (Cloud
     /// Director's `LoginUrl`), when the entry point names logon URLs so rather than by link.
     pub logon_url_element: Option<&'static str>,
+}
+
+/// The link form of each representation the runtime reads as a tree: [`ApiInfo::links`]
+/// with the wrapper of that type's own links field (or none, where its links are inline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnLinks {
+    /// The entry point.
+    pub entry: crate::LinkDef,
+    /// A version element of the entry point.
+    pub version: crate::LinkDef,
+    /// The logon session.
+    pub session: crate::LinkDef,
+    /// A task.
+    pub task: crate::LinkDef,
+    /// The query service's paging element (the result's root when it is flat).
+    pub paging: crate::LinkDef,
 }
 
 /// How an action (an operation with an action name) is addressed on its link's target.

@@ -760,8 +760,8 @@ async fn fetch_page<A: Api, R: ReadItems>(
     let info = &A::INFO.query;
     let resp = session.get_url(&url).await?;
     resp.decode_with(|syntax, body| match syntax {
-        Syntax::Xml => decode_page_xml(body, info, &A::INFO.links, path, read),
-        Syntax::Json => decode_page_json(body, info, &A::INFO.links, path, read),
+        Syntax::Xml => decode_page_xml(body, info, &A::INFO.own_links.paging, path, read),
+        Syntax::Json => decode_page_json(body, info, &A::INFO.own_links.paging, path, read),
     })
 }
 

@@ -174,7 +174,7 @@ pub async fn follow_related<A: Api, R: Repr + Send, T: Repr>(
         Some(l) => l.clone(),
         None => {
             let node = crate::to_node(task, T::ROOT);
-            crate::Links::of_node(&node, &A::INFO.links).unwrap_or_default()
+            crate::Links::of_node(&node, &A::INFO.own_links.task).unwrap_or_default()
         }
     };
     let href = match links.find(rel, None, None) {

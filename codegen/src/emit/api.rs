@@ -25,6 +25,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     let other = other_product(&a.other_product);
     let hint = opt_str(a.entry_url.as_deref());
     let links = link_def(&a.links);
+    let own_links = own_links(ir);
     let actions = match &a.actions {
         ActionsIr::Query(k) => quote!(__rt::ActionStyle::Query(#k)),
         ActionsIr::Path(p) => quote!(__rt::ActionStyle::Path(#p)),
@@ -59,6 +60,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 error: #error,
                 other_product: #other,
                 links: #links,
+                own_links: #own_links,
                 actions: #actions,
                 media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
                 json_text: #json_text,
@@ -71,6 +73,46 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
         pub type Client = __rt::Client<Api>;
         #[doc = #session_doc]
         pub type Session = __rt::Session<Api>;
+    }
+}
+
+/// The link form of each representation the runtime reads as a tree (its `OwnLinks`).
+fn own_links(ir: &Ir) -> TokenStream {
+    let a = &ir.api;
+    let field_type = |owner: &str, field: &str| -> Option<String> {
+        let f = ir
+            .type_named(owner)?
+            .fields
+            .iter()
+            .find(|f| f.xml.eq_ignore_ascii_case(field))?;
+        match &f.ty {
+            Ty::Type(x) => Some(x.clone()),
+            _ => None,
+        }
+    };
+    let version = field_type(&a.entry, &a.logon.version_element);
+    let paging = match a.query.shape {
+        crate::spec::QueryShape::Flat => Some(a.query.result.clone()),
+        crate::spec::QueryShape::Nested => field_type(&a.query.result, &a.query.paging),
+    };
+    let of = |name: Option<&str>| {
+        let mut l = a.links.clone();
+        if let Some(f) = name
+            .and_then(|n| ir.type_named(n))
+            .and_then(|t| t.links_field())
+        {
+            l.wrapper = matches!(f.shape, Shape::Single).then(|| f.xml.clone());
+        }
+        link_def(&l)
+    };
+    let (entry, version, session) = (
+        of(Some(&a.entry)),
+        of(version.as_deref()),
+        of(Some(&a.session)),
+    );
+    let (task, paging) = (of(Some(&a.task.type_)), of(paging.as_deref()));
+    quote! {
+        __rt::OwnLinks { entry: #entry, version: #version, session: #session, task: #task, paging: #paging }
     }
 }
 

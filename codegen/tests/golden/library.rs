@@ -87,6 +87,48 @@ impl __rt::Api for Api {
             headers: &[],
         },
         links: __rt::LinkDef::new(Some("Links"), "link", "rel", "href", "title", "type"),
+        own_links: __rt::OwnLinks {
+            entry: __rt::LinkDef::new(
+                Some("Links"),
+                "link",
+                "rel",
+                "href",
+                "title",
+                "type",
+            ),
+            version: __rt::LinkDef::new(
+                Some("Links"),
+                "link",
+                "rel",
+                "href",
+                "title",
+                "type",
+            ),
+            session: __rt::LinkDef::new(
+                Some("Actions"),
+                "link",
+                "rel",
+                "href",
+                "title",
+                "type",
+            ),
+            task: __rt::LinkDef::new(
+                Some("Links"),
+                "link",
+                "rel",
+                "href",
+                "title",
+                "type",
+            ),
+            paging: __rt::LinkDef::new(
+                Some("Links"),
+                "link",
+                "rel",
+                "href",
+                "title",
+                "type",
+            ),
+        },
         actions: __rt::ActionStyle::Path("action"),
         media: __rt::MediaTypes {
             xml: "application/xml",
@@ -574,8 +616,8 @@ impl Job {
 pub struct LoginSession {
     /// Attribute `Href`.
     pub href: ::std::option::Option<::std::string::String>,
-    /// Element `Links`.
-    pub links: ::std::option::Option<__rt::Links>,
+    /// Element `Actions`. The session's links, in a wrapper of its own name (the API's is `Links`).
+    pub actions: ::std::option::Option<__rt::Links>,
     /// Element `User`.
     pub user: ::std::string::String,
     /// What the document carried beyond the spec's fields, kept in place and
@@ -586,7 +628,7 @@ impl __rt::Record for LoginSession {
     const ROOT: &'static str = "LoginSession";
     const FIELDS: &'static [__rt::FieldDef] = &[
         __rt::FieldDef::attr("Href", false),
-        __rt::FieldDef::links("Links", &<Api as __rt::Api>::INFO.links, false),
+        __rt::FieldDef::links("Actions", &<Api as __rt::Api>::INFO.links, false),
         __rt::FieldDef::elem("User", true),
     ];
     const LINKS: Option<usize> = Some(1usize);
@@ -595,7 +637,7 @@ impl __rt::Record for LoginSession {
         unsafe {
             match i {
                 0usize => &raw mut (*this).href,
-                1usize => &raw mut (*this).links,
+                1usize => &raw mut (*this).actions,
                 2usize => &raw mut (*this).user,
                 _ => &raw mut (*this).unknown,
             }
@@ -613,11 +655,11 @@ impl LoginSession {
         .status(&[204]);
     /// `GET /books` through the `Down` link of type `BookList`; returns [`Books`].
     pub fn books<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, Books> {
-        __rt::follow(em, &self.links, &Self::OP_BOOKS, None)
+        __rt::follow(em, &self.actions, &Self::OP_BOOKS, None)
     }
     /// `DELETE /sessions/{ID}` through the `Logout` link; returns nothing.
     pub fn logout<'a>(&'a self, em: &'a Session) -> __rt::Call<'a, ()> {
-        __rt::follow(em, &self.links, &Self::OP_LOGOUT, None)
+        __rt::follow(em, &self.actions, &Self::OP_LOGOUT, None)
     }
 }
 /// A librarian's note: text with a language (JSON writes the text as `#text`).
