@@ -149,6 +149,19 @@ impl<'a> Checker<'a> {
             }
         };
         let newest = a.versions.last().map(String::as_str).unwrap_or("");
+        let versioned = a.media.xml.contains("{version}") || a.media.json.contains("{version}");
+        let media_versions = a
+            .versions
+            .iter()
+            .filter(|_| versioned)
+            .map(|v| {
+                let m = crate::spec::MediaSpec {
+                    xml: a.media.xml.replace("{version}", v),
+                    json: a.media.json.replace("{version}", v),
+                };
+                (v.clone(), m)
+            })
+            .collect();
         let media = crate::spec::MediaSpec {
             xml: a.media.xml.replace("{version}", newest),
             json: a.media.json.replace("{version}", newest),
@@ -248,6 +261,7 @@ impl<'a> Checker<'a> {
             links: a.links.clone(),
             actions,
             media,
+            media_versions,
             json_text: a.json_text.clone(),
         }
     }

@@ -46,6 +46,8 @@ pub struct ApiIr {
     pub actions: ActionsIr,
     /// Media types, `{version}` replaced by the newest version.
     pub media: crate::spec::MediaSpec,
+    /// Each version's media types, where they name the version (`{version}`).
+    pub media_versions: Vec<(String, crate::spec::MediaSpec)>,
     /// The JSON member of an element's own text.
     pub json_text: String,
 }

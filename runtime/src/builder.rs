@@ -192,6 +192,7 @@ impl<A: Api> ClientBuilder<A> {
         let transport = Transport::new(Settings {
             http,
             base,
+            format: self.format,
             accept: self.format.media_type(&info.media),
             request_timeout: self.request_timeout,
             call_timeout: self.call_timeout,

@@ -110,8 +110,13 @@ impl ClientInner {
     }
 
     /// Logs on again at `url` (after the session expired).
-    pub(crate) async fn logon_again(&self, url: &Url, creds: &Credentials) -> Result<Logged> {
-        self.logon.post(&self.transport, url, creds).await
+    pub(crate) async fn logon_again(
+        &self,
+        url: &Url,
+        creds: &Credentials,
+        version: Option<&str>,
+    ) -> Result<Logged> {
+        self.logon.post(&self.transport, url, creds, version).await
     }
 }
 

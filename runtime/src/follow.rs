@@ -137,7 +137,7 @@ async fn call_raw(
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,
 ) -> Result<RawResponse> {
-    let (url, body) = request_parts(session.client(), links, op, body, args)?;
+    let (url, body) = request_parts(session, links, op, body, args)?;
     session
         .request(op.verb, &url, body.as_ref(), op.status)
         .await
@@ -146,12 +146,13 @@ async fn call_raw(
 /// The URL and encoded body of `op` followed among `links`: what [`call`] sends and
 /// [`Session::prepare`] shows.
 fn request_parts(
-    client: &ClientInner,
+    session: &SessionInner,
     links: Target<'_>,
     op: &Op,
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,
 ) -> Result<(Url, Option<Encoded>)> {
+    let client = session.client();
     let href = match links {
         Target::Links(links) => {
             &links
@@ -173,11 +174,13 @@ fn request_parts(
     if let Some(args) = args {
         crate::args::apply(&mut url, &args.pairs());
     }
+    // The body in the operation's own media type, or the session version's.
     let encoded = body.map(|b| {
         let mut e = client.encode(b);
-        if let (Some(m), crate::wire::Format::Xml) = (op.media, client.format()) {
-            e.content_type = m;
-        }
+        e.content_type = match (op.media, client.format()) {
+            (Some(m), crate::wire::Format::Xml) => m,
+            (_, format) => format.media_type(session.media()),
+        };
         e
     });
     Ok((url, encoded))
@@ -226,7 +229,7 @@ pub(crate) fn prepare(
     body: Option<&dyn Body>,
     args: Option<&dyn QueryArgs>,
 ) -> Result<PreparedRequest> {
-    let (url, body) = request_parts(session.client(), links, op, body, args)?;
+    let (url, body) = request_parts(session, links, op, body, args)?;
     let (content_type, body) = match body {
         Some(b) => (
             Some(b.content_type),

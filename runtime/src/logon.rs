@@ -123,7 +123,7 @@ impl Logon {
         match self.entry(t, true).await? {
             Entry::Document(entry) => {
                 let (version, url) = self.pick_version(t, &entry)?;
-                let logged = self.post(t, &url, creds).await?;
+                let logged = self.post(t, &url, creds, version.as_deref()).await?;
                 Ok(Opened {
                     version,
                     url,
@@ -133,7 +133,7 @@ impl Logon {
             // No entry point: the spec's documented logon URL, newest version.
             Entry::Fallback(url) => {
                 tracing::info!("the entry point answered 404; logging on at {url}");
-                let logged = match self.post(t, &url, creds).await {
+                let logged = match self.post(t, &url, creds, None).await {
                     Err(Error::Http { status: 404, .. }) => {
                         return Err(self.wrong_product(
                             t,
@@ -293,6 +293,7 @@ impl Logon {
         t: &Transport,
         url: &Url,
         creds: &Credentials,
+        version: Option<&str>,
     ) -> Result<Logged> {
         if self.accept_invalid {
             tracing::warn!(
@@ -300,8 +301,16 @@ impl Logon {
                 t.base()
             );
         }
-        let (auth, body) = creds.request();
-        let resp = t.send_call(Verb::Post, url, body.as_ref(), &auth).await?;
+        let (auth, mut body) = creds.request();
+        // Asked for, and a logon body sent, in the media types of the version logged on to.
+        let media = self.info.media_for(version);
+        let accept = t.format().media_type(media);
+        if let Some(b) = body.as_mut() {
+            b.content_type = t.format().media_type(media);
+        }
+        let resp = t
+            .send_call_accepting(Verb::Post, url, body.as_ref(), &auth, accept)
+            .await?;
         if !self.info.logon_statuses.contains(&resp.status()) {
             return Err(match resp.http_error(&self.info.error) {
                 Error::Http {

@@ -236,8 +236,11 @@ pub struct ApiInfo {
     pub own_links: OwnLinks,
     /// How an action is addressed when its link's target does not already say it.
     pub actions: ActionStyle,
-    /// Media types sent in `Accept` and `Content-Type`.
+    /// Media types sent in `Accept` and `Content-Type` (the newest version's).
     pub media: MediaTypes,
+    /// The media types of each version, where they name it (`application/*+xml;version=…`):
+    /// a session uses its negotiated version's.
+    pub media_versions: &'static [(&'static str, MediaTypes)],
     /// The JSON member holding an element's own text (what XML writes as character data).
     pub json_text: &'static str,
     /// Statuses a logon answers with on success.
@@ -261,6 +264,19 @@ pub struct OwnLinks {
     pub task: crate::LinkDef,
     /// The query service's paging element (the result's root when it is flat).
     pub paging: crate::LinkDef,
+}
+
+impl ApiInfo {
+    /// The media types of `version` (the newest version's when it has none of its own).
+    pub fn media_for(&'static self, version: Option<&str>) -> &'static MediaTypes {
+        version
+            .and_then(|v| {
+                self.media_versions
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(v))
+            })
+            .map_or(&self.media, |(_, m)| m)
+    }
 }
 
 /// How an action (an operation with an action name) is addressed on its link's target.

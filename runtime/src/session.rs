@@ -44,6 +44,8 @@ pub(crate) struct SessionInner {
     /// Kept for re-logon (secrets never printed, wiped on drop).
     creds: Credentials,
     version: Option<String>,
+    /// Media types of the version logon chose.
+    media: &'static crate::MediaTypes,
     logon_url: Url,
     state: RwLock<State>,
     /// Held while logging on again; keeps the last failed re-logon so that the callers who
@@ -88,10 +90,12 @@ impl<A: Api> Session<A> {
             logged,
         } = opened;
         let wait = client.wait_options();
+        let media = client.info().media_for(version.as_deref());
         Session {
             inner: Arc::new(SessionInner {
                 client,
                 creds,
+                media,
                 version,
                 logon_url: url,
                 state: RwLock::new(State {
@@ -201,6 +205,11 @@ impl<A: Api> Session<A> {
 }
 
 impl SessionInner {
+    /// The media types of this session's version.
+    pub(crate) fn media(&self) -> &'static crate::MediaTypes {
+        self.media
+    }
+
     /// The client the session was opened with.
     pub(crate) fn client(&self) -> &ClientInner {
         &self.client
@@ -254,7 +263,10 @@ impl SessionInner {
             }
         }
         tracing::info!("session expired; logging on again");
-        match self.client.logon_again(&self.logon_url, &self.creds).await {
+        let again = self
+            .client
+            .logon_again(&self.logon_url, &self.creds, self.version.as_deref());
+        match again.await {
             Ok(Logged { token, href, links }) => {
                 let mut s = self.state.write().unwrap_or_else(|p| p.into_inner());
                 s.token = token;
@@ -309,14 +321,29 @@ impl SessionInner {
         let t = self.client.transport();
         let header = self.client.info().session_header;
         let (token, seen) = self.current()?;
+        let accept = Some(self.client.format().media_type(self.media));
         let mut resp = t
-            .send(verb, url, body, &Auth::Token(header, &token), deadline)
+            .send(
+                verb,
+                url,
+                body,
+                &Auth::Token(header, &token),
+                accept,
+                deadline,
+            )
             .await?;
         if resp.status() == 401 {
             self.relogon(seen).await?;
             let (token, _) = self.current()?;
             resp = t
-                .send(verb, url, body, &Auth::Token(header, &token), deadline)
+                .send(
+                    verb,
+                    url,
+                    body,
+                    &Auth::Token(header, &token),
+                    accept,
+                    deadline,
+                )
                 .await?;
         }
         if !(200..300).contains(&resp.status()) {

@@ -68,6 +68,8 @@ impl Failure {
 pub(crate) struct Settings {
     pub(crate) http: reqwest::Client,
     pub(crate) base: Url,
+    /// The wire format.
+    pub(crate) format: crate::wire::Format,
     /// The media type asked for in `Accept`.
     pub(crate) accept: &'static str,
     pub(crate) request_timeout: Duration,
@@ -81,6 +83,7 @@ pub(crate) struct Settings {
 pub(crate) struct Transport {
     http: reqwest::Client,
     base: Url,
+    format: crate::wire::Format,
     accept: &'static str,
     request_timeout: Duration,
     call_timeout: Duration,
@@ -95,6 +98,7 @@ impl Transport {
         Transport {
             http: s.http,
             base: s.base,
+            format: s.format,
             accept: s.accept,
             request_timeout: s.request_timeout,
             call_timeout: s.call_timeout,
@@ -102,6 +106,11 @@ impl Transport {
             max_body_bytes: s.max_body_bytes,
             defaults: s.defaults,
         }
+    }
+
+    /// The wire format.
+    pub(crate) fn format(&self) -> crate::wire::Format {
+        self.format
     }
 
     /// The normalised base URL.
@@ -148,6 +157,7 @@ impl Transport {
         url: &Url,
         body: Option<&Encoded>,
         auth: &Auth<'_>,
+        accept: Option<&'static str>,
         deadline: Instant,
     ) -> Result<RawResponse, Failure> {
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -159,7 +169,7 @@ impl Transport {
             .http
             .request(Self::method(verb), url.clone())
             .headers(self.defaults.clone())
-            .header(ACCEPT, self.accept)
+            .header(ACCEPT, accept.unwrap_or(self.accept))
             .timeout(timeout);
         match body {
             Some(b) => {
@@ -274,13 +284,22 @@ impl Transport {
         auth: &Auth<'_>,
     ) -> Result<RawResponse> {
         let deadline = self.deadline();
-        self.within(
-            deadline,
-            verb,
-            url,
-            self.send(verb, url, body, auth, deadline),
-        )
-        .await
+        let fut = self.send(verb, url, body, auth, None, deadline);
+        self.within(deadline, verb, url, fut).await
+    }
+
+    /// [`Self::send_call`] asking for `accept` instead of the client's media type.
+    pub(crate) async fn send_call_accepting(
+        &self,
+        verb: Verb,
+        url: &Url,
+        body: Option<&Encoded>,
+        auth: &Auth<'_>,
+        accept: &'static str,
+    ) -> Result<RawResponse> {
+        let deadline = self.deadline();
+        let fut = self.send(verb, url, body, auth, Some(accept), deadline);
+        self.within(deadline, verb, url, fut).await
     }
 
     /// What a failed attempt means: TLS, timeout or transport error, and whether the request
@@ -350,18 +369,23 @@ impl Transport {
     /// Sends with the [`RetryPolicy`]: a request that provably never left the client is
     /// retried whatever its verb; a GET also after a broken connection, a timeout or a
     /// 429/500/502/503/504. Never more than `max_attempts` attempts, never past `deadline`.
+    /// (`accept`: the media type asked for, when not the client's, as a session's version
+    /// wants.)
     pub(crate) async fn send(
         &self,
         verb: Verb,
         url: &Url,
         body: Option<&Encoded>,
         auth: &Auth<'_>,
+        accept: Option<&'static str>,
         deadline: Instant,
     ) -> Result<RawResponse> {
         let policy = self.retry;
         let mut attempt: u32 = 1;
         loop {
-            let res = self.send_once(verb, url, body, auth, deadline).await;
+            let res = self
+                .send_once(verb, url, body, auth, accept, deadline)
+                .await;
             let retry = match &res {
                 Ok(r) => RetryPolicy::retries_answer(verb, r.status()),
                 Err(f) => RetryPolicy::retries_failure(verb, &f.error, f.not_sent),

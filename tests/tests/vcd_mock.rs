@@ -295,6 +295,33 @@ async fn a_task_in_an_error_state_fails_with_its_message() {
     }
 }
 
+/// A server that speaks only the older version: logon picks it, and every request after
+/// asks for (and sends bodies in) that version's media type.
+#[tokio::test]
+async fn the_negotiated_version_names_the_media_type() {
+    let m = mock(MockConfig {
+        versions: Some(vec!["35.0".into()]),
+        ..Default::default()
+    })
+    .await;
+    let em = logon(&m).await;
+    assert_eq!(em.version(), Some("35.0"));
+    let orgs = em.orgs().await.expect("asked for with version 35.0");
+    let vdc = orgs.org[0].org(&em).await.unwrap().vdc(&em).await.unwrap();
+    assert!(vdc.href.is_some());
+    let vapp: VApp = em.get(&format!("{}vApp/vapp-1", m.url())).await.unwrap();
+    let deploy = vcd::DeployVAppParams::default();
+    let shown = vapp.deploy(&em, &deploy).request().unwrap();
+    assert_eq!(
+        shown.content_type,
+        Some("application/vnd.vmware.vcloud.deployVAppParams+xml"),
+        "an operation's own media type stays"
+    );
+    vapp.deploy(&em, &deploy)
+        .await
+        .expect("deployed at version 35.0");
+}
+
 #[tokio::test]
 async fn the_wrong_media_type_or_password_is_refused() {
     let m = mock(MockConfig::default()).await;
@@ -308,9 +335,10 @@ async fn the_wrong_media_type_or_password_is_refused() {
         matches!(err, emrest_runtime::Error::LogonRefused { status: 401, .. }),
         "{err}"
     );
-    // The mock holds clients to the spec's media type: a plain `application/xml` is 406.
+    // Past the entry point, the mock holds clients to the spec's media type: a plain
+    // `application/xml` is 406.
     let r = reqwest::Client::new()
-        .get(m.url())
+        .get(format!("{}org/", m.url()))
         .header("accept", "application/xml")
         .send()
         .await

@@ -32,6 +32,10 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     };
     let (media_xml, media_json) = (&a.media.xml, &a.media.json);
     let json_text = &a.json_text;
+    let media_versions = a.media_versions.iter().map(|(v, m)| {
+        let (x, j) = (&m.xml, &m.json);
+        quote!((#v, __rt::MediaTypes { xml: #x, json: #j }))
+    });
     let statuses = &logon.statuses;
     let url_element = opt_str(logon.url_element.as_deref());
     let doc = format!(" Marker of the {title}: ties clients and sessions to this spec.");
@@ -63,6 +67,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 own_links: #own_links,
                 actions: #actions,
                 media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
+                media_versions: &[#(#media_versions),*],
                 json_text: #json_text,
                 logon_statuses: &[#(#statuses),*],
                 logon_url_element: #url_element,

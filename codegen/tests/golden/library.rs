@@ -134,6 +134,7 @@ impl __rt::Api for Api {
             xml: "application/xml",
             json: "application/json",
         },
+        media_versions: &[],
         json_text: "#text",
         logon_statuses: &[200u16, 201u16],
         logon_url_element: None,

@@ -47,6 +47,8 @@ pub struct MockConfig {
     /// Operations (by generated method name) whose tasks end in the spec's first failure
     /// state, with a message.
     pub failing: Vec<String>,
+    /// The versions the entry point lists (default: the spec's).
+    pub versions: Option<Vec<String>>,
 }
 
 impl Default for MockConfig {
@@ -56,6 +58,7 @@ impl Default for MockConfig {
             password: "secret".into(),
             items: 3,
             failing: Vec::new(),
+            versions: None,
         }
     }
 }
@@ -272,6 +275,14 @@ impl State {
         self.ir.types.iter().find(|t| t.name == name)
     }
 
+    /// The versions the entry point lists.
+    fn versions(&self) -> Vec<String> {
+        self.config
+            .versions
+            .clone()
+            .unwrap_or_else(|| self.ir.api.versions.clone())
+    }
+
     fn error(&self, status: u16, message: &str) -> Answer {
         Answer::doc(status, self.view(None).error(status, message))
     }
@@ -297,18 +308,30 @@ impl State {
             return self.error(404, "not below /api");
         };
         let path = format!("/{}", segs.join("/"));
-        // The client asks for the spec's media type (with its version, where it has one).
-        let want = &self.ir.api.media.xml;
+        if segs.is_empty() && method == Method::GET {
+            return Answer::doc(200, self.entry());
+        }
+        // Past the entry point, the client asks for the spec's media type of a version the
+        // mock serves (where the media types name their version).
+        let served = self.versions();
+        let allowed: Vec<&str> = if self.ir.api.media_versions.is_empty() {
+            vec![self.ir.api.media.xml.as_str()]
+        } else {
+            self.ir
+                .api
+                .media_versions
+                .iter()
+                .filter(|(v, _)| served.contains(v))
+                .map(|(_, m)| m.xml.as_str())
+                .collect()
+        };
         if let Some(accept) = headers.get("accept").and_then(|v| v.to_str().ok()) {
             if !accept
                 .split(',')
-                .any(|a| a.trim() == want || a.trim() == "*/*")
+                .any(|a| allowed.contains(&a.trim()) || a.trim() == "*/*")
             {
-                return self.error(406, &format!("`Accept: {accept}` is not `{want}`"));
+                return self.error(406, &format!("`Accept: {accept}` is none of {allowed:?}"));
             }
-        }
-        if segs.is_empty() && method == Method::GET {
-            return Answer::doc(200, self.entry());
         }
         if method == Method::POST && Form::key(&path) == Form::key(&self.logon_path()) {
             return self.logon(headers);
@@ -371,7 +394,7 @@ impl State {
                 _ => None,
             };
             let url = format!("{}{}", self.base, self.logon_path());
-            for v in &a.versions {
+            for v in &self.versions() {
                 let name = match &f.shape {
                     Shape::Wrapped { item, .. } => item.clone(),
                     _ => f.xml.clone(),
