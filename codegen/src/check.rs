@@ -315,11 +315,12 @@ impl<'a> Checker<'a> {
         let fields = self.fields(name, ts);
         self.links_form(name, t, &fields);
         let ops = self.links(name, ts, rels);
+        // The representation's own URL: the string attribute `[api.links] href` names.
         let href_attr = &self.spec.api.get_ref().links.href;
-        let has_href = fields.iter().any(|f| {
+        let href = fields.iter().position(|f| {
             f.xml.eq_ignore_ascii_case(href_attr) && f.shape == Shape::Attr && f.ty == Ty::String
         });
-        if !ops.is_empty() && !fields.iter().any(FieldIr::is_links) && !has_href {
+        if !ops.is_empty() && !fields.iter().any(FieldIr::is_links) && href.is_none() {
             self.err(
                 t,
                 format!("type `{name}` declares links but has neither a field of type `Links` to read them from nor a `{href_attr}` attribute to follow"),
@@ -370,10 +371,6 @@ impl<'a> Checker<'a> {
                 None
             }
         };
-        let href_attr = &self.spec.api.get_ref().links.href;
-        let href = fields.iter().position(|f| {
-            f.xml.eq_ignore_ascii_case(href_attr) && f.shape == Shape::Attr && f.ty == Ty::String
-        });
         TypeIr {
             href,
             name: name.to_string(),

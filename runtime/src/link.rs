@@ -273,7 +273,7 @@ impl Slot for Option<Links> {
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
         if let Some(l) = self {
-            write_links(f, &l.0, out, between);
+            l.write(f, out, between);
         }
     }
     fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
@@ -284,6 +284,26 @@ impl Slot for Option<Links> {
     }
 }
 
+/// The one link of a link field (an element whose attributes are a link's), checked.
+fn one_link_from_xml<'a>(
+    f: &FieldDef,
+    x: &mut crate::XmlIn<'a>,
+    e: crate::XmlElem<'a>,
+) -> Result<Link, DecodeError> {
+    let def = def_of(f);
+    let l = link_from_xml(def, x, e)?;
+    check_links(def, std::slice::from_ref(&l))?;
+    Ok(l)
+}
+
+/// [`one_link_from_xml`] from JSON.
+fn one_link_from_json(f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<Link, DecodeError> {
+    let def = def_of(f);
+    let l = link_from_json(def, j)?;
+    check_links(def, std::slice::from_ref(&l))?;
+    Ok(l)
+}
+
 /// A field holding one link that must be there.
 impl Slot for Link {
     fn read_xml<'a>(
@@ -292,18 +312,14 @@ impl Slot for Link {
         x: &mut crate::XmlIn<'a>,
         e: crate::XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        let mut one = None;
-        one.read_xml(f, x, e)?;
-        *self = one.unwrap_or_default();
+        *self = one_link_from_xml(f, x, e)?;
         Ok(())
     }
     fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
         Err(DecodeError::new("expected a link, found a plain value"))
     }
     fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
-        let mut one = None;
-        one.read_json(f, j)?;
-        *self = one.unwrap_or_default();
+        *self = one_link_from_json(f, j)?;
         Ok(())
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
@@ -314,7 +330,7 @@ impl Slot for Link {
     }
 }
 
-/// A field holding one link (an element whose attributes are a link's).
+/// A field holding one link, when there is one.
 impl Slot for Option<Link> {
     fn read_xml<'a>(
         &mut self,
@@ -322,25 +338,19 @@ impl Slot for Option<Link> {
         x: &mut crate::XmlIn<'a>,
         e: crate::XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        let def = def_of(f);
-        let l = link_from_xml(def, x, e)?;
-        check_links(def, std::slice::from_ref(&l))?;
-        *self = Some(l);
+        *self = Some(one_link_from_xml(f, x, e)?);
         Ok(())
     }
     fn read_text(&mut self, _: &FieldDef, _: &str) -> Result<(), DecodeError> {
         Err(DecodeError::new("expected a link, found a plain value"))
     }
     fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
-        let def = def_of(f);
-        let l = link_from_json(def, j)?;
-        check_links(def, std::slice::from_ref(&l))?;
-        *self = Some(l);
+        *self = Some(one_link_from_json(f, j)?);
         Ok(())
     }
-    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
         if let Some(l) = self {
-            codec::write_record(l, &def_of(f).fields, f.name, out);
+            l.write(f, out, between);
         }
     }
     fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {

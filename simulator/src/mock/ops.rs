@@ -2,7 +2,7 @@
 //! does to the store (render, change, remove, create, or answer with a task).
 
 use axum::http::Method;
-use emrest_codegen::ir::{OpIr, Returns, Shape, Ty, TypeIr, Verb};
+use emrest_codegen::ir::{OpIr, Returns, Shape, Ty, Verb};
 use emrest_runtime::Node;
 
 use super::store::{Form, Res};
@@ -11,12 +11,7 @@ use super::{Answer, Sent, State};
 impl State {
     /// The operation a request names: verb, URL form and action all fitting, the most
     /// literal form first.
-    fn find_op(
-        &self,
-        method: &Method,
-        segs: &[&str],
-        query: &[(String, String)],
-    ) -> Option<(&TypeIr, &OpIr)> {
+    fn find_op(&self, method: &Method, segs: &[&str], query: &[(String, String)]) -> Option<&OpIr> {
         let verb = match *method {
             Method::GET => Verb::Get,
             Method::POST => Verb::Post,
@@ -24,7 +19,7 @@ impl State {
             Method::DELETE => Verb::Delete,
             _ => return None,
         };
-        let mut best: Option<(usize, &TypeIr, &OpIr)> = None;
+        let mut best: Option<(usize, &OpIr)> = None;
         for t in &self.ir.types {
             for op in t.ops.iter().filter(|o| o.verb == verb) {
                 let form = Form::parse(&op.path);
@@ -32,12 +27,12 @@ impl State {
                     continue;
                 }
                 let score = form.segs.iter().filter(|s| s.is_some()).count() + form.query.len();
-                if best.as_ref().is_none_or(|(b, ..)| score > *b) {
-                    best = Some((score, t, op));
+                if best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, op));
                 }
             }
         }
-        best.map(|(_, t, op)| (t, op))
+        best.map(|(_, op)| op)
     }
 
     /// The stored resource a request path addresses: the path itself, or the nearest
@@ -76,13 +71,13 @@ impl State {
                 }
             }
         }
-        let Some((t, op)) = self.find_op(method, segs, query) else {
+        let Some(op) = self.find_op(method, segs, query) else {
             return self.error(
                 404,
                 &format!("no operation of the spec answers {method} {path}"),
             );
         };
-        let (t, op) = (t.name.clone(), op.clone());
+        let op = op.clone();
         // A body in the operation's own media type, where the spec gives one.
         if let (Some(want), Some(_)) = (&op.media, &op.body) {
             if content_type != Some(want.as_str()) {
@@ -139,19 +134,19 @@ impl State {
                 if let Some(n) = &body_node {
                     self.apply(&p, n);
                 }
-                self.finish(&t, &op, Some(p), status(200), session)
+                self.finish(&op, Some(p), status(200), session)
             }
             Verb::Delete => {
                 let Some(p) = target else {
                     return self.error(404, &format!("no resource at {path}"));
                 };
                 self.store.remove(&p);
-                self.finish(&t, &op, None, status(204), session)
+                self.finish(&op, None, status(204), session)
             }
             Verb::Post => match target {
                 Some(p) => match self.created_type(&op, &p) {
                     Some(new) => self.create(&new, body_node.as_ref(), status(201), session),
-                    None => self.finish(&t, &op, Some(p), status(200), session),
+                    None => self.finish(&op, Some(p), status(200), session),
                 },
                 None => self.error(404, &format!("no resource at {path}")),
             },
@@ -236,7 +231,6 @@ impl State {
     /// resource, or nothing.
     fn finish(
         &mut self,
-        _owner: &str,
         op: &OpIr,
         affected: Option<String>,
         status: u16,
