@@ -232,6 +232,18 @@ impl FieldIr {
     pub fn is_links(&self) -> bool {
         self.ty == Ty::Links && matches!(self.shape, Shape::Single | Shape::List { .. })
     }
+
+    /// JSON: the member holding a wrapped list's items inside its wrapper object — the
+    /// spec's `json`, else the plural of the item name; empty for a list of scalars (a bare
+    /// array). `None` for fields that are not wrapped lists.
+    pub fn json_items(&self) -> Option<String> {
+        match &self.shape {
+            Shape::Wrapped { json: Some(j), .. } => Some(j.clone()),
+            Shape::Wrapped { .. } if self.ty.is_scalar() => Some(String::new()),
+            Shape::Wrapped { item, .. } => Some(crate::names::plural(item)),
+            _ => None,
+        }
+    }
 }
 
 /// How a field is written in a document.

@@ -64,11 +64,12 @@ pub fn link(rel: &str, href: &str, ty: Option<&str>, name: Option<&str>) -> Node
     let mut n = Node::new("Link");
     n.attrs.push(("Rel".into(), rel.into()));
     n.attrs.push(("Href".into(), href.into()));
-    if let Some(t) = ty {
-        n.attrs.push(("Type".into(), t.into()));
-    }
+    // In the order the generated codec writes a link (`Rel`, `Href`, `Name`, `Type`).
     if let Some(nm) = name {
         n.attrs.push(("Name".into(), nm.into()));
+    }
+    if let Some(t) = ty {
+        n.attrs.push(("Type".into(), t.into()));
     }
     n
 }

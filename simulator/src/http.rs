@@ -294,7 +294,7 @@ fn process(sim: &mut Sim, req: &mut Req) -> ApiResult {
         req.caller = Some(Caller { token, logon });
         sim.tick();
     }
-    crate::api::dispatch(sim, req)
+    crate::api::serve(sim, req)
 }
 
 #[cfg(test)]

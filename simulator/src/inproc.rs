@@ -62,11 +62,15 @@ impl InProcess {
             authorization: None,
             caller: Some(self.caller.clone()),
         };
-        match crate::api::dispatch(&mut self.sim, &req) {
+        match crate::api::serve(&mut self.sim, &req) {
             Ok(Reply::Doc(s, node, _)) => (s.as_u16(), write(&node, fmt)),
+            Ok(Reply::Typed(s, repr, _)) => (s.as_u16(), crate::typed::write(&*repr, fmt)),
             Ok(Reply::Written(s, _, body)) => (s.as_u16(), body),
             Ok(other) => (other.status().as_u16(), String::new()),
-            Err(e) => (e.status.as_u16(), write(&e.to_node(), fmt)),
+            Err(e) => (
+                e.status.as_u16(),
+                crate::typed::write(&crate::typed::error_body(&e), fmt),
+            ),
         }
     }
 }

@@ -35,6 +35,7 @@ mod sim;
 pub mod spec;
 pub mod store;
 mod tls;
+mod typed;
 mod util;
 
 use std::collections::BTreeMap;
@@ -52,6 +53,7 @@ pub use data::Size;
 pub use fault::{Burst, FaultKind, Faults, InjectedFault, Latency, Trickle, Trigger};
 pub use render::Casing;
 pub use sim::{ExecutedAction, RecordedRequest};
+pub use typed::untyped_answers;
 
 use crate::conns::ConnCounter;
 use crate::data::{Data, R_FAILED, R_SUCCESS, R_WARNING};

@@ -20,10 +20,10 @@ use emrest_codegen::ir::{FieldIr, Shape, Ty, TypeIr};
 use emrest_runtime::{JsonKind, JsonOut, Node, Out, XmlOut};
 
 use crate::api::conform::{self, FamilyLink};
-use crate::api::generic::{op_link, own_link, paging_op, Ctx};
+use crate::api::generic::{self, op_link, own_link, paging_op, Ctx};
 use crate::build::{as_item, row_link, Emit, Vars, L};
 use crate::http::Req;
-use crate::render::{attr_kind, Casing, Format, NAMESPACE};
+use crate::render::{Casing, Format, NAMESPACE};
 use crate::sim::Sim;
 use crate::spec::{self, Template};
 use crate::store::{key_of, Item};
@@ -75,6 +75,7 @@ pub fn write_page(
         _ => None,
     };
     // (`depth`: how deep shaping the page as nodes meets its items.)
+    let mut refs_key = "";
     let (hole_node, group, item_ty, item_name, depth): (&Node, _, _, &'static str, _) = match hole {
         Hole::Entities(plural) => {
             let ents = frame.children.iter().find(|c| c.name == "Entities")?;
@@ -83,12 +84,17 @@ pub fn write_page(
                 Ty::Type(u) => spec::get().ty(u)?,
                 _ => return None,
             };
-            let (it, iname) = wrapped(field(et, plural)?)?;
-            (list, Some(plural), it, leak(iname), 2)
+            let f = field(et, plural)?;
+            let (it, iname) = wrapped(f)?;
+            // JSON: the items' array inside the wrapper, named as the generated codec names it.
+            let items_key = leak(f.json_items()?);
+            (list, Some(items_key), it, leak(iname), 2)
         }
         Hole::Refs => {
             let refs = frame.children.iter().find(|c| c.name == "Refs")?;
-            let (it, iname) = wrapped(field(rt, "Refs")?)?;
+            let f = field(rt, "Refs")?;
+            let (it, iname) = wrapped(f)?;
+            refs_key = leak(f.json_items()?);
             (refs, None, it, leak(iname), 1)
         }
     };
@@ -100,7 +106,14 @@ pub fn write_page(
         Items::Nodes(f) => {
             let shaped = (item_ty, item_name, depth);
             return Some(write_nodes(
-                sim, req, &frame, hole_node, group, shaped, ids, f,
+                sim,
+                req,
+                &frame,
+                (hole_node, refs_key),
+                group,
+                shaped,
+                ids,
+                f,
             ));
         }
         Items::Built(nodes) => {
@@ -112,7 +125,14 @@ pub fn write_page(
                     .unwrap_or_else(|| Node::new(item_name))
             };
             return Some(write_nodes(
-                sim, req, &frame, hole_node, group, shaped, ids, f,
+                sim,
+                req,
+                &frame,
+                (hole_node, refs_key),
+                group,
+                shaped,
+                ids,
+                f,
             ));
         }
     };
@@ -125,7 +145,7 @@ pub fn write_page(
             sim,
             req,
             &frame,
-            hole_node,
+            (hole_node, refs_key),
             group,
             (item_ty, item_name),
             ids,
@@ -163,13 +183,13 @@ fn write_nodes(
     sim: &mut Sim,
     req: &Req,
     frame: &Node,
-    hole: &Node,
+    (hole, refs_key): (&Node, &'static str),
     group: Option<&'static str>,
     (item_ty, item_name, depth): (&'static TypeIr, &'static str, usize),
     ids: &[u32],
     item: impl Fn(&Sim, &Req, u32) -> Node,
 ) -> String {
-    let mut w = Writer::new(req, hole);
+    let mut w = Writer::new(req, hole, refs_key);
     let mut items = |w: &mut Writer<'_>| {
         for &i in ids {
             let mut n = item(sim, req, i);
@@ -181,10 +201,10 @@ fn write_nodes(
             if n.name == item_name {
                 conform::shape(sim, req, item_ty, &mut n, depth);
             }
-            w.node(&n, &n.name, false, None, 0, &mut |_: &mut Writer<'_>| {});
+            w.node(&n, &n.name, false, None, &mut |_: &mut Writer<'_>| {});
         }
     };
-    w.node(frame, &frame.name, true, group, ids.len(), &mut items);
+    w.node(frame, &frame.name, true, group, &mut items);
     w.finish()
 }
 
@@ -193,14 +213,14 @@ fn attempt(
     sim: &Sim,
     req: &Req,
     frame: &Node,
-    hole: &Node,
+    (hole, refs_key): (&Node, &'static str),
     group: Option<&'static str>,
     (item_ty, item_name): (&'static TypeIr, &'static str),
     ids: &[u32],
     item: ItemFn,
     stored: &Stored,
 ) -> Result<String, Stop> {
-    let mut w = Writer::new(req, hole);
+    let mut w = Writer::new(req, hole, refs_key);
     let mut items = |w: &mut Writer<'_>| {
         let mut iw = ItemWriter::new(req, item_ty, item_name, stored);
         for &i in ids {
@@ -220,7 +240,7 @@ fn attempt(
             }
         }
     };
-    w.node(frame, &frame.name, true, group, ids.len(), &mut items);
+    w.node(frame, &frame.name, true, group, &mut items);
     if let Some(stop) = w.stop {
         return Err(stop);
     }
@@ -335,11 +355,13 @@ struct Writer<'f> {
     /// `Links`, `Link`, `Rel`, `Href`, `Type`, `Name` in the page's casing.
     link_keys: [&'static str; 6],
     hole: &'f Node,
+    /// JSON: the member of the references' array inside the `Refs` hole's wrapper.
+    refs_key: &'static str,
 }
 
 impl<'f> Writer<'f> {
     /// A writer in the request's format whose items go in `hole`.
-    fn new(req: &Req, hole: &'f Node) -> Writer<'f> {
+    fn new(req: &Req, hole: &'f Node, refs_key: &'static str) -> Writer<'f> {
         let mut w = Writer {
             out: match req.fmt {
                 Format::Xml => Sink::Xml(XmlOut::new("")),
@@ -351,6 +373,7 @@ impl<'f> Writer<'f> {
             stop: None,
             link_keys: ["Links", "Link", "Rel", "Href", "Type", "Name"],
             hole,
+            refs_key,
         };
         w.link_keys = w.link_keys.map(|k| w.key_static(k));
         w
@@ -364,18 +387,19 @@ impl<'f> Writer<'f> {
         }
     }
 
-    /// A `Link` with its attributes in the order the families and `op_link` write them.
+    /// A `Link` with its attributes in the order the families, `op_link` and the generated
+    /// codec write them.
     fn link(&mut self, rel: &str, href: &str, ty: Option<&str>, name: Option<&str>) {
         let [_, link, rel_k, href_k, ty_k, name_k] = self.link_keys;
         let out = self.out();
         out.open(link);
         out.attr(rel_k, rel, JsonKind::String);
         out.attr(href_k, href, JsonKind::String);
-        if let Some(t) = ty {
-            out.attr(ty_k, t, JsonKind::String);
-        }
         if let Some(n) = name {
             out.attr(name_k, n, JsonKind::String);
+        }
+        if let Some(t) = ty {
+            out.attr(ty_k, t, JsonKind::String);
         }
         out.close(link);
     }
@@ -414,7 +438,6 @@ impl<'f> Writer<'f> {
         name: &str,
         root: bool,
         group: Option<&'static str>,
-        items_len: usize,
         items: &mut dyn FnMut(&mut Writer<'_>),
     ) {
         let hole = std::ptr::eq(n, self.hole);
@@ -445,26 +468,31 @@ impl<'f> Writer<'f> {
                 items(self);
             }
             for c in &n.children {
-                self.node(c, &c.name, false, group, items_len, items);
+                self.node(c, &c.name, false, group, items);
             }
             self.out().close(&n.name);
             return;
         }
         // JSON, as `emrest_runtime::json::node_to_json` writes a node.
         let key = self.key(name);
+        if n.array && hole {
+            // A nested list keeps its wrapper object (`"Refs": {"Refs": [ … ]}`), as the
+            // generated codec writes it; only `Links` is a bare array.
+            let inner = self.key_static(self.refs_key);
+            self.out().wrapper_open(key, Some(inner));
+            items(self);
+            self.out().wrapper_close(key, Some(inner));
+            return;
+        }
         if n.array {
             self.out().wrapper_open(key, None);
-            if hole {
-                items(self);
-            }
             for c in &n.children {
-                self.node(c, &c.name, false, group, items_len, items);
+                self.node(c, &c.name, false, group, items);
             }
             self.out().wrapper_close(key, None);
             return;
         }
-        let empty_hole = !hole || items_len == 0;
-        if n.attrs.is_empty() && n.children.is_empty() && empty_hole {
+        if n.attrs.is_empty() && n.children.is_empty() && !hole {
             match n.text.as_deref() {
                 Some(t) => self.out().scalar(key, t, n.json_kind),
                 None => {
@@ -475,7 +503,8 @@ impl<'f> Writer<'f> {
             return;
         }
         self.out().open(key);
-        if hole && items_len > 0 {
+        if hole {
+            // An empty list keeps its array, as the generated codec writes it.
             let g = self.key_static(group.unwrap_or(""));
             self.out().list_open(g);
             items(self);
@@ -489,25 +518,24 @@ impl<'f> Writer<'f> {
                     let key = self.key_static(g);
                     self.out().list_open(key);
                     while let Some(c) = n.children.get(i).filter(|c| c.json_group == Some(g)) {
-                        self.node(c, &c.name, false, group, items_len, items);
+                        self.node(c, &c.name, false, group, items);
                         i += 1;
                     }
                     self.out().list_close();
                 }
                 None => {
-                    self.node(c, &c.name, false, group, items_len, items);
+                    self.node(c, &c.name, false, group, items);
                     i += 1;
                 }
             }
         }
         for (k, v) in &n.attrs {
+            // (Shaping as the spec's type marked the attributes that are not text.)
             let kind = n
                 .attr_kinds
                 .iter()
                 .find(|(a, _)| a == k)
-                .map(|(_, kind)| *kind)
-                .or_else(|| attr_kind(k))
-                .unwrap_or(JsonKind::String);
+                .map_or(JsonKind::String, |(_, kind)| *kind);
             let k = self.key(k);
             self.out().attr(k, v, kind);
         }
@@ -642,7 +670,7 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
 
     fn attr(&mut self, k: &'static str, v: &str) {
         let iw = &mut *self.iw;
-        let (Some(_), key) = iw.field(k, true) else {
+        let (Some(field), key) = iw.field(k, true) else {
             return;
         };
         match k {
@@ -666,7 +694,7 @@ impl Emit for ItemEmit<'_, '_, '_, '_> {
         if self.w.json() {
             let at = iw.attr_text.len();
             iw.attr_text.push_str(v);
-            let kind = attr_kind(k).unwrap_or(JsonKind::String);
+            let kind = generic::json_kind(&field.ty).unwrap_or(JsonKind::String);
             iw.attrs.push((key, at..iw.attr_text.len(), kind));
         } else {
             self.w.out().attr(k, v, JsonKind::String);

@@ -14,7 +14,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use emrest_runtime::{JsonKind, Node};
+use emrest_runtime::Node;
 
 pub use emrest_runtime::Casing;
 
@@ -49,7 +49,6 @@ impl Format {
 }
 
 /// What a handler answers: a document, nothing, or raw bytes, with a status and extra headers.
-#[derive(Debug)]
 pub enum Reply {
     /// A representation.
     Doc(StatusCode, Node, Vec<(HeaderName, String)>),
@@ -57,9 +56,42 @@ pub enum Reply {
     Empty(StatusCode, Vec<(HeaderName, String)>),
     /// Raw bytes (file download).
     Bytes(StatusCode, &'static str, Vec<u8>),
+    /// A representation as its generated type, written by that type's codec.
+    Typed(
+        StatusCode,
+        Box<dyn emrest::runtime::AnyRepr>,
+        Vec<(HeaderName, String)>,
+    ),
     /// A representation already written in the request's format (a streamed query page,
     /// shaped as the spec's type as it was written).
     Written(StatusCode, Format, String),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Doc(s, n, h) => f.debug_tuple("Doc").field(s).field(n).field(h).finish(),
+            Reply::Typed(s, r, h) => f
+                .debug_tuple("Typed")
+                .field(s)
+                .field(&r.root())
+                .field(h)
+                .finish(),
+            Reply::Empty(s, h) => f.debug_tuple("Empty").field(s).field(h).finish(),
+            Reply::Bytes(s, ct, b) => f
+                .debug_tuple("Bytes")
+                .field(s)
+                .field(ct)
+                .field(&b.len())
+                .finish(),
+            Reply::Written(s, fmt, b) => f
+                .debug_tuple("Written")
+                .field(s)
+                .field(fmt)
+                .field(&b.len())
+                .finish(),
+        }
+    }
 }
 
 impl Reply {
@@ -82,6 +114,7 @@ impl Reply {
     pub fn status(&self) -> StatusCode {
         match self {
             Reply::Doc(s, ..)
+            | Reply::Typed(s, ..)
             | Reply::Empty(s, _)
             | Reply::Bytes(s, ..)
             | Reply::Written(s, ..) => *s,
@@ -125,21 +158,16 @@ impl ApiError {
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, what)
     }
+    /// 500: em-sim failed itself (an answer its own type cannot read).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
     /// 405 Method Not Allowed.
     pub fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "Method not allowed for this resource.",
         )
-    }
-
-    /// The `Error` node.
-    pub fn to_node(&self) -> Node {
-        let mut n = Node::new("Error");
-        n.attrs.push(("Message".into(), self.message.clone()));
-        n.attrs
-            .push(("StatusCode".into(), self.status.as_u16().to_string()));
-        n
     }
 }
 
@@ -149,15 +177,22 @@ pub type ApiResult = Result<Reply, ApiError>;
 /// Turns a reply into an HTTP response in `fmt`.
 pub fn respond(reply: Reply, fmt: Format) -> Response {
     match reply {
-        Reply::Doc(status, mut node, headers) => {
+        Reply::Doc(status, node, headers) => {
             let body = match fmt {
                 Format::Xml => to_xml(&node),
-                Format::Json(c) => {
-                    mark_attr_kinds(&mut node);
-                    emrest_runtime::write_json(&node, c, crate::spec::json_text())
-                }
+                Format::Json(c) => emrest_runtime::write_json(&node, c, crate::spec::json_text()),
             };
             let mut r = Response::new(Body::from(body));
+            *r.status_mut() = status;
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(fmt.content_type()),
+            );
+            add_headers(&mut r, headers);
+            r
+        }
+        Reply::Typed(status, repr, headers) => {
+            let mut r = Response::new(Body::from(crate::typed::write(&*repr, fmt)));
             *r.status_mut() = status;
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -197,7 +232,8 @@ pub fn respond_error(err: &ApiError, fmt: Format) -> Response {
     if err.challenge {
         headers.push((header::WWW_AUTHENTICATE, "Basic Realm=RestSvc".to_string()));
     }
-    respond(Reply::Doc(err.status, err.to_node(), headers), fmt)
+    let body = Box::new(crate::typed::error_body(err));
+    respond(Reply::Typed(err.status, body, headers), fmt)
 }
 
 fn add_headers(r: &mut Response, headers: Vec<(HeaderName, String)>) {
@@ -232,37 +268,9 @@ pub fn to_xml(node: &Node) -> String {
     }
 }
 
-/// Attributes that are numbers or booleans in EM's JSON (XML attributes are all text).
-pub(crate) fn attr_kind(name: &str) -> Option<JsonKind> {
-    match name {
-        "StatusCode" | "PageNum" | "PageSize" | "PagesCount" | "Timestamp" | "BackupedVms"
-        | "ReplicatedVms" => Some(JsonKind::Number),
-        "Success" | "Enabled" | "Overwrite" | "CredentialsNeeded" | "ConfirmationNeeded" => {
-            Some(JsonKind::Bool)
-        }
-        _ => None,
-    }
-}
-
-/// Marks the non-string attributes of the whole tree for the JSON writer.
-fn mark_attr_kinds(n: &mut Node) {
-    for (k, _) in &n.attrs {
-        if let Some(kind) = attr_kind(k) {
-            if !n.attr_kinds.iter().any(|(a, _)| a == k) {
-                n.attr_kinds.push((k.clone(), kind));
-            }
-        }
-    }
-    for c in &mut n.children {
-        mark_attr_kinds(c);
-    }
-}
-
 /// JSON document: the root element's content as an object (EM does not wrap it in its name).
 pub fn to_json(node: &Node, casing: Casing) -> String {
-    let mut n = node.clone();
-    mark_attr_kinds(&mut n);
-    emrest_runtime::write_json(&n, casing, crate::spec::json_text())
+    emrest_runtime::write_json(node, casing, crate::spec::json_text())
 }
 
 /// Parses a request body. EM's quirk: the `Accept` header, not `Content-Type`, decides the
@@ -344,7 +352,8 @@ mod tests {
     #[test]
     fn error_json_has_numeric_status() {
         let e = ApiError::bad_request("x");
-        let j: Json = serde_json::from_str(&to_json(&e.to_node(), Casing::Pascal)).unwrap();
+        let body = crate::typed::write(&crate::typed::error_body(&e), Format::Json(Casing::Pascal));
+        let j: Json = serde_json::from_str(&body).unwrap();
         assert_eq!(j["StatusCode"], 400);
         assert_eq!(j["Message"], "x");
     }

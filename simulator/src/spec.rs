@@ -534,10 +534,10 @@ impl Spec {
     /// The routes whose template matches the path (lower-cased `lsegs`, raw `segs`), with
     /// the captured placeholder values.
     pub fn routes_at<'a>(
-        &'a self,
+        &'static self,
         lsegs: &'a [String],
         segs: &'a [String],
-    ) -> impl Iterator<Item = (&'a Route, Vec<String>)> + 'a {
+    ) -> impl Iterator<Item = (&'static Route, Vec<String>)> + 'a {
         self.routes
             .iter()
             .filter_map(move |r| r.template.capture(lsegs, segs).map(|ids| (r, ids)))

@@ -586,6 +586,13 @@ async fn every_operation_end_to_end_xml_and_json() {
     report("JSON PascalCase", &pascal, total);
     let camel = run(Format::Json, Casing::Camel).await;
     report("JSON camelCase", &camel, total);
+    // Every document answer went through the generated type of what was called.
+    let untyped = emrest_sim::untyped_answers();
+    println!("answers written without a generated type: {untyped:?}");
+    assert!(
+        untyped.is_empty(),
+        "em-sim wrote documents no generated type wrote: {untyped:?}"
+    );
     for (name, r) in [
         ("XML", &xml),
         ("JSON Pascal", &pascal),

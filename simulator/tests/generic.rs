@@ -87,7 +87,7 @@ async fn tenants_are_created_edited_and_deleted() {
     assert!(before > 0, "seeded tenants");
 
     // Create: a task whose Related link is the new tenant.
-    let spec = r#"<CreateCloudTenantSpec xmlns="http://www.veeam.com/ent/v1.0"><Name>Acme Corp</Name></CreateCloudTenantSpec>"#;
+    let spec = r#"<CreateCloudTenantSpec xmlns="http://www.veeam.com/ent/v1.0"><Name>Acme Corp</Name><Enabled>true</Enabled></CreateCloudTenantSpec>"#;
     let (s, task) = t.send(Method::POST, "cloud/tenants", Some(spec)).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let done = t.wait(&task).await;

@@ -376,15 +376,38 @@ async fn stop_retry_toggle_and_errors() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
+/// The UID of the first repository em-sim lists (what a clone spec names).
+async fn repository_uid(t: &T) -> String {
+    let repos = t.get("repositories").await;
+    let first = repos.children.first().expect("a repository");
+    first.attr("UID").expect("repository UID").to_string()
+}
+
+/// `doc` with the text of its first `name` element replaced by `value`.
+fn set_element(doc: &str, name: &str, value: &str) -> String {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = doc
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {name} in {doc}"))
+        + open.len();
+    let end = start + doc[start..].find(&close).expect("closed");
+    format!("{}{value}{}", &doc[..start], &doc[end..])
+}
+
 #[tokio::test]
 async fn clone_edit_delete_and_includes() {
     let t = setup().await;
     let job = job_href(&t, "SQL Backup");
-    let spec = r#"<JobCloneSpec xmlns="http://www.veeam.com/ent/v1.0"><BackupJobCloneInfo><JobName>SQL Backup Copy</JobName><FolderName>x</FolderName></BackupJobCloneInfo></JobCloneSpec>"#;
+    let repo = repository_uid(&t).await;
+    let spec = format!(
+        r#"<JobCloneSpec xmlns="http://www.veeam.com/ent/v1.0"><BackupJobCloneInfo><JobName>SQL Backup Copy</JobName><FolderName>x</FolderName><RepositoryUid>{repo}</RepositoryUid></BackupJobCloneInfo></JobCloneSpec>"#
+    );
+    let spec = spec.as_str();
     let (s, task) = t
         .xml(Method::POST, &format!("{job}?action=clone"), Some(spec))
         .await;
-    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(s, StatusCode::ACCEPTED, "{:?}", task.attr("Message"));
     let done = t.wait(&task).await;
     let new = link(&done, "Related", Some("Job"))
         .unwrap()
@@ -397,14 +420,39 @@ async fn clone_edit_delete_and_includes() {
         .xml(Method::POST, &format!("{job}?action=clone"), Some("<nope"))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Well-formed but not a `JobCloneSpec` the generated type reads (a required element
+    // missing, another root): EM's 400, naming the type and the reason.
+    for (body, why) in [
+        (
+            "<JobCloneSpec><BackupJobCloneInfo><JobName>x</JobName><FolderName>f</FolderName></BackupJobCloneInfo></JobCloneSpec>",
+            "missing element `RepositoryUid`",
+        ),
+        ("<RestoreSpec/>", "root element is `RestoreSpec`"),
+    ] {
+        let (s, e) = t
+            .xml(Method::POST, &format!("{job}?action=clone"), Some(body))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        let message = e.attr("Message").unwrap_or("");
+        assert!(
+            message.contains("not a valid JobCloneSpec") && message.contains(why),
+            "{message}"
+        );
+    }
     let (s, _) = t
         .xml(Method::POST, &format!("{job}?action=clone"), None)
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
-    let edit = r#"<Job xmlns="http://www.veeam.com/ent/v1.0"><Description>edited</Description><ScheduleEnabled>false</ScheduleEnabled></Job>"#;
+    // An edit sends the whole job back (its body type is `Job`), changed in two fields.
+    let (s, entity) = t
+        .send(Method::GET, &format!("{new}?format=Entity"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let edit = set_element(&entity, "Description", "edited");
+    let edit = set_element(&edit, "ScheduleEnabled", "false");
     let (s, task) = t
-        .xml(Method::PUT, &format!("{new}?action=edit"), Some(edit))
+        .xml(Method::PUT, &format!("{new}?action=edit"), Some(&edit))
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
     assert_eq!(task.scalar("Operation"), Some("EditJob"));
@@ -449,7 +497,7 @@ async fn restore_operator_may_read_and_restore_but_not_run_jobs() {
     assert_eq!(t.sim.job_starts(&t.sim.job_id("SQL Backup").unwrap()), 0);
     let vrps = t.get("vmRestorePoints").await;
     let vrp = vrps.children[0].attr("Href").unwrap().to_string();
-    let spec = r#"<RestoreSpec xmlns="http://www.veeam.com/ent/v1.0"><VmRestoreSpec><PowerOnAfterRestore>true</PowerOnAfterRestore></VmRestoreSpec></RestoreSpec>"#;
+    let spec = r#"<RestoreSpec xmlns="http://www.veeam.com/ent/v1.0"><VmRestoreSpec><PowerOnAfterRestore>true</PowerOnAfterRestore><QuickRollback>false</QuickRollback></VmRestoreSpec></RestoreSpec>"#;
     let (s, task) = t
         .xml(Method::POST, &format!("{vrp}?action=restore"), Some(spec))
         .await;
@@ -864,7 +912,10 @@ async fn json_in_both_casings_and_slash_normalisation() {
         .header("X-RestSvcSessionId", &t.token)
         .header("Accept", "application/json")
         .header("Content-Type", "application/json")
-        .body(r#"{"BackupJobCloneInfo":{"JobName":"From JSON"}}"#)
+        .body(format!(
+            r#"{{"BackupJobCloneInfo":{{"JobName":"From JSON","FolderName":"x","RepositoryUid":"{}"}}}}"#,
+            repository_uid(&t).await
+        ))
         .send()
         .await
         .unwrap();

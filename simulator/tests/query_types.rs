@@ -141,7 +141,9 @@ fn read_page(body: &[u8], json: bool, entities: bool) -> Result<Page, String> {
                 })
                 .unwrap_or_default()
         } else {
+            // `Refs: { Refs: [..] }` (a nested list keeps its wrapper object)
             member(&v, "Refs")
+                .and_then(|r| member(r, "Refs"))
                 .and_then(Value::as_array)
                 .map(|a| a.iter().collect())
                 .unwrap_or_default()

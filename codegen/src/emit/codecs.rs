@@ -27,14 +27,10 @@ pub(super) fn field_def(f: &FieldIr, api: &TokenStream) -> TokenStream {
             let j = json.as_deref().unwrap_or(xml);
             quote!(__rt::FieldDef::list(#xml, #j))
         }
-        Shape::Wrapped { item, json } => {
+        Shape::Wrapped { item, .. } => {
             // A list of scalars is a bare JSON array; a list of representations keeps its
             // wrapper object with the items under the plural of the item name.
-            let inner = match json {
-                Some(j) => j.clone(),
-                None if f.ty.is_scalar() => String::new(),
-                None => names::plural(item),
-            };
+            let inner = f.json_items().unwrap_or_default();
             quote!(__rt::FieldDef::wrapped(#xml, #item, #inner, #req))
         }
     }

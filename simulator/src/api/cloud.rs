@@ -90,7 +90,8 @@ pub fn entity(sim: &Sim, req: &Req, p: u32) -> Node {
         )
         .t("FailoverPlanVMId", id)
         .t("Name", vm.clone());
-        n.json_group = Some("CloudFailoverPlanVms");
+        // A repeated element: an array under its own name, as the generated codec writes it.
+        n.json_group = Some("CloudFailoverPlanVm");
         includes.children.push(n);
     }
     shell(

@@ -29,13 +29,19 @@ pub fn conform(sim: &mut Sim, req: &Req, out: ApiResult) -> ApiResult {
     Ok(Reply::Doc(status, node, headers))
 }
 
+/// The operation `req` calls, when it calls one of the spec.
+pub fn called(req: &Req) -> Option<&'static spec::Route> {
+    let spec = spec::get();
+    let at: Vec<_> = spec.routes_at(&req.lsegs, &req.segs).collect();
+    generic::pick(&at, req).map(|(r, _)| *r)
+}
+
 /// The type an answer to `req` is shaped as: what the called operation returns, or, for a
 /// GET no operation's link leads to, the type whose URL form it is.
 pub fn answer_type(req: &Req) -> Option<&'static TypeIr> {
     let spec = spec::get();
-    let at: Vec<_> = spec.routes_at(&req.lsegs, &req.segs).collect();
-    generic::pick(&at, req)
-        .and_then(|(r, _)| r.returns())
+    called(req)
+        .and_then(|r| r.returns())
         .and_then(|t| spec.ty(t))
         .or_else(|| {
             (req.method == axum::http::Method::GET && req.action().is_none())
@@ -58,6 +64,19 @@ pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, dep
             .iter()
             .any(|f| matches!(f.shape, Shape::Attr) && f.xml == *k)
     });
+    // JSON writes numbers and booleans as the spec types them (XML attributes are text).
+    for (k, _) in &node.attrs {
+        let kind = ty
+            .fields
+            .iter()
+            .find(|f| matches!(f.shape, Shape::Attr) && f.xml == *k)
+            .and_then(|f| generic::json_kind(&f.ty));
+        if let Some(kind) = kind {
+            if !node.attr_kinds.iter().any(|(a, _)| a == k) {
+                node.attr_kinds.push((k.clone(), kind));
+            }
+        }
+    }
     node.children.retain(|c| {
         ty.fields
             .iter()

@@ -99,10 +99,10 @@ fn by_type_path(sim: &mut Sim, req: &Req) -> Option<ApiResult> {
 
 /// The operation a request calls among the routes matching its path: right verb, right
 /// action, most literal query pairs.
-pub fn pick<'a>(
-    at: &'a [(&'a Route, Vec<String>)],
+pub fn pick<'a, 'r>(
+    at: &'a [(&'r Route, Vec<String>)],
     req: &Req,
-) -> Option<&'a (&'a Route, Vec<String>)> {
+) -> Option<&'a (&'r Route, Vec<String>)> {
     let action = req.action();
     let verb = req.method.as_str();
     at.iter()
@@ -677,7 +677,8 @@ fn render(sim: &mut Sim, req: &Req, ty: &'static TypeIr, ctx: &Ctx, depth: usize
     n
 }
 
-fn json_kind(t: &Ty) -> Option<JsonKind> {
+/// The JSON kind of a scalar of type `t` that is not a string.
+pub fn json_kind(t: &Ty) -> Option<JsonKind> {
     match t {
         Ty::Int | Ty::Long | Ty::Double => Some(JsonKind::Number),
         Ty::Bool => Some(JsonKind::Bool),

@@ -29,18 +29,57 @@ pub mod spec_query;
 pub mod tasks;
 
 /// Routes a request (already authenticated unless public): the hand-written families
-/// first, then, for what they do not serve, the generic layer answering from the spec.
+/// first, then, for what they do not serve, the generic layer answering from the spec;
+/// document answers as shaped nodes.
 pub fn dispatch(sim: &mut Sim, req: &Req) -> ApiResult {
-    match hand_dispatch(sim, req) {
+    let answer = match hand_dispatch(sim, req) {
         Err(e) if generic::declined(&e) => generic::answer(sim, req).unwrap_or(Err(e)),
-        other => {
-            let shaped = conform::conform(sim, req, other);
-            if sim.behaviour.newer_content {
-                newer::add(shaped)
-            } else {
-                shaped
-            }
+        other => conform::conform(sim, req, other),
+    };
+    if sim.behaviour.newer_content {
+        newer::add(answer)
+    } else {
+        answer
+    }
+}
+
+/// Answers a client's request: its body read as the operation's declared type (EM's 400
+/// when it does not decode), then [`dispatch`], then the document answer as the generated
+/// type of what was called. (Internal requests use [`dispatch`] and get nodes.)
+pub fn serve(sim: &mut Sim, req: &Req) -> ApiResult {
+    let called = conform::called(req);
+    if let Some(body) = called.and_then(|r| r.op.body.as_deref()) {
+        // An empty body is left to the operation (some take an optional one).
+        if !req.body.iter().all(u8::is_ascii_whitespace) {
+            crate::typed::read_body(req.fmt, &req.body, body)?;
         }
+    }
+    let answer = dispatch(sim, req);
+    typed_answer(req, answer)
+}
+
+/// A document answer as the generated type of what was called, so that its own codec
+/// writes it. A document that type cannot read is em-sim's bug: a 500 naming why.
+fn typed_answer(req: &Req, answer: ApiResult) -> ApiResult {
+    let Ok(Reply::Doc(status, node, headers)) = answer else {
+        return answer;
+    };
+    // What was called returns; else (a GET no operation's link leads to, the logon
+    // answer) the one type of the spec with this root element.
+    let name = conform::answer_type(req)
+        .filter(|t| t.root == node.name)
+        .map(|t| t.name.as_str())
+        .or_else(|| crate::typed::only_type_with_root(&node.name));
+    let Some(name) = name else {
+        crate::typed::count_untyped(&node.name);
+        return Ok(Reply::Doc(status, node, headers));
+    };
+    match crate::typed::as_type(&node, name) {
+        Ok(repr) => Ok(Reply::Typed(status, repr, headers)),
+        Err(why) => Err(ApiError::internal(format!(
+            "em-sim answered {}: {why}",
+            node.name
+        ))),
     }
 }
 

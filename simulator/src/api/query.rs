@@ -988,7 +988,7 @@ fn admin_sim() -> (Sim, String, crate::sim::Logon) {
 #[cfg(test)]
 mod stream_tests {
     use super::*;
-    use crate::render::{write, Casing, Format};
+    use crate::render::{Casing, Format};
 
     /// A query page written into one buffer (items streamed by their family's builder, or
     /// built one node at a time) is byte for byte the page written as nodes and shaped by
@@ -1061,7 +1061,10 @@ mod stream_tests {
                     let Ok(Reply::Doc(_, node, _)) = nodes else {
                         panic!("{qs}: no node page: {nodes:?}");
                     };
-                    let want = write(&node, fmt);
+                    // The page of nodes as the generated `QueryResult`, written by its codec.
+                    let typed = crate::typed::as_type(&node, "QueryResult")
+                        .unwrap_or_else(|e| panic!("{qs}: {e}"));
+                    let want = crate::typed::write(&*typed, fmt);
                     match query_with(&mut sim, &req, true) {
                         Ok(Reply::Written(s, f, body)) => {
                             assert_eq!(s, StatusCode::OK);
@@ -1116,7 +1119,9 @@ mod stream_tests {
                     let Ok(Reply::Doc(_, node, _)) = nodes else {
                         panic!("{qs}: no node page: {nodes:?}");
                     };
-                    let want = write(&node, fmt);
+                    let typed = crate::typed::as_type(&node, "QueryResult")
+                        .unwrap_or_else(|e| panic!("{qs}: {e}"));
+                    let want = crate::typed::write(&*typed, fmt);
                     match query_with(&mut sim, &req, true) {
                         Ok(Reply::Written(_, _, body)) => {
                             assert_eq!(body, want, "{qs} {fmt:?}");
