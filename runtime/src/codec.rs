@@ -684,6 +684,12 @@ fn check_required(fields: &[FieldDef], seen: &Seen) -> Result<(), DecodeError> {
     }
 }
 
+/// Whether decoding keeps the content no field takes. Always, except in the build
+/// `RUSTFLAGS="--cfg emrest_skip_unknown"` of `bench/unknown_cost.sh`, which skips it to
+/// measure what keeping costs on documents that have none (the only difference between the
+/// two builds: every branch this constant guards).
+pub(crate) const KEEP_UNKNOWN: bool = !cfg!(emrest_skip_unknown);
+
 /// Decodes the element `e` into `r` by its field table.
 pub fn read_xml<'a>(
     r: &mut dyn Fields,
@@ -707,6 +713,7 @@ pub fn read_xml<'a>(
                     .map_err(|err| err.within(&format!("@{k}")))?;
                 seen.set(i);
             }
+            _ if !KEEP_UNKNOWN => {}
             _ => unknown
                 .get_or_insert_with(Default::default)
                 .attrs
@@ -725,6 +732,13 @@ pub fn read_xml<'a>(
         let known = find_elem(fields, name, hint)
             .filter(|&i| !(fields[i].kind == Kind::Elem && seen.get(i)));
         match known {
+            Some(i) if !KEEP_UNKNOWN => {
+                r.slot(i)
+                    .read_xml(&fields[i], x, c)
+                    .map_err(|err| err.within(name))?;
+                seen.set(i);
+            }
+            None if !KEEP_UNKNOWN => x.skip(c)?,
             Some(i) => {
                 let spill = x.spill_mark();
                 r.slot(i)
@@ -771,6 +785,7 @@ pub fn read_xml<'a>(
                 r.slot(i).read_text(&fields[i], &text)?;
                 seen.set(i);
             }
+            None if !KEEP_UNKNOWN => {}
             None => unknown.get_or_insert_with(Default::default).text = Some(text.into_owned()),
         }
     } else if let Some(i) = fields.iter().position(|f| f.kind == Kind::Text) {
@@ -822,6 +837,7 @@ pub fn read_json(
                 seen.set(i);
                 last = Some(last.map_or(i, |l| l.max(i)));
             }
+            None if !KEEP_UNKNOWN => j.skip()?,
             None => {
                 let at = Anchor::Before(last.map_or(0, |i| i as u16 + 1));
                 if let Some(node) = j.node(&key)? {

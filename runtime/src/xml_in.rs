@@ -516,7 +516,7 @@ impl<'a> XmlIn<'a> {
     ) -> Result<(), DecodeError> {
         // Attributes of the wrapper itself have no field either: kept for the record too.
         let mut attrs = Vec::new();
-        for a in e.qattrs() {
+        for a in e.qattrs().filter(|_| crate::codec::KEEP_UNKNOWN) {
             let (k, v) = a?;
             attrs.push((k.to_string(), v.into_owned()));
         }
@@ -531,9 +531,11 @@ impl<'a> XmlIn<'a> {
                 let name = c.name();
                 read(x, c).map_err(|err| err.within(&format!("{name}[{n}]")))?;
                 n += 1;
-            } else {
+            } else if crate::codec::KEEP_UNKNOWN {
                 let node = x.node(c)?;
                 x.spill.push((n, node));
+            } else {
+                x.skip(c)?;
             }
             Ok(())
         })

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Issue #10: what keeping unknown content costs on documents that have none (target: at most
+# 5 %). An A/B of the typed decoders on the three benchmark documents, XML and both JSON
+# casings, measured side by side in one run:
+#   A  the runtime as it ships (content no field takes is kept);
+#   B  the same sources built with RUSTFLAGS="--cfg emrest_skip_unknown", whose decoders skip
+#      that content instead (`emrest_runtime::codec::KEEP_UNKNOWN`; the only difference).
+# The documents (em-sim's answers) have no unknown content, so B is what decoding would cost
+# without the machinery. A and B run alternately, twice, on the same bytes; the table gives
+# each median and the cost A/B - 1 per round.
+#
+# usage: bench/unknown_cost.sh [--quick]
+# Environment: CARGO_TARGET_DIR (default /work/target-bench; B builds in "$CARGO_TARGET_DIR-skip").
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+a_dir="${CARGO_TARGET_DIR:-/work/target-bench}"
+b_dir="$a_dir-skip"
+out="$a_dir/unknown-cost"
+rm -rf "$out"
+mkdir -p "$out/docs"
+crit=(--noplot)
+[ "${1:-}" = "--quick" ] && crit+=(--warm-up-time 0.3 --measurement-time 1 --sample-size 10)
+
+cd "$root"
+bench_bin() { # target dir -> path of the decode bench binary it built
+    ls -t "$1"/release/deps/decode-* | grep -v '\.d$' | head -1
+}
+echo "== building A (keeps unknown content) in $a_dir" >&2
+CARGO_TARGET_DIR="$a_dir" cargo bench -q -p emrest-bench --bench decode --no-run 2>>"$out/build.log"
+a_bin="$(bench_bin "$a_dir")"
+echo "== building B (--cfg emrest_skip_unknown) in $b_dir" >&2
+CARGO_TARGET_DIR="$b_dir" RUSTFLAGS="--cfg emrest_skip_unknown" \
+    cargo bench -q -p emrest-bench --bench decode --no-run 2>>"$out/build.log"
+b_bin="$(bench_bin "$b_dir")"
+
+export EMREST_BENCH_DOCS="$out/docs"
+for round in 1 2; do
+    for side in a b; do
+        bin="$a_bin"
+        [ "$side" = b ] && bin="$b_bin"
+        echo "== round $round, side $side" >&2
+        CRITERION_HOME="$out/$side$round" "$bin" --bench "${crit[@]}" '/typed$' >>"$out/run.log" 2>&1
+    done
+done
+
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+
+def medians(d):
+    found = {}
+    for dirpath, _dirs, files in os.walk(d):
+        if os.path.basename(dirpath) == "new" and "estimates.json" in files:
+            bench = json.load(open(os.path.join(dirpath, "benchmark.json")))
+            est = json.load(open(os.path.join(dirpath, "estimates.json")))
+            found[bench["full_id"]] = est["median"]["point_estimate"] / 1e6
+    return found
+
+runs = {k: medians(os.path.join(out, k)) for k in ("a1", "b1", "a2", "b2")}
+ids = sorted(runs["a1"])
+print(f"{'document':<28} {'keep ms':>9} {'skip ms':>9} {'cost':>7}   {'keep ms':>9} {'skip ms':>9} {'cost':>7}")
+for i in ids:
+    cells = []
+    for r in ("1", "2"):
+        a, b = runs["a" + r].get(i), runs["b" + r].get(i)
+        cells.append(f"{a:9.2f} {b:9.2f} {100 * (a / b - 1):+6.1f}%" if a and b else "   (missing)")
+    print(f"{i:<28} {cells[0]}   {cells[1]}")
+PY
