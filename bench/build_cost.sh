@@ -24,6 +24,8 @@ res="$out/build_cost.txt"
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc -l | awk '{printf "%.2f", $1}'; }
 
+# A fresh copy each run: files a previous copy left (a module since moved) would not build.
+rm -rf "$ws"
 mkdir -p "$ws"
 tar -C "$root" --exclude=./target --exclude=./.git --exclude=./fuzz --exclude=./bench/.venv \
     -cf - . | tar -C "$ws" -xf -
