@@ -127,9 +127,47 @@ fn link_from_xml<'a>(
     x: &mut crate::XmlIn<'a>,
     e: crate::XmlElem<'a>,
 ) -> Result<Link, DecodeError> {
+    if let Some(l) = plain_link(def, &e)? {
+        return Ok(l);
+    }
     let mut l = Link::default();
     codec::read_xml(&mut l, &def.fields, x, e)?;
     Ok(l)
+}
+
+/// The link `e` when it is what almost every link is: an empty element whose attributes are
+/// each one of the link's own, once, relation and target among them. `None` sends anything
+/// else (content, other or prefixed attributes, a repeat, a missing one) to the general
+/// record reader, which keeps what no field takes and reports what is wrong. Links are most
+/// of a representation's attributes, and this skips the per-field table walk for them.
+fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, DecodeError> {
+    if !e.is_empty() {
+        return Ok(None);
+    }
+    let mut l = Link::default();
+    let mut seen = 0u8;
+    for a in e.qattrs() {
+        let (k, v) = a?;
+        let Some(i) = def
+            .fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(k))
+        else {
+            return Ok(None);
+        };
+        if seen & (1 << i) != 0 {
+            return Ok(None);
+        }
+        seen |= 1 << i;
+        let v = v.into_owned();
+        match i {
+            0 => l.rel = v,
+            1 => l.href = v,
+            2 => l.name = Some(v),
+            _ => l.type_ = Some(v),
+        }
+    }
+    Ok((seen & 0b11 == 0b11).then_some(l))
 }
 
 fn link_from_json(def: &'static LinkDef, j: &mut crate::JsonIn<'_>) -> Result<Link, DecodeError> {

@@ -61,6 +61,11 @@ impl<'a> XmlElem<'a> {
         self.name
     }
 
+    /// Whether the element was written empty (`<Link …/>`): it has no content to read.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.empty
+    }
+
     /// The element's name as written, prefix included (what kept content writes back).
     pub fn qname(&self) -> &'a str {
         self.qname
