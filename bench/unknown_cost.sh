@@ -7,7 +7,9 @@
 #      that content instead (`emrest_runtime::codec::KEEP_UNKNOWN`; the only difference).
 # The documents (em-sim's answers) have no unknown content, so B is what decoding would cost
 # without the machinery. A and B run alternately, twice, on the same bytes; the table gives
-# each median and the cost A/B - 1 per round.
+# each median and the cost A/B - 1 per round. Wall time on a shared machine swings by tens of
+# percent between runs, so the script also counts instructions (callgrind, when valgrind is
+# installed) of one decode of each document per format, which is the steady figure.
 #
 # usage: bench/unknown_cost.sh [--quick]
 # Environment: CARGO_TARGET_DIR (default /work/target-bench; B builds in "$CARGO_TARGET_DIR-skip").
@@ -45,6 +47,24 @@ for round in 1 2; do
     done
 done
 
+# The steady figure: instructions (valgrind's callgrind) of the benchmark's check pass, which
+# decodes each document once per format, in decode::typed_xml and decode::typed_json.
+if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+    echo "== instructions (callgrind), A and B side by side" >&2
+    for side in a b; do
+        bin="$a_bin"
+        [ "$side" = b ] && bin="$b_bin"
+        valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.$side" "$bin" --bench --list \
+            >/dev/null 2>>"$out/run.log" &
+    done
+    wait
+    for side in a b; do
+        callgrind_annotate --inclusive=yes "$out/callgrind.$side" 2>/dev/null \
+            | grep -E 'decode::typed_(xml|json) ' | awk '{gsub(",", "", $1); print $1, $3}' \
+            | sed 's/???:decode:://' >"$out/instructions.$side"
+    done
+fi
+
 python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
@@ -67,4 +87,17 @@ for i in ids:
         a, b = runs["a" + r].get(i), runs["b" + r].get(i)
         cells.append(f"{a:9.2f} {b:9.2f} {100 * (a / b - 1):+6.1f}%" if a and b else "   (missing)")
     print(f"{i:<28} {cells[0]}   {cells[1]}")
+
+def instructions(side):
+    try:
+        return {n: int(c) for c, n in (l.split() for l in open(os.path.join(out, "instructions." + side)))}
+    except (OSError, ValueError):
+        return {}
+a, b = instructions("a"), instructions("b")
+if a and b:
+    print()
+    print(f"{'instructions (callgrind)':<28} {'keep':>15} {'skip':>15} {'cost':>7}")
+    for n in sorted(a):
+        if n in b:
+            print(f"{n:<28} {a[n]:>15,} {b[n]:>15,} {100 * (a[n] / b[n] - 1):+6.2f}%")
 PY
