@@ -61,12 +61,13 @@ pub fn read_body(fmt: Format, body: &[u8], name: &str) -> Result<Box<dyn AnyRepr
         ApiError::bad_request(format!("The request body is not a valid {name}: {why}."))
     };
     let json = matches!(fmt, Format::Json(_));
+    // A body that does not parse in the `Accept` format at all is EM's documented
+    // `Node [root] does not exist.` (an XML body sent with a JSON `Accept`).
+    let parsed = crate::render::parse_body(fmt, body)?;
     if !json {
         // The generated decoder takes any root (a user's type may name its own); EM's
         // deserializer expects the type's element.
-        let root = emrest_runtime::parse_xml(body)
-            .map_err(|e| bad(e.to_string()))?
-            .name;
+        let root = parsed.name;
         if root != t.root {
             return Err(bad(format!(
                 "its root element is `{root}`, not `{}`",

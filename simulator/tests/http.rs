@@ -906,6 +906,8 @@ async fn json_in_both_casings_and_slash_normalisation() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let e: Json = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(e["statusCode"], 400);
+    // EM's documented message for an XML body under a JSON `Accept` (REFERENCE.md §3.6).
+    assert_eq!(e["message"], "Node [root] does not exist.");
     let r = t
         .http
         .post(format!("{job}?action=clone"))
