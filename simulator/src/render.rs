@@ -256,16 +256,7 @@ pub fn write(node: &Node, fmt: Format) -> String {
 /// `xsd`/`xsi` namespace declarations on the root.
 pub fn to_xml(node: &Node) -> String {
     let xml = emrest_runtime::write_xml(node, NAMESPACE);
-    // Insert the xsd/xsi declarations right after the root's name.
-    let decl = " xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
-    let at = xml
-        .find("?>")
-        .map(|i| i + 2)
-        .and_then(|i| xml[i..].find('<').map(|j| i + j + 1 + node.name.len()));
-    match at {
-        Some(i) if xml.is_char_boundary(i) => format!("{}{decl}{}", &xml[..i], &xml[i..]),
-        _ => xml,
-    }
+    crate::typed::with_schema_decls(xml, &node.name)
 }
 
 /// JSON document: the root element's content as an object (EM does not wrap it in its name).
