@@ -74,9 +74,16 @@ pub fn write_page(
         (Ty::Type(u), Shape::Wrapped { item, .. }) => Some((spec::get().ty(u)?, item.clone())),
         _ => None,
     };
-    // (`depth`: how deep shaping the page as nodes meets its items.)
-    let mut refs_key = "";
-    let (hole_node, group, item_ty, item_name, depth): (&Node, _, _, &'static str, _) = match hole {
+    // (`depth`: how deep shaping the page as nodes meets its items; `items_key`: the JSON
+    // member of the items' array inside the hole, named as the generated codec names it.)
+    let (hole_node, group, items_key, item_ty, item_name, depth): (
+        &Node,
+        _,
+        _,
+        _,
+        &'static str,
+        _,
+    ) = match hole {
         Hole::Entities(plural) => {
             let ents = frame.children.iter().find(|c| c.name == "Entities")?;
             let list = ents.children.iter().find(|c| c.name == plural)?;
@@ -86,16 +93,14 @@ pub fn write_page(
             };
             let f = field(et, plural)?;
             let (it, iname) = wrapped(f)?;
-            // JSON: the items' array inside the wrapper, named as the generated codec names it.
             let items_key = leak(f.json_items()?);
-            (list, Some(items_key), it, leak(iname), 2)
+            (list, Some(items_key), items_key, it, leak(iname), 2)
         }
         Hole::Refs => {
             let refs = frame.children.iter().find(|c| c.name == "Refs")?;
             let f = field(rt, "Refs")?;
             let (it, iname) = wrapped(f)?;
-            refs_key = leak(f.json_items()?);
-            (refs, None, it, leak(iname), 1)
+            (refs, None, leak(f.json_items()?), it, leak(iname), 1)
         }
     };
     if !hole_node.children.is_empty() || !hole_node.attrs.is_empty() {
@@ -109,7 +114,7 @@ pub fn write_page(
                 sim,
                 req,
                 &frame,
-                (hole_node, refs_key),
+                (hole_node, items_key),
                 group,
                 shaped,
                 ids,
@@ -128,7 +133,7 @@ pub fn write_page(
                 sim,
                 req,
                 &frame,
-                (hole_node, refs_key),
+                (hole_node, items_key),
                 group,
                 shaped,
                 ids,
@@ -145,8 +150,7 @@ pub fn write_page(
             sim,
             req,
             &frame,
-            (hole_node, refs_key),
-            group,
+            (hole_node, items_key),
             (item_ty, item_name),
             ids,
             item,
@@ -183,13 +187,13 @@ fn write_nodes(
     sim: &mut Sim,
     req: &Req,
     frame: &Node,
-    (hole, refs_key): (&Node, &'static str),
+    (hole, items_key): (&Node, &'static str),
     group: Option<&'static str>,
     (item_ty, item_name, depth): (&'static TypeIr, &'static str, usize),
     ids: &[u32],
     item: impl Fn(&Sim, &Req, u32) -> Node,
 ) -> String {
-    let mut w = Writer::new(req, hole, refs_key);
+    let mut w = Writer::new(req, hole, items_key);
     let mut items = |w: &mut Writer<'_>| {
         for &i in ids {
             let mut n = item(sim, req, i);
@@ -201,10 +205,10 @@ fn write_nodes(
             if n.name == item_name {
                 conform::shape(sim, req, item_ty, &mut n, depth);
             }
-            w.node(&n, &n.name, false, None, &mut |_: &mut Writer<'_>| {});
+            w.node(&n, &n.name, false, &mut |_: &mut Writer<'_>| {});
         }
     };
-    w.node(frame, &frame.name, true, group, &mut items);
+    w.node(frame, &frame.name, true, &mut items);
     w.finish()
 }
 
@@ -213,14 +217,13 @@ fn attempt(
     sim: &Sim,
     req: &Req,
     frame: &Node,
-    (hole, refs_key): (&Node, &'static str),
-    group: Option<&'static str>,
+    (hole, items_key): (&Node, &'static str),
     (item_ty, item_name): (&'static TypeIr, &'static str),
     ids: &[u32],
     item: ItemFn,
     stored: &Stored,
 ) -> Result<String, Stop> {
-    let mut w = Writer::new(req, hole, refs_key);
+    let mut w = Writer::new(req, hole, items_key);
     let mut items = |w: &mut Writer<'_>| {
         let mut iw = ItemWriter::new(req, item_ty, item_name, stored);
         for &i in ids {
@@ -240,7 +243,7 @@ fn attempt(
             }
         }
     };
-    w.node(frame, &frame.name, true, group, &mut items);
+    w.node(frame, &frame.name, true, &mut items);
     if let Some(stop) = w.stop {
         return Err(stop);
     }
@@ -355,13 +358,13 @@ struct Writer<'f> {
     /// `Links`, `Link`, `Rel`, `Href`, `Type`, `Name` in the page's casing.
     link_keys: [&'static str; 6],
     hole: &'f Node,
-    /// JSON: the member of the references' array inside the `Refs` hole's wrapper.
-    refs_key: &'static str,
+    /// JSON: the member of the items' array inside the hole.
+    items_key: &'static str,
 }
 
 impl<'f> Writer<'f> {
     /// A writer in the request's format whose items go in `hole`.
-    fn new(req: &Req, hole: &'f Node, refs_key: &'static str) -> Writer<'f> {
+    fn new(req: &Req, hole: &'f Node, items_key: &'static str) -> Writer<'f> {
         let mut w = Writer {
             out: match req.fmt {
                 Format::Xml => Sink::Xml(XmlOut::new("")),
@@ -373,7 +376,7 @@ impl<'f> Writer<'f> {
             stop: None,
             link_keys: ["Links", "Link", "Rel", "Href", "Type", "Name"],
             hole,
-            refs_key,
+            items_key,
         };
         w.link_keys = w.link_keys.map(|k| w.key_static(k));
         w
@@ -432,14 +435,7 @@ impl<'f> Writer<'f> {
     }
 
     /// Writes the frame node `n` (named `name`), the items in the hole.
-    fn node(
-        &mut self,
-        n: &Node,
-        name: &str,
-        root: bool,
-        group: Option<&'static str>,
-        items: &mut dyn FnMut(&mut Writer<'_>),
-    ) {
+    fn node(&mut self, n: &Node, name: &str, root: bool, items: &mut dyn FnMut(&mut Writer<'_>)) {
         let hole = std::ptr::eq(n, self.hole);
         if !self.json() {
             let out = self.out();
@@ -468,7 +464,7 @@ impl<'f> Writer<'f> {
                 items(self);
             }
             for c in &n.children {
-                self.node(c, &c.name, false, group, items);
+                self.node(c, &c.name, false, items);
             }
             self.out().close(&n.name);
             return;
@@ -478,7 +474,7 @@ impl<'f> Writer<'f> {
         if n.array && hole {
             // A nested list keeps its wrapper object (`"Refs": {"Refs": [ … ]}`), as the
             // generated codec writes it; only `Links` is a bare array.
-            let inner = self.key_static(self.refs_key);
+            let inner = self.key_static(self.items_key);
             self.out().wrapper_open(key, Some(inner));
             items(self);
             self.out().wrapper_close(key, Some(inner));
@@ -487,7 +483,7 @@ impl<'f> Writer<'f> {
         if n.array {
             self.out().wrapper_open(key, None);
             for c in &n.children {
-                self.node(c, &c.name, false, group, items);
+                self.node(c, &c.name, false, items);
             }
             self.out().wrapper_close(key, None);
             return;
@@ -505,7 +501,7 @@ impl<'f> Writer<'f> {
         self.out().open(key);
         if hole {
             // An empty list keeps its array, as the generated codec writes it.
-            let g = self.key_static(group.unwrap_or(""));
+            let g = self.key_static(self.items_key);
             self.out().list_open(g);
             items(self);
             self.out().list_close();
@@ -518,13 +514,13 @@ impl<'f> Writer<'f> {
                     let key = self.key_static(g);
                     self.out().list_open(key);
                     while let Some(c) = n.children.get(i).filter(|c| c.json_group == Some(g)) {
-                        self.node(c, &c.name, false, group, items);
+                        self.node(c, &c.name, false, items);
                         i += 1;
                     }
                     self.out().list_close();
                 }
                 None => {
-                    self.node(c, &c.name, false, group, items);
+                    self.node(c, &c.name, false, items);
                     i += 1;
                 }
             }

@@ -39,8 +39,13 @@ pub fn called(req: &Req) -> Option<&'static spec::Route> {
 /// The type an answer to `req` is shaped as: what the called operation returns, or, for a
 /// GET no operation's link leads to, the type whose URL form it is.
 pub fn answer_type(req: &Req) -> Option<&'static TypeIr> {
+    answer_type_of(req, called(req))
+}
+
+/// [`answer_type`] for `req` when the operation it calls is already known.
+pub fn answer_type_of(req: &Req, called: Option<&'static spec::Route>) -> Option<&'static TypeIr> {
     let spec = spec::get();
-    called(req)
+    called
         .and_then(|r| r.returns())
         .and_then(|t| spec.ty(t))
         .or_else(|| {

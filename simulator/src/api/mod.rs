@@ -9,6 +9,7 @@ use crate::build::{el, link, links_node, plain, NodeExt};
 use crate::http::Req;
 use crate::render::{parse_body, ApiError, ApiResult, Reply};
 use crate::sim::{Sim, TaskLink};
+use crate::spec::Route;
 
 pub mod catalog;
 pub mod cloud;
@@ -55,18 +56,18 @@ pub fn serve(sim: &mut Sim, req: &Req) -> ApiResult {
         }
     }
     let answer = dispatch(sim, req);
-    typed_answer(req, answer)
+    typed_answer(req, called, answer)
 }
 
 /// A document answer as the generated type of what was called, so that its own codec
 /// writes it. A document that type cannot read is em-sim's bug: a 500 naming why.
-fn typed_answer(req: &Req, answer: ApiResult) -> ApiResult {
+fn typed_answer(req: &Req, called: Option<&'static Route>, answer: ApiResult) -> ApiResult {
     let Ok(Reply::Doc(status, node, headers)) = answer else {
         return answer;
     };
     // What was called returns; else (a GET no operation's link leads to, the logon
     // answer) the one type of the spec with this root element.
-    let name = conform::answer_type(req)
+    let name = conform::answer_type_of(req, called)
         .filter(|t| t.root == node.name)
         .map(|t| t.name.as_str())
         .or_else(|| crate::typed::only_type_with_root(&node.name));
