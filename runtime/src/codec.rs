@@ -732,36 +732,33 @@ pub fn read_xml<'a>(
         let known = find_elem(fields, name, hint)
             .filter(|&i| !(fields[i].kind == Kind::Elem && seen.get(i)));
         match known {
-            Some(i) if !KEEP_UNKNOWN => {
-                r.slot(i)
-                    .read_xml(&fields[i], x, c)
-                    .map_err(|err| err.within(name))?;
-                seen.set(i);
-            }
-            None if !KEEP_UNKNOWN => x.skip(c)?,
             Some(i) => {
                 let spill = x.spill_mark();
                 r.slot(i)
                     .read_xml(&fields[i], x, c)
                     .map_err(|err| err.within(name))?;
                 seen.set(i);
-                for (n, node) in x.spill_take(spill) {
-                    let at = if n == crate::xml_in::WRAPPER_ATTRS {
-                        Anchor::Wrapper(i as u16)
-                    } else {
-                        Anchor::Inside(i as u16, n)
-                    };
-                    unknown
-                        .get_or_insert_with(Default::default)
-                        .elems
-                        .push(UnknownElem { at, node });
+                if KEEP_UNKNOWN {
+                    for (n, node) in x.spill_take(spill) {
+                        let at = if n == crate::xml_in::WRAPPER_ATTRS {
+                            Anchor::Wrapper(i as u16)
+                        } else {
+                            Anchor::Inside(i as u16, n)
+                        };
+                        unknown
+                            .get_or_insert_with(Default::default)
+                            .elems
+                            .push(UnknownElem { at, node });
+                    }
+                    furthest = Some(furthest.map_or(i, |f| f.max(i)));
                 }
+                // (Also the next search's hint.)
                 last = match last {
                     Some((j, n)) if j == i => Some((i, n + 1)),
                     _ => Some((i, 1)),
                 };
-                furthest = Some(furthest.map_or(i, |f| f.max(i)));
             }
+            None if !KEEP_UNKNOWN => x.skip(c)?,
             None => {
                 let node = x.node(c)?;
                 let at = match (last, furthest) {
