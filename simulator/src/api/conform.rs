@@ -64,24 +64,24 @@ pub fn answer_type_of(req: &Req, called: Option<&'static spec::Route>) -> Option
 /// Shapes `node` as `ty`.
 pub fn shape(sim: &mut Sim, req: &Req, ty: &'static TypeIr, node: &mut Node, depth: usize) {
     let spec = spec::get();
+    // Attributes the type does not declare go; JSON writes the declared ones that are
+    // numbers or booleans as the spec types them (XML attributes are all text).
+    let kinds = &mut node.attr_kinds;
     node.attrs.retain(|(k, _)| {
-        ty.fields
-            .iter()
-            .any(|f| matches!(f.shape, Shape::Attr) && f.xml == *k)
-    });
-    // JSON writes numbers and booleans as the spec types them (XML attributes are text).
-    for (k, _) in &node.attrs {
-        let kind = ty
+        let Some(f) = ty
             .fields
             .iter()
             .find(|f| matches!(f.shape, Shape::Attr) && f.xml == *k)
-            .and_then(|f| generic::json_kind(&f.ty));
-        if let Some(kind) = kind {
-            if !node.attr_kinds.iter().any(|(a, _)| a == k) {
-                node.attr_kinds.push((k.clone(), kind));
+        else {
+            return false;
+        };
+        if let Some(kind) = generic::json_kind(&f.ty) {
+            if !kinds.iter().any(|(a, _)| a == k) {
+                kinds.push((k.clone(), kind));
             }
         }
-    }
+        true
+    });
     node.children.retain(|c| {
         ty.fields
             .iter()
