@@ -13,53 +13,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use emrest::{EntityReferences, Jobs, QueryResult};
-use emrest_bench::{raw_xml_visit, Doc, Docs};
-use emrest_runtime::{decode_json, decode_xml};
-
-fn typed_xml(doc: &Doc) -> usize {
-    match doc.name {
-        "refs10k" => decode_xml::<EntityReferences>(&doc.bytes)
-            .unwrap()
-            .ref_
-            .len(),
-        "jobs1k" => decode_xml::<Jobs>(&doc.bytes).unwrap().job.len(),
-        "query1k" => query_items(decode_xml::<QueryResult>(&doc.bytes).unwrap()),
-        other => unreachable!("{other}"),
-    }
-}
-
-fn typed_json(doc: &Doc) -> usize {
-    match doc.name {
-        "refs10k" => decode_json::<EntityReferences>(&doc.bytes)
-            .unwrap()
-            .ref_
-            .len(),
-        "jobs1k" => decode_json::<Jobs>(&doc.bytes).unwrap().job.len(),
-        "query1k" => query_items(decode_json::<QueryResult>(&doc.bytes).unwrap()),
-        other => unreachable!("{other}"),
-    }
-}
-
-fn query_items(q: QueryResult) -> usize {
-    q.entities
-        .and_then(|e| e.backup_job_sessions)
-        .map_or(0, |s| s.len())
-}
-
-/// The prototype streaming decoders (no `Node` tree), where one exists.
-fn stream_decoder(name: &str) -> Option<fn(&[u8]) -> usize> {
-    match name {
-        "refs10k" => Some(|b| emrest_bench::stream::entity_refs(b).len()),
-        "query1k" => Some(|b| emrest_bench::stream::query_sessions(b).len()),
-        _ => None,
-    }
-}
-
-fn value_json(doc: &Doc) -> usize {
-    let v: serde_json::Value = serde_json::from_slice(&doc.bytes).unwrap();
-    v.as_object().map_or(0, |o| o.len())
-}
+use emrest::{EntityReferences, QueryResult};
+use emrest_bench::{raw_xml_visit, stream_decoder, typed_json, typed_xml, value_json, Docs};
+use emrest_runtime::decode_xml;
 
 fn benches(c: &mut Criterion) {
     let docs = Docs::load();

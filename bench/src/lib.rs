@@ -10,6 +10,8 @@ pub mod stream;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
+use emrest::{EntityReferences, Jobs, QueryResult};
+use emrest_runtime::{decode_json, decode_xml};
 use emrest_sim::{Casing, SimConfig, Size};
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -142,6 +144,53 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .build()
         .expect("runtime")
         .block_on(f)
+}
+
+/// Decodes `doc` (XML) as its generated type; returns the items seen.
+pub fn typed_xml(doc: &Doc) -> usize {
+    match doc.name {
+        "refs10k" => decode_xml::<EntityReferences>(&doc.bytes)
+            .unwrap()
+            .ref_
+            .len(),
+        "jobs1k" => decode_xml::<Jobs>(&doc.bytes).unwrap().job.len(),
+        "query1k" => query_items(decode_xml::<QueryResult>(&doc.bytes).unwrap()),
+        other => unreachable!("{other}"),
+    }
+}
+
+/// Decodes `doc` (JSON, either casing) as its generated type; returns the items seen.
+pub fn typed_json(doc: &Doc) -> usize {
+    match doc.name {
+        "refs10k" => decode_json::<EntityReferences>(&doc.bytes)
+            .unwrap()
+            .ref_
+            .len(),
+        "jobs1k" => decode_json::<Jobs>(&doc.bytes).unwrap().job.len(),
+        "query1k" => query_items(decode_json::<QueryResult>(&doc.bytes).unwrap()),
+        other => unreachable!("{other}"),
+    }
+}
+
+fn query_items(q: QueryResult) -> usize {
+    q.entities
+        .and_then(|e| e.backup_job_sessions)
+        .map_or(0, |s| s.len())
+}
+
+/// The prototype streaming decoders (no `Node` tree), where one exists.
+pub fn stream_decoder(name: &str) -> Option<fn(&[u8]) -> usize> {
+    match name {
+        "refs10k" => Some(|b| stream::entity_refs(b).len()),
+        "query1k" => Some(|b| stream::query_sessions(b).len()),
+        _ => None,
+    }
+}
+
+/// Decodes `doc` as a `serde_json::Value` (the JSON baseline); returns its member count.
+pub fn value_json(doc: &Doc) -> usize {
+    let v: serde_json::Value = serde_json::from_slice(&doc.bytes).unwrap();
+    v.as_object().map_or(0, |o| o.len())
 }
 
 /// The quick-xml raw event loop: visits every element name, every attribute (key and
