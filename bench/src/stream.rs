@@ -54,9 +54,9 @@ fn link(e: &BytesStart<'_>) -> Link {
     for a in e.attributes().with_checks(true) {
         let a = a.expect("attribute");
         match a.key.local_name().as_ref() {
-            b"Rel" => l.rel = attr_text(&a).into_owned(),
+            b"Rel" => l.rel = attr_text(&a).into_owned().into(),
             b"Href" => l.href = attr_text(&a).into_owned(),
-            b"Type" => l.type_ = Some(attr_text(&a).into_owned()),
+            b"Type" => l.type_ = Some(attr_text(&a).into_owned().into()),
             b"Name" => l.name = Some(attr_text(&a).into_owned()),
             _ => {}
         }

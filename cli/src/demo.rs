@@ -240,7 +240,7 @@ async fn browse(out: &Out, w: &mut Walk<'_>, em: &emrest::Session) -> Result<()>
     let offered: Vec<String> = vrp
         .links
         .as_ref()
-        .map(|l| l.iter().map(|l| l.rel.clone()).collect())
+        .map(|l| l.iter().map(|l| l.rel.to_string()).collect())
         .unwrap_or_default();
     out.line(format!("   it offers: {}", offered.join(", ")));
     let task = vrp.mount(em).await?;

@@ -95,6 +95,12 @@ pub struct LinksSpec {
     /// Attribute of the target's media or representation type.
     #[serde(rename = "type")]
     pub type_: String,
+    /// Relations and link types the API writes that no operation or type of the spec names
+    /// (EM's `XReference` types of lists read as `EntityReferences`). With the operations'
+    /// relations and types and the types' names they make the table a decoded link borrows
+    /// its `rel` and `type_` from (`Api::LINK_NAMES`); a value outside it is allocated.
+    #[serde(default)]
+    pub names: Vec<String>,
 }
 
 /// `[api.actions]`: exactly one of `query` and `path`.

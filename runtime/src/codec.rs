@@ -52,6 +52,119 @@ pub struct FieldDef {
     pub required: bool,
     /// A field of links (or of one link): the form the API writes them in.
     pub links: Option<&'static LinkDef>,
+    /// Values the field usually holds: a string field of type `Cow<'static, str>` whose
+    /// value is one of them borrows it instead of allocating (a link's relation and type).
+    /// Empty for every other field.
+    pub names: Names,
+}
+
+/// A set of names with a hash index built at compile time ([`name_slots`]): what a
+/// name-like field usually holds, so that decoding it borrows instead of allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names {
+    list: &'static [&'static str],
+    /// Open addressing, linear probing: an index into `list`, or [`Names::FREE`]. The
+    /// length is a power of two at least twice `list`'s, so a probe always ends.
+    slots: &'static [u16],
+}
+
+impl Names {
+    /// No names: every lookup misses.
+    pub const EMPTY: Names = Names {
+        list: &[],
+        slots: &[],
+    };
+    const FREE: u16 = u16::MAX;
+
+    /// The set of `list`, indexed by `slots`, which must be `name_slots(list)`.
+    pub const fn new(list: &'static [&'static str], slots: &'static [u16]) -> Names {
+        Names { list, slots }
+    }
+
+    /// The names, in the order given.
+    pub fn list(&self) -> &'static [&'static str] {
+        self.list
+    }
+
+    /// The name equal to `value`, if it is one of the set.
+    pub fn get(&self, value: &str) -> Option<&'static str> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = name_hash(value.as_bytes()) as usize & mask;
+        loop {
+            let i = *self.slots.get(at)?;
+            let name = *self.list.get(usize::from(i))?; // FREE is past the end: a miss
+            if name == value {
+                return Some(name);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// The hash of [`Names`]: the length and the first and last eight bytes, mixed. Cheap and
+/// branch-free for the short identifiers it is for; a `const fn`, so that the index is
+/// built by the compiler.
+pub const fn name_hash(b: &[u8]) -> u64 {
+    const fn word(b: &[u8], from: usize) -> u64 {
+        let mut w = [0u8; 8];
+        let mut i = 0;
+        while i < 8 && from + i < b.len() {
+            w[i] = b[from + i];
+            i += 1;
+        }
+        u64::from_le_bytes(w)
+    }
+    let n = b.len();
+    let last = if n > 8 { word(b, n - 8) } else { 0 };
+    let x = word(b, 0) ^ last.rotate_left(31) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^ (x >> 29)
+}
+
+/// The index of [`Names::new`] for `list`, `N` slots long: `N` must be a power of two at
+/// least twice the number of names (fewer than 32,768). A violation fails the build (this
+/// is evaluated as a constant).
+pub const fn name_slots<const N: usize>(list: &[&str]) -> [u16; N] {
+    assert!(N.is_power_of_two() && list.len() * 2 <= N && list.len() < 0x8000);
+    let mut slots = [Names::FREE; N];
+    let mut i = 0;
+    while i < list.len() {
+        let mut at = name_hash(list[i].as_bytes()) as usize & (N - 1);
+        while slots[at] != Names::FREE {
+            at = (at + 1) & (N - 1);
+        }
+        slots[at] = i as u16;
+        i += 1;
+    }
+    slots
+}
+
+/// Whether a name in a document is the spec's `name`, ASCII case-insensitively. The usual
+/// cases, the spec's spelling and its camelCase (`Links`, `links`), differ at most in the
+/// first byte, so the rest is first compared as bytes.
+#[inline]
+pub(crate) fn same_name(name: &str, found: &str) -> bool {
+    let (a, b) = (name.as_bytes(), found.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    match (a.split_first(), b.split_first()) {
+        (Some((x, ra)), Some((y, rb))) => {
+            x.eq_ignore_ascii_case(y) && (ra == rb || ra.eq_ignore_ascii_case(rb))
+        }
+        _ => true, // both empty
+    }
+}
+
+/// `value` borrowed from `names` when it is one of them, else owned.
+pub(crate) fn interned(names: &Names, value: &str) -> Cow<'static, str> {
+    match names.get(value) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(value.to_owned()),
+    }
 }
 
 impl FieldDef {
@@ -97,6 +210,11 @@ impl FieldDef {
         self.links = Some(def);
         self
     }
+    /// The same field with the values it usually holds (see [`FieldDef::names`]).
+    pub const fn with_names(mut self, names: Names) -> Self {
+        self.names = names;
+        self
+    }
     const fn new(
         name: &'static str,
         kind: Kind,
@@ -111,6 +229,7 @@ impl FieldDef {
             json,
             required,
             links: None,
+            names: Names::EMPTY,
         }
     }
 }
@@ -655,14 +774,14 @@ fn is_element(k: Kind) -> bool {
 fn find_elem(fields: &[FieldDef], name: &str, hint: usize) -> Option<usize> {
     for i in [hint, hint + 1] {
         if let Some(f) = fields.get(i) {
-            if is_element(f.kind) && f.name.eq_ignore_ascii_case(name) {
+            if is_element(f.kind) && same_name(f.name, name) {
                 return Some(i);
             }
         }
     }
     fields
         .iter()
-        .position(|f| is_element(f.kind) && f.name.eq_ignore_ascii_case(name))
+        .position(|f| is_element(f.kind) && same_name(f.name, name))
 }
 
 fn missing(f: &FieldDef) -> DecodeError {
@@ -705,7 +824,7 @@ pub fn read_xml<'a>(
         let k = q.split_once(':').map_or(q, |(_, local)| local);
         let known = fields
             .iter()
-            .position(|f| f.kind == Kind::Attr && f.name.eq_ignore_ascii_case(k));
+            .position(|f| f.kind == Kind::Attr && same_name(f.name, k));
         match known {
             Some(i) if !seen.get(i) => {
                 r.slot(i)
@@ -863,8 +982,8 @@ pub fn read_json(
 fn find_member(fields: &[FieldDef], key: &str, hint: usize) -> Option<usize> {
     let fits = |f: &FieldDef| match f.kind {
         Kind::Text => !f.json.is_empty() && key.eq_ignore_ascii_case(f.json),
-        Kind::List => f.json.eq_ignore_ascii_case(key) || f.name.eq_ignore_ascii_case(key),
-        _ => f.name.eq_ignore_ascii_case(key),
+        Kind::List => same_name(f.json, key) || same_name(f.name, key),
+        _ => same_name(f.name, key),
     };
     if let Some(f) = fields.get(hint) {
         if fits(f) {
@@ -1032,5 +1151,46 @@ impl Slot for Unknown {
     }
     fn as_unknown_mut(&mut self) -> Option<&mut Unknown> {
         Some(self)
+    }
+}
+
+#[cfg(test)]
+mod names_tests {
+    use super::{name_hash, name_slots, Names};
+
+    const LIST: &[&str] = &["Up", "Down", "Alternate", "BackupJobSessionReference", ""];
+    // The smallest legal index: every probe sequence has to wrap and pass its neighbours.
+    const SLOTS: [u16; 16] = name_slots::<16>(LIST);
+    const SET: Names = Names::new(LIST, &SLOTS);
+
+    #[test]
+    fn finds_exactly_its_names() {
+        for n in LIST {
+            assert_eq!(SET.get(n), Some(*n));
+        }
+        for other in [
+            "up",
+            "Upp",
+            "Dow",
+            "BackupJobSessionReferencf",
+            "Alternate ",
+        ] {
+            assert_eq!(SET.get(other), None, "{other:?}");
+        }
+        assert_eq!(Names::EMPTY.get("Up"), None);
+    }
+
+    #[test]
+    fn colliding_names_probe_past_each_other() {
+        // Two names with the same length and the same first and last eight bytes hash
+        // alike; both must still be found, each as itself.
+        let (a, b) = ("ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP");
+        assert_eq!(name_hash(a.as_bytes()), name_hash(b.as_bytes()));
+        static LIST2: [&str; 2] = ["ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP"];
+        static SLOTS2: [u16; 4] = name_slots::<4>(&LIST2);
+        let set = Names::new(&LIST2, &SLOTS2);
+        assert_eq!(set.get(a), Some(a));
+        assert_eq!(set.get(b), Some(b));
+        assert_eq!(set.get("ABCDEFGH-3-IJKLMNOP"), None);
     }
 }

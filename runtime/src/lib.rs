@@ -60,7 +60,7 @@ pub use args::QueryArgs;
 pub use builder::{ClientBuilder, DEFAULT_MAX_BODY_BYTES};
 pub use call_future::Call;
 pub use client::Client;
-pub use codec::{Anchor, Unknown, UnknownElem, UnknownParts};
+pub use codec::{name_hash, name_slots, Anchor, Names, Unknown, UnknownElem, UnknownParts};
 pub(crate) use codec::{FieldDef, Fields, Slot};
 pub use datetime::DateTime;
 pub use error::{ApiError, Error, Result, TransportKind};

@@ -10,12 +10,14 @@ use crate::repr::DecodeError;
 /// One link a representation offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
-    /// Relation (`Start`, `Down`, `Alternate`, …).
-    pub rel: String,
+    /// Relation (`Start`, `Down`, `Alternate`, …): borrowed from the spec's table of
+    /// relations when it is one of them (no allocation), owned otherwise.
+    pub rel: Cow<'static, str>,
     /// Target URL, absolute as the server wrote it.
     pub href: String,
     /// Target representation type (`JobReference`, `TaskList`, …); absent on action links.
-    pub type_: Option<String>,
+    /// Borrowed from the spec's table of type names when it is one of them, as `rel` is.
+    pub type_: Option<Cow<'static, str>>,
     /// Human name of the target, when the server gives one.
     pub name: Option<String>,
     /// Attributes and content the link carried beyond these (kept and written back).
@@ -24,7 +26,7 @@ pub struct Link {
 
 impl Link {
     /// A link with a relation and a target.
-    pub fn new(rel: impl Into<String>, href: impl Into<String>) -> Self {
+    pub fn new(rel: impl Into<Cow<'static, str>>, href: impl Into<String>) -> Self {
         Link {
             rel: rel.into(),
             href: href.into(),
@@ -74,6 +76,19 @@ impl LinkDef {
     /// read with no field to describe it is matched against.
     pub const PLAIN: LinkDef = LinkDef::new(None, "link", "rel", "href", "title", "type");
 
+    /// The same form, with the relations and type names links usually carry: a link's
+    /// `rel` or `type_` equal to one of them borrows it.
+    pub const fn with_names(mut self, names: codec::Names) -> Self {
+        self.fields[0] = self.fields[0].with_names(names);
+        self.fields[3] = self.fields[3].with_names(names);
+        self
+    }
+
+    /// The relations and type names of [`LinkDef::with_names`] (empty when none were given).
+    pub fn names(&self) -> &codec::Names {
+        &self.fields[0].names
+    }
+
     /// The relation attribute's name.
     pub fn rel(&self) -> &'static str {
         self.fields[0].name
@@ -105,6 +120,68 @@ impl Fields for Link {
             3 => &self.type_,
             _ => &self.unknown,
         }
+    }
+}
+
+/// A name-like string field (a link's relation or type): read borrowed from the field's
+/// [`FieldDef::names`] when it is one of them, written as text.
+impl Slot for Cow<'static, str> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        *self = codec::interned(&f.names, &x.text_cow(e)?);
+        Ok(())
+    }
+    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        *self = codec::interned(&f.names, text);
+        Ok(())
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        let text = j.scalar()?.map(|(t, _)| t).unwrap_or_default();
+        *self = codec::interned(&f.names, &text);
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
+        out.scalar(f.name, self, JsonKind::String);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        Some((Cow::Borrowed(self), JsonKind::String))
+    }
+    fn str_value(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+/// An optional name-like string field, as `Cow<'static, str>` reads and writes it.
+impl Slot for Option<Cow<'static, str>> {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        self.get_or_insert_default().read_xml(f, x, e)
+    }
+    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        self.get_or_insert_default().read_text(f, text)
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        self.get_or_insert_default().read_json(f, j)
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(v) = self {
+            v.write(f, out, between);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        self.as_deref()
+            .map(|v| (Cow::Borrowed(v), JsonKind::String))
+    }
+    fn str_value(&self) -> Option<&str> {
+        self.as_deref()
     }
 }
 
@@ -148,23 +225,18 @@ fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, Dec
     let mut seen = 0u8;
     for a in e.qattrs() {
         let (k, v) = a?;
-        let Some(i) = def
-            .fields
-            .iter()
-            .position(|f| f.name.eq_ignore_ascii_case(k))
-        else {
+        let Some(i) = def.fields.iter().position(|f| codec::same_name(f.name, k)) else {
             return Ok(None);
         };
         if seen & (1 << i) != 0 {
             return Ok(None);
         }
         seen |= 1 << i;
-        let v = v.into_owned();
         match i {
-            0 => l.rel = v,
-            1 => l.href = v,
-            2 => l.name = Some(v),
-            _ => l.type_ = Some(v),
+            0 => l.rel = codec::interned(def.names(), &v),
+            1 => l.href = v.into_owned(),
+            2 => l.name = Some(v.into_owned()),
+            _ => l.type_ = Some(codec::interned(def.names(), &v)),
         }
     }
     Ok((seen & 0b11 == 0b11).then_some(l))
@@ -419,11 +491,15 @@ pub(crate) fn links_from_node(node: &crate::Node, def: &LinkDef) -> Result<Links
         if !(node.array || c.name.eq_ignore_ascii_case(def.element)) {
             continue;
         }
+        let name = |i: usize| {
+            c.scalar(def.fields[i].name)
+                .map(|s| codec::interned(def.names(), s))
+        };
         v.push(Link {
-            rel: get(c, 0).unwrap_or_default(),
+            rel: name(0).unwrap_or_default(),
             href: get(c, 1).unwrap_or_default(),
             name: get(c, 2),
-            type_: get(c, 3),
+            type_: name(3),
             unknown: Unknown::default(),
         });
     }
@@ -474,12 +550,14 @@ impl Links {
         type_: Option<&str>,
         name: Option<&str>,
     ) -> Result<&Link, LinkLookupError> {
-        let eq = |a: &Option<String>, b: Option<&str>| match b {
+        let eq = |a: Option<&str>, b: Option<&str>| match b {
             None => true,
-            Some(b) => a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)),
+            Some(b) => a.is_some_and(|a| a.eq_ignore_ascii_case(b)),
         };
         let mut found = self.0.iter().filter(|l| {
-            l.rel.eq_ignore_ascii_case(rel) && eq(&l.type_, type_) && eq(&l.name, name)
+            l.rel.eq_ignore_ascii_case(rel)
+                && eq(l.type_.as_deref(), type_)
+                && eq(l.name.as_deref(), name)
         });
         let first = found.next().ok_or(LinkLookupError::NotOffered)?;
         let rest: Vec<&Link> = found.filter(|l| l.href != first.href).collect();
@@ -616,7 +694,7 @@ pub fn href_fits_path(href: &str, path: &str, actions: crate::ActionStyle) -> bo
 mod op_lookup_tests {
     use super::*;
 
-    fn link(rel: &str, href: &str) -> Link {
+    fn link(rel: &'static str, href: &str) -> Link {
         Link::new(rel, href)
     }
 

@@ -23,9 +23,9 @@ static OP_DOWN: emrest_runtime::Op = op("Down", Verb::Get, None, &[200]);
 
 fn link(rel: &str, href: &str, type_: Option<&str>) -> Link {
     Link {
-        rel: rel.into(),
+        rel: rel.to_owned().into(),
         href: href.into(),
-        type_: type_.map(Into::into),
+        type_: type_.map(|t| t.to_owned().into()),
         name: None,
         ..Default::default()
     }

@@ -22,7 +22,7 @@ fn links(server: &Server, path: &str) -> Links {
         ["Down", "Start", "Edit", "Delete"]
             .iter()
             .map(|rel| Link {
-                rel: rel.to_string(),
+                rel: rel.to_string().into(),
                 href: href.clone(),
                 type_: None,
                 name: None,

@@ -310,9 +310,9 @@ fn link() -> impl Strategy<Value = Link> {
         proptest::option::of(link_text()),
     )
         .prop_map(|(rel, href, type_, name)| Link {
-            rel: rel.to_string(),
+            rel: rel.to_string().into(),
             href,
-            type_: type_.map(str::to_string),
+            type_: type_.map(|t| t.to_string().into()),
             name,
             ..Default::default()
         })

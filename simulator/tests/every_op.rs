@@ -80,9 +80,9 @@ fn links_of(n: &Node) -> Links {
             .flat_map(|l| l.children.iter())
             .filter_map(|l| {
                 Some(Link {
-                    rel: l.attr("Rel")?.to_string(),
+                    rel: l.attr("Rel")?.to_string().into(),
                     href: l.attr("Href")?.to_string(),
-                    type_: l.attr("Type").map(str::to_string),
+                    type_: l.attr("Type").map(|t| t.to_string().into()),
                     name: l.attr("Name").map(str::to_string),
                     ..Default::default()
                 })
@@ -459,7 +459,7 @@ async fn call_one(
             .iter()
             .filter(|l| {
                 l.rel != op.rel
-                    || l.type_ != op.link_type
+                    || l.type_.as_deref() != op.link_type.as_deref()
                     || link_is_op(op, c.base, &l.rel, l.type_.as_deref(), &l.href)
             })
             .cloned()

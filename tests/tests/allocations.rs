@@ -9,6 +9,7 @@
 //! capacity of four covers both).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::borrow::Cow;
 use std::cell::Cell;
 
 use emrest::{EntityRef, EntityReferences, Task};
@@ -73,8 +74,10 @@ fn json_refs(n: usize) -> String {
     format!(r#"{{"Refs":[{}]}}"#, refs.join(","))
 }
 
-/// What one such reference owns: its four `String` attributes, the links list, the link
-/// attributes (4 + 2). The types are spelled out so that a change of field type shows here.
+/// What one such reference owns: its four `String` attributes, the links list, and each
+/// link's target and name, and its relation and type where they are not borrowed from the
+/// spec's table (`Api::LINK_NAMES`; here they all are). The types are spelled out so that a
+/// change of field type shows here.
 fn owned_by_one_ref(r: &EntityRef) -> usize {
     let _: (
         &Option<String>,
@@ -82,8 +85,23 @@ fn owned_by_one_ref(r: &EntityRef) -> usize {
         &Option<String>,
         &Option<String>,
     ) = (&r.type_, &r.href, &r.name, &r.uid);
-    let _: &Option<Links> = &r.links;
-    4 + 1 + (4 + 2)
+    let links: &Option<Links> = &r.links;
+    let owned = |c: &Cow<'static, str>| usize::from(matches!(c, Cow::Owned(_)));
+    let per_link: usize = links
+        .iter()
+        .flat_map(|l| &l.0)
+        .map(|l| {
+            let _: (
+                &Cow<'static, str>,
+                &String,
+                &Option<String>,
+                &Option<Cow<'static, str>>,
+            ) = (&l.rel, &l.href, &l.name, &l.type_);
+            owned(&l.rel) + 1 + usize::from(l.name.is_some()) + l.type_.as_ref().map_or(0, owned)
+        })
+        .sum();
+    assert_eq!(per_link, 3, "Up: target and name; Alternate: target");
+    4 + 1 + per_link
 }
 
 #[test]

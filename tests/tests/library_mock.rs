@@ -35,7 +35,7 @@ async fn logon_links_action_task_edit_and_paging_in_the_librarys_conventions() {
     let em = logon(&m).await;
 
     // The logon session's links, read with the library's lower-case attributes.
-    let rels: Vec<String> = em.links().iter().map(|l| l.rel.clone()).collect();
+    let rels: Vec<String> = em.links().iter().map(|l| l.rel.to_string()).collect();
     assert!(rels.contains(&"Down".to_string()), "{rels:?}");
 
     // Link lookup: the session's `Down` link of type `BookList` (a `type` attribute).

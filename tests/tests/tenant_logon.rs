@@ -58,7 +58,7 @@ async fn tenant_logon(format: Format) {
     let mut rels: Vec<(&str, Option<&str>)> = links
         .0
         .iter()
-        .map(|l| (l.rel.as_str(), l.type_.as_deref()))
+        .map(|l| (&*l.rel, l.type_.as_deref()))
         .collect();
     rels.sort();
     assert_eq!(

@@ -26,6 +26,8 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     let hint = opt_str(a.entry_url.as_deref());
     let links = link_def(&a.links);
     let own_links = own_links(ir);
+    let link_names = link_names(ir);
+    let slots = (link_names.len() * 2).next_power_of_two().max(2);
     let actions = match &a.actions {
         ActionsIr::Query(k) => quote!(__rt::ActionStyle::Query(#k)),
         ActionsIr::Path(p) => quote!(__rt::ActionStyle::Path(#p)),
@@ -72,6 +74,18 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 logon_statuses: &[#(#statuses),*],
                 logon_url_element: #url_element,
             };
+        }
+
+        impl Api {
+            /// The relations and type names links carry, sorted: a decoded link's `rel` or
+            /// `type_` equal to one of them borrows it.
+            #[doc(hidden)]
+            pub const LINK_NAMES: &'static [&'static str] = &[#(#link_names),*];
+            const LINK_NAME_SLOTS: [u16; #slots] = __rt::name_slots::<#slots>(Self::LINK_NAMES);
+            /// [`Api::LINK_NAMES`] with its hash index, built by the compiler.
+            #[doc(hidden)]
+            pub const LINK_NAME_SET: __rt::Names =
+                __rt::Names::new(Self::LINK_NAMES, &Self::LINK_NAME_SLOTS);
         }
 
         #[doc = #client_doc]
@@ -125,7 +139,31 @@ fn own_links(ir: &Ir) -> TokenStream {
 pub(super) fn link_def(l: &crate::spec::LinksSpec) -> TokenStream {
     let wrapper = opt_str(l.wrapper.as_deref());
     let (e, rel, href, name, ty) = (&l.element, &l.rel, &l.href, &l.name, &l.type_);
-    quote!(__rt::LinkDef::new(#wrapper, #e, #rel, #href, #name, #ty))
+    quote!(__rt::LinkDef::new(#wrapper, #e, #rel, #href, #name, #ty).with_names(Api::LINK_NAME_SET))
+}
+
+/// What a link's relation or type usually is: every operation's relation and link type,
+/// the API's own relations, the spec's `[api.links] names`, and every type's name and
+/// root; sorted, each once.
+pub(crate) fn link_names(ir: &Ir) -> Vec<String> {
+    let a = &ir.api;
+    let mut names: Vec<String> = [&a.logon.rel, &a.logoff_rel]
+        .into_iter()
+        .chain(&a.links.names)
+        .cloned()
+        .collect();
+    for t in &ir.types {
+        names.push(t.name.clone());
+        names.push(t.root.clone());
+        for op in &t.ops {
+            names.push(op.rel.clone());
+            names.extend(op.link_type.iter().cloned());
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `Some("…")` or `None`.

@@ -86,48 +86,54 @@ impl __rt::Api for Api {
             path_markers: &[],
             headers: &[],
         },
-        links: __rt::LinkDef::new(Some("Links"), "link", "rel", "href", "title", "type"),
+        links: __rt::LinkDef::new(Some("Links"), "link", "rel", "href", "title", "type")
+            .with_names(Api::LINK_NAME_SET),
         own_links: __rt::OwnLinks {
             entry: __rt::LinkDef::new(
-                Some("Links"),
-                "link",
-                "rel",
-                "href",
-                "title",
-                "type",
-            ),
+                    Some("Links"),
+                    "link",
+                    "rel",
+                    "href",
+                    "title",
+                    "type",
+                )
+                .with_names(Api::LINK_NAME_SET),
             version: __rt::LinkDef::new(
-                Some("Links"),
-                "link",
-                "rel",
-                "href",
-                "title",
-                "type",
-            ),
+                    Some("Links"),
+                    "link",
+                    "rel",
+                    "href",
+                    "title",
+                    "type",
+                )
+                .with_names(Api::LINK_NAME_SET),
             session: __rt::LinkDef::new(
-                Some("Actions"),
-                "link",
-                "rel",
-                "href",
-                "title",
-                "type",
-            ),
+                    Some("Actions"),
+                    "link",
+                    "rel",
+                    "href",
+                    "title",
+                    "type",
+                )
+                .with_names(Api::LINK_NAME_SET),
             task: __rt::LinkDef::new(
-                Some("Links"),
-                "link",
-                "rel",
-                "href",
-                "title",
-                "type",
-            ),
+                    Some("Links"),
+                    "link",
+                    "rel",
+                    "href",
+                    "title",
+                    "type",
+                )
+                .with_names(Api::LINK_NAME_SET),
             paging: __rt::LinkDef::new(
-                Some("Links"),
-                "link",
-                "rel",
-                "href",
-                "title",
-                "type",
-            ),
+                    Some("Links"),
+                    "link",
+                    "rel",
+                    "href",
+                    "title",
+                    "type",
+                )
+                .with_names(Api::LINK_NAME_SET),
         },
         actions: __rt::ActionStyle::Path("action"),
         media: __rt::MediaTypes {
@@ -139,6 +145,48 @@ impl __rt::Api for Api {
         logon_statuses: &[200u16, 201u16],
         logon_url_element: None,
     };
+}
+impl Api {
+    /// The relations and type names links carry, sorted: a decoded link's `rel` or
+    /// `type_` equal to one of them borrows it.
+    #[doc(hidden)]
+    pub const LINK_NAMES: &'static [&'static str] = &[
+        "Affects",
+        "Alternate",
+        "Book",
+        "BookList",
+        "Books",
+        "Borrow",
+        "BorrowSpec",
+        "Down",
+        "Edit",
+        "Express",
+        "Home",
+        "Job",
+        "Login",
+        "LoginSession",
+        "Logout",
+        "Note",
+        "Outcome",
+        "Paging",
+        "Problem",
+        "Ref",
+        "Remove",
+        "Return",
+        "SearchItems",
+        "SearchResult",
+        "Up",
+        "Version",
+    ];
+    const LINK_NAME_SLOTS: [u16; 64usize] = __rt::name_slots::<
+        64usize,
+    >(Self::LINK_NAMES);
+    /// [`Api::LINK_NAMES`] with its hash index, built by the compiler.
+    #[doc(hidden)]
+    pub const LINK_NAME_SET: __rt::Names = __rt::Names::new(
+        Self::LINK_NAMES,
+        &Self::LINK_NAME_SLOTS,
+    );
 }
 /// A client of the Library API.
 pub type Client = __rt::Client<Api>;
