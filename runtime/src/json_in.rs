@@ -183,21 +183,20 @@ impl<'a> JsonIn<'a> {
         self.expect(b'"', "expected a string")?;
         let b = self.bytes();
         let start = self.pos;
-        let mut i = start;
-        // Fast path: no escapes.
-        while let Some(&c) = b.get(i) {
-            match c {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok(Cow::Borrowed(&self.doc[start..i]));
-                }
-                b'\\' => break,
-                0..=0x1f => {
-                    self.pos = i;
-                    return Err(self.err("control character in a string"));
-                }
-                _ => i += 1,
-            }
+        // Fast path: the run up to the first quote or backslash, found by memchr (SIMD), then
+        // checked for control characters in one pass the compiler vectorises. A run that
+        // ends at the quote is the whole string, borrowed.
+        let rest = &b[start..];
+        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let run = &rest[..end];
+        if run.iter().fold(false, |bad, &c| bad | (c < 0x20)) {
+            self.pos = start + run.iter().position(|&c| c < 0x20).unwrap_or(0);
+            return Err(self.err("control character in a string"));
+        }
+        let mut i = start + end;
+        if rest.get(end) == Some(&b'"') {
+            self.pos = i + 1;
+            return Ok(Cow::Borrowed(&self.doc[start..i]));
         }
         let mut out = String::with_capacity(i - start + 16);
         out.push_str(&self.doc[start..i]);
@@ -460,6 +459,53 @@ impl<'a> JsonIn<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn one_string(doc: &str) -> Result<Cow<'_, str>, DecodeError> {
+        JsonIn::new(doc.as_bytes())?.string()
+    }
+
+    #[test]
+    fn strings_read_as_serde_json_writes_them() {
+        // serde_json is the independent writer: whatever it escapes, the reader must undo,
+        // and a string without escapes must come back borrowed.
+        let long = "x".repeat(100);
+        for s in [
+            "",
+            "plain",
+            long.as_str(),
+            "quote \" inside",
+            "back\\slash at 40 bytes: ......................",
+            "tab\tnew\nline\u{1} \u{1f} é 漢 😀",
+            "ends with a backslash \\",
+        ] {
+            let doc = serde_json::to_string(s).unwrap();
+            let got = one_string(&doc).unwrap();
+            assert_eq!(got, s, "{doc}");
+            let escaped = doc[1..doc.len() - 1].contains('\\');
+            assert_eq!(matches!(got, Cow::Borrowed(_)), !escaped, "{doc}");
+        }
+    }
+
+    #[test]
+    fn control_characters_and_open_strings_are_errors_where_they_are() {
+        for (doc, what, column) in [
+            ("\"ab\u{1}cd\"", "control character", 4),
+            (
+                "\"0123456789012345678901234567890123456789\ncd\"",
+                "control character",
+                42,
+            ),
+            ("\"a\\n\u{1f}\"", "control character", 5),
+            ("\"abc", "unterminated string", 5),
+            ("\"abc\\", "unterminated string", 5),
+        ] {
+            let e = one_string(doc).unwrap_err().to_string();
+            assert!(
+                e.contains(what) && e.contains(&format!("column {column}")),
+                "{doc:?}: {e}"
+            );
+        }
+    }
 
     fn skip_all(doc: &str) -> Result<(), DecodeError> {
         let mut j = JsonIn::new(doc.as_bytes())?;
