@@ -37,6 +37,10 @@ pub struct Global {
     /// VEM_PASSWORD or a prompt.
     #[arg(long, env = "VEM_USER", global = true)]
     pub user: Option<String>,
+    /// Log on as a Cloud Connect tenant: `--user` is the tenant's name, and the credentials
+    /// travel in a `LoginSpec` body (`TenantCredentials`) instead of HTTP Basic.
+    #[arg(long, env = "VEM_TENANT", global = true)]
+    pub tenant: bool,
     /// Trust the CA certificates of this PEM file (besides the system's).
     #[arg(long, value_name = "PEM", global = true)]
     pub ca_file: Option<PathBuf>,

@@ -180,10 +180,21 @@ impl Account {
 
     /// Logs on.
     pub async fn logon(&self, g: &Global) -> Result<emrest::Session> {
-        let em = self
-            .client
-            .logon(self.user.clone(), self.password.clone())
-            .await?;
+        let em = if g.tenant {
+            let spec = emrest::LoginSpec {
+                tenant_credentials: Some(emrest::TenantCredentials {
+                    username: Some(self.user.clone()),
+                    password: Some(self.password.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            self.client.logon_with(&spec).await?
+        } else {
+            self.client
+                .logon(self.user.clone(), self.password.clone())
+                .await?
+        };
         let deadline = parse_duration(&g.timeout)?;
         em.set_wait_options(WaitOptions::default().with_deadline(deadline));
         Ok(em)

@@ -8,6 +8,7 @@
 //! user = 'CORP\svc-backup'
 //! pin_sha256 = "AB:CD:…"             # or ca_file = "/etc/ssl/corp-ca.pem"
 //! password_env = "VEM_PROD_PASSWORD" # or password_command = "pass show em/prod"
+//! # tenant = true                    # log on as a Cloud Connect tenant (`--tenant`)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -89,6 +90,8 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     /// Do not verify the certificate.
     pub insecure: bool,
+    /// Log on as a Cloud Connect tenant (`--tenant`).
+    pub tenant: bool,
     /// Password source (`None`: VEM_PASSWORD or a prompt).
     pub password: Option<PasswordSource>,
 }
@@ -104,6 +107,7 @@ impl Profile {
         g.pin_sha256 = self.pin_sha256.clone();
         g.ca_file = self.ca_file.clone();
         g.insecure = self.insecure;
+        g.tenant = self.tenant;
         g.profile = Some(self.name.clone());
         g.password_source = self.password.clone();
         g
@@ -176,8 +180,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Profile>> {
         };
         for key in t.keys() {
             match key.as_str() {
-                "server" | "user" | "pin_sha256" | "ca_file" | "insecure" | "password_env"
-                | "password_command" => {}
+                "server" | "user" | "pin_sha256" | "ca_file" | "insecure" | "tenant"
+                | "password_env" | "password_command" => {}
                 "password" | "pass" | "secret" => {
                     return Err(CliError::usage(format!(
                         "{here}: a config file holds no password: name its environment variable \
@@ -187,7 +191,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Profile>> {
                 other => {
                     return Err(CliError::usage(format!(
                         "{here}: unknown key `{other}` (server, user, pin_sha256, ca_file, \
-                         insecure, password_env, password_command)"
+                         insecure, tenant, password_env, password_command)"
                     )))
                 }
             }
@@ -195,15 +199,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Profile>> {
         let server = s("server")?
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| CliError::usage(format!("{here}: `server` is missing")))?;
-        let insecure = match t.get("insecure") {
-            None => false,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(_) => {
-                return Err(CliError::usage(format!(
-                    "{here}.insecure must be true or false"
-                )))
+        let flag = |k: &str| -> Result<bool> {
+            match t.get(k) {
+                None => Ok(false),
+                Some(toml::Value::Boolean(b)) => Ok(*b),
+                Some(_) => Err(CliError::usage(format!("{here}.{k} must be true or false"))),
             }
         };
+        let (insecure, tenant) = (flag("insecure")?, flag("tenant")?);
         let command = match t.get("password_command") {
             None => None,
             Some(toml::Value::String(c)) if !c.trim().is_empty() => {
@@ -238,6 +241,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Profile>> {
             pin_sha256: s("pin_sha256")?,
             ca_file: s("ca_file")?.map(|p| dir.join(p)),
             insecure,
+            tenant,
             password: env.or(command),
         });
     }
@@ -283,13 +287,16 @@ password_env = "PROD_PW"
 server = "https://lab:9398/api/"
 ca_file = "lab-ca.pem"
 password_command = ["pass", "show", "em/lab"]
+tenant = true
 "#)
         .unwrap();
         assert_eq!(v.len(), 2);
         let prod = find(&v, "prod").unwrap();
         assert_eq!(prod.user.as_deref(), Some("CORP\\svc"));
         assert_eq!(prod.password, Some(PasswordSource::Env("PROD_PW".into())));
+        assert!(!prod.tenant);
         let lab = find(&v, "lab").unwrap();
+        assert!(lab.tenant);
         assert_eq!(
             lab.ca_file.as_deref(),
             Some(Path::new("/etc/vem/lab-ca.pem"))
@@ -321,6 +328,10 @@ password_command = ["pass", "show", "em/lab"]
                 "unknown key",
             ),
             ("profile = 1\n", "unknown key"),
+            (
+                "[profiles.x]\nserver = \"em\"\ntenant = \"yes\"\n",
+                "tenant must be true or false",
+            ),
             ("[profiles.x\n", "config.toml"),
             (
                 "[profiles.x]\nserver = \"em\"\npassword_env = \"A\"\npassword_command = \"b\"\n",

@@ -1322,3 +1322,71 @@ fn shell_words_split_like_sh() {
         ["vem", "job", "SQL Backup", "--x", "a;b==c", "q\"d"]
     );
 }
+
+/// `--tenant` logs on as a Cloud Connect tenant: the name and password travel in a
+/// `LoginSpec` body, not as HTTP Basic, and the session is the tenant's (its `/cloud`, no
+/// jobs). The same account through Basic, or a wrong password, is refused.
+#[test]
+fn a_tenant_logs_on_with_a_login_spec() {
+    let sim = Sim::small();
+    let cloud = format!("{}cloud", sim.url());
+    let tenant = |password: &str| {
+        let mut c = sim.vem();
+        c.env("VEM_USER", "tenant").env("VEM_PASSWORD", password);
+        c
+    };
+    let out = tenant("tenant-secret")
+        .args([
+            "--tenant",
+            "--json",
+            "call",
+            "CloudConnectService",
+            &cloud,
+            "Down",
+        ])
+        .args(["--method", "hardware_plans"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    let plans: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert!(
+        plans["Refs"].as_array().is_some_and(|r| !r.is_empty()),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("tenant-secret") && !stderr.contains("tenant-secret"));
+    let logons: Vec<_> = sim
+        .h()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.to_ascii_lowercase().contains("sessionmngr"))
+        .collect();
+    assert_eq!(logons.len(), 1);
+    assert!(!logons[0].has_authorization, "no Basic credentials");
+    let body = logons[0].body.as_deref().unwrap_or_default();
+    assert!(
+        body.contains("TenantCredentials") && body.contains("tenant"),
+        "{body}"
+    );
+
+    // The tenant's session has no jobs; Basic with the tenant's account, or a wrong
+    // password, is refused at logon.
+    tenant("tenant-secret")
+        .args(["--tenant", "jobs"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("does not offer"));
+    for (args, password) in [
+        (&["jobs"][..], "tenant-secret"),
+        (&["--tenant", "jobs"][..], "wrong"),
+    ] {
+        tenant(password)
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("logon refused"));
+    }
+}
