@@ -84,6 +84,13 @@ impl LinkDef {
         self
     }
 
+    /// The same form with its links wrapped in `wrapper` (`None`: repeated link elements
+    /// directly under the representation).
+    pub const fn with_wrapper(mut self, wrapper: Option<&'static str>) -> Self {
+        self.wrapper = wrapper;
+        self
+    }
+
     /// The relations and type names of [`LinkDef::with_names`] (empty when none were given).
     pub fn names(&self) -> &codec::Names {
         &self.fields[0].names

@@ -65,7 +65,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
                 query: #query,
                 error: #error,
                 other_product: #other,
-                links: #links,
+                links: Api::LINKS,
                 own_links: #own_links,
                 actions: #actions,
                 media: __rt::MediaTypes { xml: #media_xml, json: #media_json },
@@ -81,6 +81,9 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
             /// `type_` equal to one of them borrows it.
             #[doc(hidden)]
             pub const LINK_NAMES: &'static [&'static str] = &[#(#link_names),*];
+            /// How the API writes its links (`[api.links]`), with [`Api::LINK_NAME_SET`].
+            #[doc(hidden)]
+            pub const LINKS: __rt::LinkDef = #links;
             const LINK_NAME_SLOTS: [u16; #slots] = __rt::name_slots::<#slots>(Self::LINK_NAMES);
             /// [`Api::LINK_NAMES`] with its hash index, built by the compiler.
             #[doc(hidden)]
@@ -114,15 +117,19 @@ fn own_links(ir: &Ir) -> TokenStream {
         crate::spec::QueryShape::Flat => Some(a.query.result.clone()),
         crate::spec::QueryShape::Nested => field_type(&a.query.result, &a.query.paging),
     };
+    // The API's link form (`Api::LINKS`), with the wrapper the type itself declares.
     let of = |name: Option<&str>| {
-        let mut l = a.links.clone();
-        if let Some(f) = name
+        let wrapper = name
             .and_then(|n| ir.type_named(n))
             .and_then(|t| t.links_field())
-        {
-            l.wrapper = matches!(f.shape, Shape::Single).then(|| f.xml.clone());
+            .map(|f| matches!(f.shape, Shape::Single).then(|| f.xml.clone()));
+        match wrapper {
+            Some(w) if w != a.links.wrapper => {
+                let w = opt_str(w.as_deref());
+                quote!(Api::LINKS.with_wrapper(#w))
+            }
+            _ => quote!(Api::LINKS),
         }
-        link_def(&l)
     };
     let (entry, version, session) = (
         of(Some(&a.entry)),

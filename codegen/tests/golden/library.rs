@@ -86,54 +86,13 @@ impl __rt::Api for Api {
             path_markers: &[],
             headers: &[],
         },
-        links: __rt::LinkDef::new(Some("Links"), "link", "rel", "href", "title", "type")
-            .with_names(Api::LINK_NAME_SET),
+        links: Api::LINKS,
         own_links: __rt::OwnLinks {
-            entry: __rt::LinkDef::new(
-                    Some("Links"),
-                    "link",
-                    "rel",
-                    "href",
-                    "title",
-                    "type",
-                )
-                .with_names(Api::LINK_NAME_SET),
-            version: __rt::LinkDef::new(
-                    Some("Links"),
-                    "link",
-                    "rel",
-                    "href",
-                    "title",
-                    "type",
-                )
-                .with_names(Api::LINK_NAME_SET),
-            session: __rt::LinkDef::new(
-                    Some("Actions"),
-                    "link",
-                    "rel",
-                    "href",
-                    "title",
-                    "type",
-                )
-                .with_names(Api::LINK_NAME_SET),
-            task: __rt::LinkDef::new(
-                    Some("Links"),
-                    "link",
-                    "rel",
-                    "href",
-                    "title",
-                    "type",
-                )
-                .with_names(Api::LINK_NAME_SET),
-            paging: __rt::LinkDef::new(
-                    Some("Links"),
-                    "link",
-                    "rel",
-                    "href",
-                    "title",
-                    "type",
-                )
-                .with_names(Api::LINK_NAME_SET),
+            entry: Api::LINKS,
+            version: Api::LINKS,
+            session: Api::LINKS.with_wrapper(Some("Actions")),
+            task: Api::LINKS,
+            paging: Api::LINKS,
         },
         actions: __rt::ActionStyle::Path("action"),
         media: __rt::MediaTypes {
@@ -178,6 +137,17 @@ impl Api {
         "Up",
         "Version",
     ];
+    /// How the API writes its links (`[api.links]`), with [`Api::LINK_NAME_SET`].
+    #[doc(hidden)]
+    pub const LINKS: __rt::LinkDef = __rt::LinkDef::new(
+            Some("Links"),
+            "link",
+            "rel",
+            "href",
+            "title",
+            "type",
+        )
+        .with_names(Api::LINK_NAME_SET);
     const LINK_NAME_SLOTS: [u16; 64usize] = __rt::name_slots::<
         64usize,
     >(Self::LINK_NAMES);
