@@ -15,7 +15,7 @@ use crate::link::{LinkDef, Links};
 use crate::node::Node;
 use crate::op::{Api, FilterGrammar, PagingRels, QueryInfo};
 use crate::repr::{DecodeError, Repr, Scalar};
-use crate::response::Syntax;
+use crate::response::{RawResponse, Syntax};
 use crate::session::Session;
 use crate::{JsonIn, XmlElem, XmlIn};
 
@@ -298,6 +298,7 @@ struct Params {
     sort: Option<(bool, String)>,
     page_size: Option<u32>,
     page: Option<u32>,
+    read_ahead: bool,
 }
 
 impl Params {
@@ -430,6 +431,19 @@ macro_rules! query_options {
             self.p.page = Some(n.max(1));
             self
         }
+
+        /// Lets `stream` ask for the next page while it decodes the current one, so that
+        /// the server renders page N+1 while the client reads page N (off the async
+        /// runtime, on its blocking pool). The `Next` link is read ahead from the end of
+        /// an XML page, where the paging element is, and checked against the decoded page
+        /// before what was fetched is used (a guess that turns out wrong costs one wasted
+        /// request, never a wrong page). JSON and flat results are paged as without it.
+        /// The price: dropping the stream early abandons (and aborts) at most one request
+        /// the server may already have answered. Needs a Tokio runtime, as every call does.
+        pub fn read_ahead(mut self) -> Self {
+            self.p.read_ahead = true;
+            self
+        }
     };
 }
 
@@ -494,9 +508,20 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     }
 
     /// All items, fetching pages lazily (the next page is asked for only when the items of
-    /// the previous one have been consumed) by following the `Next` paging links.
-    pub fn stream(self) -> impl Stream<Item = Result<I>> + Send + 's {
-        pages(self.session, self.url(), self.path(), Typed::<I>::new())
+    /// the previous one have been consumed, or while they are decoded after
+    /// [`Query::read_ahead`]) by following the `Next` paging links.
+    pub fn stream(self) -> impl Stream<Item = Result<I>> + Send + 's
+    where
+        I: 'static,
+    {
+        let ahead = self.p.read_ahead;
+        pages(
+            self.session,
+            self.url(),
+            self.path(),
+            Typed::<I>::new(),
+            ahead,
+        )
     }
 }
 
@@ -628,44 +653,131 @@ impl<'s, A: Api> DynQuery<'s, A> {
     /// [`Query::stream`] does.
     pub fn stream(self) -> impl Stream<Item = Result<Box<dyn AnyRepr>>> + Send + 's {
         let (path, fns) = self.read();
-        pages(self.session, self.url(), path, fns)
+        pages(self.session, self.url(), path, fns, self.p.read_ahead)
     }
 }
 
 /// The items of the pages from `start` on, fetching each page when the items of the one
-/// before have been consumed, following the `Next` paging links (a link seen before is an
-/// error, not a loop).
-fn pages<'s, A: Api, R: ReadItems + 's>(
+/// before have been consumed (or, with `read_ahead`, while they are decoded), following the
+/// `Next` paging links (a link seen before is an error, not a loop).
+fn pages<'s, A: Api, R: ReadItems + 'static>(
     session: &'s Session<A>,
     start: Result<Url>,
     path: ItemPath,
     read: R,
+    read_ahead: bool,
 ) -> impl Stream<Item = Result<R::Item>> + Send + 's
 where
-    R::Item: 's,
+    R::Item: 'static,
 {
-    futures::stream::try_unfold(
-        (Some(start), HashSet::new()),
-        move |(next, mut seen): (Option<Result<Url>>, HashSet<String>)| async move {
-            let Some(url) = next else {
-                return Ok(None);
-            };
-            let url = url?;
-            if !seen.insert(url.to_string()) {
-                return Err(Error::Decode {
-                    url: url.to_string(),
-                    content_type: None,
-                    snippet: String::new(),
-                    source: DecodeError::new("paging links go round in a circle"),
-                });
+    let walk = Walk {
+        next: Some(start),
+        seen: HashSet::new(),
+        ahead: None,
+    };
+    futures::stream::try_unfold(walk, move |mut walk: Walk| async move {
+        let Some(url) = walk.next.take() else {
+            return Ok(None);
+        };
+        let url = url?;
+        if !walk.seen.insert(url.to_string()) {
+            return Err(Error::Decode {
+                url: url.to_string(),
+                content_type: None,
+                snippet: String::new(),
+                source: DecodeError::new("paging links go round in a circle"),
+            });
+        }
+        let raw = match walk.ahead.take() {
+            Some(mut ahead) if ahead.url == url => match (&mut ahead.task).await {
+                Ok(answer) => answer?,
+                // The read-ahead task panicked or was cancelled: ask again, in line.
+                Err(_) => session.get_url(&url).await?,
+            },
+            _ => session.get_url(&url).await?,
+        };
+        let page = if read_ahead {
+            if let Some(guess) = next_guess(session, &raw, path) {
+                if !walk.seen.contains(guess.as_str()) {
+                    let s = session.clone();
+                    let u = guess.clone();
+                    walk.ahead = Some(Ahead {
+                        url: guess,
+                        task: tokio::spawn(async move { s.get_url(&u).await }),
+                    });
+                }
             }
-            let page = fetch_page(session, url, path, read).await?;
-            let next = page.link_url(session, page.rels.next).transpose();
-            Ok(Some((page.items, (next, seen))))
-        },
-    )
+            match tokio::task::spawn_blocking(move || decode_page::<A, R>(&raw, path, read)).await {
+                Ok(page) => page?,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => return Err(Error::config(format!("page decoding stopped: {e}"))),
+            }
+        } else {
+            decode_page::<A, R>(&raw, path, read)?
+        };
+        walk.next = page.link_url(session, page.rels.next).transpose();
+        Ok(Some((page.items, walk)))
+    })
     .map_ok(|items| futures::stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
+}
+
+/// Where a paged stream is: the next page's URL, the pages seen, and the next page's
+/// request when it was read ahead.
+struct Walk {
+    next: Option<Result<Url>>,
+    seen: HashSet<String>,
+    ahead: Option<Ahead>,
+}
+
+/// A page asked for ahead of need; aborted when the stream moves on without it or is
+/// dropped.
+struct Ahead {
+    url: Url,
+    task: tokio::task::JoinHandle<Result<RawResponse>>,
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The `Next` link of an XML page read from its paging element alone, found from the end
+/// of the body (a nested result keeps it after the items), without decoding the items;
+/// `None` when there is none, the body is JSON or flat, or anything does not read. A guess:
+/// the caller checks it against the decoded page.
+fn next_guess<A: Api>(session: &Session<A>, raw: &RawResponse, path: ItemPath) -> Option<Url> {
+    let info = &A::INFO.query;
+    if info.flat {
+        return None;
+    }
+    let paging = raw
+        .decode_with(|syntax, body| {
+            if syntax != Syntax::Xml {
+                return Err(DecodeError::new("not XML"));
+            }
+            let mut tag = Vec::with_capacity(info.paging.len() + 1);
+            tag.push(b'<');
+            tag.extend_from_slice(info.paging.as_bytes());
+            let at = memchr::memmem::rfind(body, &tag)
+                .ok_or_else(|| DecodeError::new("no paging element"))?;
+            let mut x = XmlIn::new(&body[at..])?;
+            let root = x.root()?;
+            if !root.name().eq_ignore_ascii_case(info.paging) {
+                return Err(DecodeError::new("not the paging element"));
+            }
+            let node = x.node(root)?;
+            page_from::<()>(
+                Vec::new(),
+                Some(&node),
+                info,
+                &A::INFO.own_links.paging,
+                path,
+            )
+        })
+        .ok()?;
+    paging.link_url(session, paging.rels.next).ok().flatten()
 }
 
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -757,8 +869,17 @@ async fn fetch_page<A: Api, R: ReadItems>(
     path: ItemPath,
     read: R,
 ) -> Result<Page<R::Item>> {
-    let info = &A::INFO.query;
     let resp = session.get_url(&url).await?;
+    decode_page::<A, R>(&resp, path, read)
+}
+
+/// A page from its answer.
+fn decode_page<A: Api, R: ReadItems>(
+    resp: &RawResponse,
+    path: ItemPath,
+    read: R,
+) -> Result<Page<R::Item>> {
+    let info = &A::INFO.query;
     resp.decode_with(|syntax, body| match syntax {
         Syntax::Xml => decode_page_xml(body, info, &A::INFO.own_links.paging, path, read),
         Syntax::Json => decode_page_json(body, info, &A::INFO.own_links.paging, path, read),

@@ -528,6 +528,107 @@ async fn query_pages_and_entities() {
     assert_eq!(all.len(), 6);
 }
 
+/// The `page=` values the server was asked for, in order.
+fn pages_asked(server: &Server) -> Vec<String> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/api/query")
+        .map(|r| r.param("page").unwrap_or_else(|| "1".into()))
+        .collect()
+}
+
+/// Waits (bounded) until the server has been asked for `n` pages.
+async fn until_asked(server: &Server, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        if pages_asked(server).len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    pages_asked(server)
+}
+
+#[tokio::test]
+async fn read_ahead_asks_for_the_next_page_before_the_current_one_is_consumed() {
+    let server = fake_em(task_server_state(), query_server()).await;
+    let s = logon(&server).await;
+    let mut stream = Box::pin(s.query::<Job>().page_size(2).read_ahead().stream());
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.name.as_deref(), Some("job0"));
+    // Page 2 is asked for while page 1 is decoded, before its items are consumed.
+    assert_eq!(until_asked(&server, 2).await, ["1", "2"]);
+    let rest: Vec<JobRef> = stream.try_collect().await.unwrap();
+    let names: Vec<_> = rest.iter().filter_map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, ["job1", "job2", "job3", "job4", "job5"]);
+    // Page 3 has no `Next`: nothing is asked for beyond it.
+    assert_eq!(pages_asked(&server), ["1", "2", "3"]);
+}
+
+#[tokio::test]
+async fn a_wrong_read_ahead_guess_is_dropped_for_the_decoded_next_link() {
+    // Page 1 ends with a comment holding a decoy paging element whose `Next` is page 9: the
+    // guess read from the end of the body is wrong, and the decoded page says page 2.
+    let server = fake_em(task_server_state(), |req, base| {
+        (req.path() == "/api/query").then(|| {
+            let page = req.param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let mut body = page_xml(base, page, 3, false);
+            if page == 1 {
+                body.push_str(&format!(
+                    r#"<!--<PagingInfo><Links><Link Rel="Next" Href="{base}query?type=Job&amp;page=9"/></Links></PagingInfo>-->"#
+                ));
+            }
+            Reply::xml(200, body)
+        })
+    })
+    .await;
+    let s = logon(&server).await;
+    let all: Vec<JobRef> = s
+        .query::<Job>()
+        .page_size(2)
+        .read_ahead()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = all.iter().filter_map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, ["job0", "job1", "job2", "job3", "job4", "job5"]);
+    let asked = pages_asked(&server);
+    assert_eq!(
+        asked.iter().filter(|p| *p != "9").collect::<Vec<_>>(),
+        ["1", "2", "3"],
+        "{asked:?}"
+    );
+}
+
+#[tokio::test]
+async fn read_ahead_entities_are_those_of_the_lazy_stream() {
+    let server = fake_em(task_server_state(), query_server()).await;
+    let s = logon(&server).await;
+    let lazy: Vec<Job> = s
+        .query::<Job>()
+        .entities()
+        .page_size(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ahead: Vec<Job> = s
+        .query::<Job>()
+        .entities()
+        .page_size(2)
+        .read_ahead()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(lazy.len(), 6);
+    assert_eq!(
+        ahead.iter().map(|j| j.name.clone()).collect::<Vec<_>>(),
+        lazy.iter().map(|j| j.name.clone()).collect::<Vec<_>>()
+    );
+}
+
 #[tokio::test]
 async fn too_deep_answers_are_decode_errors() {
     let state = Arc::new(Mutex::new(EmState::default()));

@@ -324,6 +324,10 @@ pub struct Data {
     pub jobs: Vec<Job>,
     /// Job sessions (backup, backup copy and replica), in creation order.
     pub sessions: Vec<Session>,
+    /// Indices into `sessions` of the replica job sessions and of the others (backup and
+    /// backup copy), in creation order: kept by [`Data::push_session`] so that listing one
+    /// kind does not walk every session (a job's type never changes).
+    pub sessions_by_kind: [Vec<u32>; 2],
     /// VM of each task session (indexed by task-session index).
     pub task_vm: Vec<u32>,
     /// Backups.
@@ -436,6 +440,7 @@ impl Data {
             vms: Vec::new(),
             jobs: Vec::new(),
             sessions: Vec::new(),
+            sessions_by_kind: [Vec::new(), Vec::new()],
             task_vm: Vec::new(),
             backups: Vec::new(),
             restore_points: Vec::new(),
@@ -743,7 +748,10 @@ impl Data {
             ntasks: vms.len() as u16,
             ticks_left: 0,
         });
-        (self.sessions.len() - 1) as u32
+        let idx = (self.sessions.len() - 1) as u32;
+        let replica = self.is_replica_session(idx);
+        self.sessions_by_kind[usize::from(replica)].push(idx);
+        idx
     }
 
     /// GUID of object `idx` of `kind`.

@@ -3,8 +3,11 @@
 //! process's peak resident memory (`VmHWM` from /proc/self/status).
 //!
 //! ```text
-//! paging --items 100000 [--page-size 1000] [--url http://127.0.0.1:PORT/api/] [--sim PATH]
+//! paging --items 100000 [--page-size 1000] [--read-ahead] [--url http://127.0.0.1:PORT/api/] [--sim PATH]
 //! ```
+//!
+//! `--read-ahead` streams with `Query::read_ahead` (the next page is asked for while the
+//! current one is decoded); the JSON line says which (`"read_ahead":true|false`).
 //!
 //! Without `--url`, em-sim is started as a child process (`PATH --size large --port 0`, default
 //! PATH: `em-sim` next to this binary) and its URL read from its first stdout line, so the
@@ -22,6 +25,7 @@ struct Args {
     page_size: u32,
     url: Option<String>,
     sim: Option<String>,
+    read_ahead: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -30,6 +34,7 @@ fn parse() -> Result<Args, String> {
         page_size: 1_000,
         url: None,
         sim: None,
+        read_ahead: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -37,6 +42,7 @@ fn parse() -> Result<Args, String> {
         match flag.as_str() {
             "--items" => a.items = value()?.parse().map_err(|_| "--items: a number")?,
             "--page-size" => a.page_size = value()?.parse().map_err(|_| "--page-size: a number")?,
+            "--read-ahead" => a.read_ahead = true,
             "--url" => a.url = Some(value()?),
             "--sim" => a.sim = Some(value()?),
             other => return Err(format!("unknown argument `{other}`")),
@@ -105,11 +111,14 @@ fn main() {
         let mut n = 0usize;
         let mut checksum = 0usize;
         {
-            let mut stream = std::pin::pin!(em
+            let mut query = em
                 .query::<BackupJobSession>()
                 .entities()
-                .page_size(args.page_size)
-                .stream());
+                .page_size(args.page_size);
+            if args.read_ahead {
+                query = query.read_ahead();
+            }
+            let mut stream = std::pin::pin!(query.stream());
             while n < args.items {
                 match stream.try_next().await.expect("page") {
                     Some(s) => {
@@ -129,8 +138,9 @@ fn main() {
     });
     let (hwm_kib, rss_kib) = emrest_bench::vm_hwm_rss_kib();
     println!(
-        "{{\"items\":{n},\"page_size\":{},\"secs\":{secs:.4},\"cpu_secs\":{cpu:.2},\"items_per_sec\":{:.1},\"vm_hwm_kib\":{hwm_kib},\"vm_rss_kib\":{rss_kib},\"hwm_at_start_kib\":{before_kib},\"checksum\":{checksum}}}",
+        "{{\"items\":{n},\"page_size\":{},\"read_ahead\":{},\"secs\":{secs:.4},\"cpu_secs\":{cpu:.2},\"items_per_sec\":{:.1},\"vm_hwm_kib\":{hwm_kib},\"vm_rss_kib\":{rss_kib},\"hwm_at_start_kib\":{before_kib},\"checksum\":{checksum}}}",
         args.page_size,
+        args.read_ahead,
         n as f64 / secs
     );
     if n < args.items {

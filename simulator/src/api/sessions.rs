@@ -502,9 +502,7 @@ pub fn task_list(sim: &Sim, req: &Req, ids: &[u32], replica: bool) -> Node {
 
 /// Session indices of one kind.
 pub fn sessions_of(sim: &Sim, replica: bool) -> Vec<u32> {
-    (0..sim.data.sessions.len() as u32)
-        .filter(|s| sim.data.is_replica_session(*s) == replica)
-        .collect()
+    sim.data.sessions_by_kind[usize::from(replica)].clone()
 }
 
 /// Task session indices of one kind.
