@@ -242,6 +242,18 @@ async fn crawl_offers_documented_links_that_decode() {
                 *shape_problems.entry(p).or_insert(0usize) += 1;
             }
             for (structural, node) in typed_nodes(&ir, t, &root) {
+                // A reference names the type of what it points to, as every documented
+                // sample does (`Type="JobReference"`), never the generic reference type.
+                if node.attr("Type") == Some(ir.api.query.reference.as_str()) {
+                    *shape_problems
+                        .entry(format!(
+                            "{} in {}: Type=\"{}\" names no resource type",
+                            label(node),
+                            href_form(&url),
+                            ir.api.query.reference
+                        ))
+                        .or_insert(0usize) += 1;
+                }
                 // Links follow the type the node names when it declares links.
                 let nt = node
                     .attr("Type")

@@ -271,10 +271,20 @@ fn reply_with(
                     )
                 }
             };
-            // A list answered at a collection path holds the stored items below it.
+            // A list answered at a collection path holds the stored items below it, unless
+            // its link names the resources it lists (`BackupFileReferenceList` at
+            // `/backups/{ID}/backupFiles`): then those, at their own URLs and with their own
+            // type, as EM lists them.
             let mut list_t = route.template.clone();
             list_t.segs.push(Seg::Var);
-            let list_key = key_of(&list_t, list_t.vars());
+            let below = key_of(&list_t, list_t.vars());
+            let list_key = match listed_resource(route.op) {
+                Some((k, vars)) if below.as_ref() != Some(&k) => Some((
+                    k,
+                    ids.iter().take(vars.saturating_sub(1)).cloned().collect(),
+                )),
+                _ => below.map(|k| (k, ids.to_vec())),
+            };
             let ctx = Ctx {
                 key,
                 item: own,
@@ -599,8 +609,8 @@ pub struct Ctx {
     pub item: Item,
     /// Its absolute URL.
     pub href: String,
-    /// Key of the items a list type at this URL holds.
-    pub list_key: Option<String>,
+    /// Key of the items a list type at this URL holds, and the ids they start with.
+    pub list_key: Option<(String, Vec<String>)>,
 }
 
 /// Builds `ty` from its field list.
@@ -645,11 +655,10 @@ fn render(sim: &mut Sim, req: &Req, ty: &'static TypeIr, ctx: &Ctx, depth: usize
             }
             (Shape::List { json }, Ty::Type(u)) => {
                 let Some(ut) = spec.ty(u) else { continue };
-                let Some(lk) = ctx.list_key.clone().filter(|_| depth == 0) else {
+                let Some((lk, parent)) = ctx.list_key.clone().filter(|_| depth == 0) else {
                     continue;
                 };
                 ensure(sim, &lk);
-                let parent: Vec<String> = ctx.item.ids.clone();
                 let items: Vec<Item> = sim
                     .store
                     .children(&lk, &parent)
@@ -692,7 +701,12 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
     let x = f.xml.as_str();
     match t {
         Ty::String => match x {
-            "Type" => ty.name.clone(),
+            // The API's generic reference names the resource it points to, as EM writes
+            // it (`<Ref Type="JobReference" …>` in EntityReferences lists).
+            "Type" => match resource_type(ctx) {
+                Some(r) if ty.name == spec::get().ir.api.query.reference => format!("{r}Reference"),
+                _ => ty.name.clone(),
+            },
             "Href" => ctx.href.clone(),
             "Name" | "DisplayName" => ctx.item.name.clone(),
             "UID" | "Uid" => format!("urn:veeam:{}:{id}", resource_type(ctx).unwrap_or(&ty.name)),
@@ -716,6 +730,33 @@ fn scalar(sim: &Sim, f: &FieldIr, t: &Ty, ty: &TypeIr, ctx: &Ctx) -> String {
             .to_string(),
         Ty::Links | Ty::Link | Ty::Type(_) => String::new(),
     }
+}
+
+/// The store key (and its number of ids) of the resources a list operation's link names by
+/// its type (`XReferenceList` or `XReference` for a type `X` with a URL form); for a link
+/// without a type, the resources whose own collection is named as the list's last segment
+/// (`/restorePoints/{ID}/backupFiles` lists those of `/backupFiles/{ID}`).
+fn listed_resource(op: &OpIr) -> Option<(String, usize)> {
+    let spec = spec::get();
+    let t = match op.link_type.as_deref() {
+        Some(lt) => spec.ty(lt
+            .strip_suffix("List")
+            .unwrap_or(lt)
+            .strip_suffix("Reference")?)?,
+        None => {
+            let path = op.path.split('?').next().unwrap_or("");
+            let last = path.rsplit('/').next().filter(|l| !l.starts_with('{'))?;
+            let own = format!("/{last}/{{ID}}");
+            spec.ir.types.iter().find(|t| {
+                t.path
+                    .as_deref()
+                    .is_some_and(|p| p.split('?').next().unwrap_or("").eq_ignore_ascii_case(&own))
+            })?
+        }
+    };
+    let tp = Template::parse(t.path.as_deref()?);
+    let vars = tp.vars();
+    Some((key_of(&tp, vars)?, vars))
 }
 
 /// The type of the resource a representation stands for (its store key's type: a query
