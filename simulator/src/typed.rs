@@ -86,6 +86,22 @@ pub fn as_type(node: &Node, name: &str) -> Result<Box<dyn AnyRepr>, String> {
     (t.decode)(xml.as_bytes(), false).map_err(|e| format!("not a valid {name}: {e}"))
 }
 
+/// `node` as the generated type `name`, refused when it holds any element or attribute the
+/// type does not declare (the paths named): what em-sim itself builds must be the spec's
+/// shape exactly.
+pub fn as_exact_type(node: &Node, name: &str) -> Result<Box<dyn AnyRepr>, String> {
+    let repr = as_type(node, name)?;
+    let unknown = repr.unknown_paths();
+    if unknown.is_empty() {
+        Ok(repr)
+    } else {
+        Err(format!(
+            "content {name} does not declare: {}",
+            unknown.join(", ")
+        ))
+    }
+}
+
 /// The document `repr` in `fmt`, written by its type's codec. XML carries the `xsd`/`xsi`
 /// declarations EM writes on every root.
 pub fn write(repr: &dyn AnyRepr, fmt: Format) -> String {
@@ -137,6 +153,26 @@ mod tests {
             .expect("wrong root refused");
         assert_eq!(err.status.as_u16(), 400);
         assert!(err.message.contains("FileRestoreSpec"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_answer_with_undeclared_content_is_refused_by_name() {
+        let mut task = Node::new("Task");
+        for (k, v) in [("TaskId", "task-1"), ("State", "Finished")] {
+            let mut c = Node::new(k);
+            c.text = Some(v.into());
+            task.children.push(c);
+        }
+        if let Err(why) = as_exact_type(&task, "Task") {
+            panic!("a declared-only Task refused: {why}");
+        }
+        let mut extra = Node::new("Surprise");
+        extra.text = Some("x".into());
+        task.children.push(extra);
+        let why = as_exact_type(&task, "Task").err().expect("refused");
+        assert!(why.contains("Surprise"), "{why}");
+        // The lenient form (a newer EM on purpose) keeps it.
+        assert!(as_type(&task, "Task").is_ok());
     }
 
     #[test]

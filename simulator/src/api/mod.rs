@@ -56,12 +56,19 @@ pub fn serve(sim: &mut Sim, req: &Req) -> ApiResult {
         }
     }
     let answer = dispatch(sim, req);
-    typed_answer(req, called, answer)
+    typed_answer(req, called, answer, !sim.behaviour.newer_content)
 }
 
 /// A document answer as the generated type of what was called, so that its own codec
-/// writes it. A document that type cannot read is em-sim's bug: a 500 naming why.
-fn typed_answer(req: &Req, called: Option<&'static Route>, answer: ApiResult) -> ApiResult {
+/// writes it. A document that type cannot read, or (when `exact`, i.e. unless em-sim plays a
+/// newer EM on purpose) holds content the type does not declare, is em-sim's bug: a 500
+/// naming why, so that a hand-built answer cannot drift from the spec unseen.
+fn typed_answer(
+    req: &Req,
+    called: Option<&'static Route>,
+    answer: ApiResult,
+    exact: bool,
+) -> ApiResult {
     let Ok(Reply::Doc(status, node, headers)) = answer else {
         return answer;
     };
@@ -75,7 +82,12 @@ fn typed_answer(req: &Req, called: Option<&'static Route>, answer: ApiResult) ->
         crate::typed::count_untyped(&node.name);
         return Ok(Reply::Doc(status, node, headers));
     };
-    match crate::typed::as_type(&node, name) {
+    let typed = if exact {
+        crate::typed::as_exact_type(&node, name)
+    } else {
+        crate::typed::as_type(&node, name)
+    };
+    match typed {
         Ok(repr) => Ok(Reply::Typed(status, repr, headers)),
         Err(why) => Err(ApiError::internal(format!(
             "em-sim answered {}: {why}",
