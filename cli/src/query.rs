@@ -82,6 +82,10 @@ pub async fn run_query(
     if o.entities {
         q = q.entities();
     }
+    // Without a limit every page is read: ask for the next one while one is decoded.
+    if o.limit.is_none() {
+        q = q.read_ahead();
+    }
     Some(collect(q.stream(), o.limit, o.sink.as_ref()).await)
 }
 
