@@ -59,31 +59,35 @@ pub struct FieldDef {
 }
 
 /// A set of names with a hash index built at compile time ([`name_slots`]): what a
-/// name-like field usually holds, so that decoding it borrows instead of allocating.
+/// name-like field usually holds, so that decoding it borrows instead of allocating. The
+/// names are one string, separated by spaces (a generated client's table is one literal, not
+/// hundreds of lines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Names {
-    list: &'static [&'static str],
-    /// Open addressing, linear probing: an index into `list`, or [`Names::FREE`]. The
-    /// length is a power of two at least twice `list`'s, so a probe always ends.
-    slots: &'static [u16],
+    text: &'static str,
+    /// Open addressing, linear probing: a name's start in `text` (shifted left by 8) and its
+    /// length (low 8 bits), or [`Names::FREE`]. The length is a power of two at least twice
+    /// the number of names, so a probe always ends.
+    slots: &'static [u32],
 }
 
 impl Names {
     /// No names: every lookup misses.
     pub const EMPTY: Names = Names {
-        list: &[],
+        text: "",
         slots: &[],
     };
-    const FREE: u16 = u16::MAX;
+    const FREE: u32 = u32::MAX;
 
-    /// The set of `list`, indexed by `slots`, which must be `name_slots(list)`.
-    pub const fn new(list: &'static [&'static str], slots: &'static [u16]) -> Names {
-        Names { list, slots }
+    /// The set of the space-separated names of `text`, indexed by `slots`, which must be
+    /// `name_slots(text)`.
+    pub const fn new(text: &'static str, slots: &'static [u32]) -> Names {
+        Names { text, slots }
     }
 
     /// The names, in the order given.
-    pub fn list(&self) -> &'static [&'static str] {
-        self.list
+    pub fn list(&self) -> impl Iterator<Item = &'static str> {
+        self.text.split(' ').filter(|n| !n.is_empty())
     }
 
     /// The name equal to `value`, if it is one of the set.
@@ -94,8 +98,12 @@ impl Names {
         let mask = self.slots.len() - 1;
         let mut at = name_hash(value.as_bytes()) as usize & mask;
         loop {
-            let i = *self.slots.get(at)?;
-            let name = *self.list.get(usize::from(i))?; // FREE is past the end: a miss
+            let slot = *self.slots.get(at)?;
+            if slot == Self::FREE {
+                return None;
+            }
+            let (from, len) = ((slot >> 8) as usize, (slot & 0xFF) as usize);
+            let name = self.text.get(from..from + len)?;
             if name == value {
                 return Some(name);
             }
@@ -124,20 +132,35 @@ pub const fn name_hash(b: &[u8]) -> u64 {
     x ^ (x >> 29)
 }
 
-/// The index of [`Names::new`] for `list`, `N` slots long: `N` must be a power of two at
-/// least twice the number of names (fewer than 32,768). A violation fails the build (this
-/// is evaluated as a constant).
-pub const fn name_slots<const N: usize>(list: &[&str]) -> [u16; N] {
-    assert!(N.is_power_of_two() && list.len() * 2 <= N && list.len() < 0x8000);
+/// The index of [`Names::new`] for the space-separated names of `text`, `N` slots long:
+/// `N` must be a power of two at least twice the number of names, each name shorter than
+/// 256 bytes and `text` shorter than 16 MiB. A violation fails the build (this is evaluated
+/// as a constant).
+pub const fn name_slots<const N: usize>(text: &str) -> [u32; N] {
+    let b = text.as_bytes();
+    assert!(N.is_power_of_two() && b.len() < (1 << 24));
     let mut slots = [Names::FREE; N];
-    let mut i = 0;
-    while i < list.len() {
-        let mut at = name_hash(list[i].as_bytes()) as usize & (N - 1);
-        while slots[at] != Names::FREE {
-            at = (at + 1) & (N - 1);
+    let mut used = 0;
+    let mut start = 0;
+    while start < b.len() {
+        let mut end = start;
+        while end < b.len() && b[end] != b' ' {
+            end += 1;
         }
-        slots[at] = i as u16;
-        i += 1;
+        let len = end - start;
+        if len > 0 {
+            assert!(len < 256);
+            used += 1;
+            assert!(used * 2 <= N);
+            let (name, _) = b.split_at(end);
+            let (_, name) = name.split_at(start);
+            let mut at = name_hash(name) as usize & (N - 1);
+            while slots[at] != Names::FREE {
+                at = (at + 1) & (N - 1);
+            }
+            slots[at] = ((start as u32) << 8) | len as u32;
+        }
+        start = end + 1;
     }
     slots
 }
@@ -1158,16 +1181,26 @@ impl Slot for Unknown {
 mod names_tests {
     use super::{name_hash, name_slots, Names};
 
-    const LIST: &[&str] = &["Up", "Down", "Alternate", "BackupJobSessionReference", ""];
+    // Doubled and trailing separators are no names.
+    const TEXT: &str = "Up Down  Alternate BackupJobSessionReference Link ";
+    const LIST: &[&str] = &[
+        "Up",
+        "Down",
+        "Alternate",
+        "BackupJobSessionReference",
+        "Link",
+    ];
     // The smallest legal index: every probe sequence has to wrap and pass its neighbours.
-    const SLOTS: [u16; 16] = name_slots::<16>(LIST);
-    const SET: Names = Names::new(LIST, &SLOTS);
+    const SLOTS: [u32; 16] = name_slots::<16>(TEXT);
+    const SET: Names = Names::new(TEXT, &SLOTS);
 
     #[test]
     fn finds_exactly_its_names() {
+        assert_eq!(SET.list().collect::<Vec<_>>(), LIST);
         for n in LIST {
             assert_eq!(SET.get(n), Some(*n));
         }
+        assert_eq!(SET.get(""), None);
         for other in [
             "up",
             "Upp",
@@ -1186,9 +1219,8 @@ mod names_tests {
         // alike; both must still be found, each as itself.
         let (a, b) = ("ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP");
         assert_eq!(name_hash(a.as_bytes()), name_hash(b.as_bytes()));
-        static LIST2: [&str; 2] = ["ABCDEFGH-1-IJKLMNOP", "ABCDEFGH-2-IJKLMNOP"];
-        static SLOTS2: [u16; 4] = name_slots::<4>(&LIST2);
-        let set = Names::new(&LIST2, &SLOTS2);
+        static SLOTS2: [u32; 4] = name_slots::<4>("ABCDEFGH-1-IJKLMNOP ABCDEFGH-2-IJKLMNOP");
+        let set = Names::new("ABCDEFGH-1-IJKLMNOP ABCDEFGH-2-IJKLMNOP", &SLOTS2);
         assert_eq!(set.get(a), Some(a));
         assert_eq!(set.get(b), Some(b));
         assert_eq!(set.get("ABCDEFGH-3-IJKLMNOP"), None);

@@ -28,6 +28,7 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
     let own_links = own_links(ir);
     let link_names = link_names(ir);
     let slots = (link_names.len() * 2).next_power_of_two().max(2);
+    let link_names = link_names.join(" ");
     let actions = match &a.actions {
         ActionsIr::Query(k) => quote!(__rt::ActionStyle::Query(#k)),
         ActionsIr::Path(p) => quote!(__rt::ActionStyle::Path(#p)),
@@ -77,14 +78,14 @@ pub(super) fn api_items(ir: &Ir) -> TokenStream {
         }
 
         impl Api {
-            /// The relations and type names links carry, sorted: a decoded link's `rel` or
-            /// `type_` equal to one of them borrows it.
+            /// The relations and type names links carry, sorted and separated by spaces: a
+            /// decoded link's `rel` or `type_` equal to one of them borrows it.
             #[doc(hidden)]
-            pub const LINK_NAMES: &'static [&'static str] = &[#(#link_names),*];
+            pub const LINK_NAMES: &'static str = #link_names;
             /// How the API writes its links (`[api.links]`), with [`Api::LINK_NAME_SET`].
             #[doc(hidden)]
             pub const LINKS: __rt::LinkDef = #links;
-            const LINK_NAME_SLOTS: [u16; #slots] = __rt::name_slots::<#slots>(Self::LINK_NAMES);
+            const LINK_NAME_SLOTS: [u32; #slots] = __rt::name_slots::<#slots>(Self::LINK_NAMES);
             /// [`Api::LINK_NAMES`] with its hash index, built by the compiler.
             #[doc(hidden)]
             pub const LINK_NAME_SET: __rt::Names =
@@ -167,7 +168,9 @@ pub(crate) fn link_names(ir: &Ir) -> Vec<String> {
             names.extend(op.link_type.iter().cloned());
         }
     }
-    names.retain(|n| !n.is_empty());
+    // What the table cannot hold (it is space-separated, its lengths one byte) is left to
+    // allocate.
+    names.retain(|n| !n.is_empty() && n.len() < 256 && !n.contains(' '));
     names.sort();
     names.dedup();
     names

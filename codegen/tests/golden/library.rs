@@ -106,37 +106,10 @@ impl __rt::Api for Api {
     };
 }
 impl Api {
-    /// The relations and type names links carry, sorted: a decoded link's `rel` or
-    /// `type_` equal to one of them borrows it.
+    /// The relations and type names links carry, sorted and separated by spaces: a
+    /// decoded link's `rel` or `type_` equal to one of them borrows it.
     #[doc(hidden)]
-    pub const LINK_NAMES: &'static [&'static str] = &[
-        "Affects",
-        "Alternate",
-        "Book",
-        "BookList",
-        "Books",
-        "Borrow",
-        "BorrowSpec",
-        "Down",
-        "Edit",
-        "Express",
-        "Home",
-        "Job",
-        "Login",
-        "LoginSession",
-        "Logout",
-        "Note",
-        "Outcome",
-        "Paging",
-        "Problem",
-        "Ref",
-        "Remove",
-        "Return",
-        "SearchItems",
-        "SearchResult",
-        "Up",
-        "Version",
-    ];
+    pub const LINK_NAMES: &'static str = "Affects Alternate Book BookList Books Borrow BorrowSpec Down Edit Express Home Job Login LoginSession Logout Note Outcome Paging Problem Ref Remove Return SearchItems SearchResult Up Version";
     /// How the API writes its links (`[api.links]`), with [`Api::LINK_NAME_SET`].
     #[doc(hidden)]
     pub const LINKS: __rt::LinkDef = __rt::LinkDef::new(
@@ -148,7 +121,7 @@ impl Api {
             "type",
         )
         .with_names(Api::LINK_NAME_SET);
-    const LINK_NAME_SLOTS: [u16; 64usize] = __rt::name_slots::<
+    const LINK_NAME_SLOTS: [u32; 64usize] = __rt::name_slots::<
         64usize,
     >(Self::LINK_NAMES);
     /// [`Api::LINK_NAMES`] with its hash index, built by the compiler.
