@@ -437,7 +437,8 @@ macro_rules! query_options {
         /// runtime, on its blocking pool). The `Next` link is read ahead from the end of
         /// an XML page, where the paging element is, and checked against the decoded page
         /// before what was fetched is used (a guess that turns out wrong costs one wasted
-        /// request, never a wrong page). JSON and flat results are paged as without it.
+        /// request, never a wrong page); likewise the last paging member of a JSON page.
+        /// Flat results are paged as without it.
         /// The price: dropping the stream early abandons (and aborts) at most one request
         /// the server may already have answered. Needs a Tokio runtime, as every call does.
         pub fn read_ahead(mut self) -> Self {
@@ -743,10 +744,11 @@ impl Drop for Ahead {
     }
 }
 
-/// The `Next` link of an XML page read from its paging element alone, found from the end
-/// of the body (a nested result keeps it after the items), without decoding the items;
-/// `None` when there is none, the body is JSON or flat, or anything does not read. A guess:
-/// the caller checks it against the decoded page.
+/// The `Next` link of a page read from its paging element alone, found from the end of the
+/// body (a nested result keeps it after the items: the last `<PagingInfo` element in XML,
+/// the last `"PagingInfo":` member in JSON, in either casing), without decoding the items;
+/// `None` when there is none, the result is flat, or anything does not read. A guess: the
+/// caller checks it against the decoded page.
 fn next_guess<A: Api>(session: &Session<A>, raw: &RawResponse, path: ItemPath) -> Option<Url> {
     let info = &A::INFO.query;
     if info.flat {
@@ -754,20 +756,11 @@ fn next_guess<A: Api>(session: &Session<A>, raw: &RawResponse, path: ItemPath) -
     }
     let paging = raw
         .decode_with(|syntax, body| {
-            if syntax != Syntax::Xml {
-                return Err(DecodeError::new("not XML"));
+            let node = match syntax {
+                Syntax::Xml => paging_tail_xml(body, info.paging),
+                Syntax::Json => paging_tail_json(body, info.paging),
             }
-            let mut tag = Vec::with_capacity(info.paging.len() + 1);
-            tag.push(b'<');
-            tag.extend_from_slice(info.paging.as_bytes());
-            let at = memchr::memmem::rfind(body, &tag)
-                .ok_or_else(|| DecodeError::new("no paging element"))?;
-            let mut x = XmlIn::new(&body[at..])?;
-            let root = x.root()?;
-            if !root.name().eq_ignore_ascii_case(info.paging) {
-                return Err(DecodeError::new("not the paging element"));
-            }
-            let node = x.node(root)?;
+            .ok_or_else(|| DecodeError::new("no paging element at the end"))?;
             page_from::<()>(
                 Vec::new(),
                 Some(&node),
@@ -778,6 +771,45 @@ fn next_guess<A: Api>(session: &Session<A>, raw: &RawResponse, path: ItemPath) -
         })
         .ok()?;
     paging.link_url(session, paging.rels.next).ok().flatten()
+}
+
+/// The last `<NAME …>` element of an XML body, as a node.
+fn paging_tail_xml(body: &[u8], name: &str) -> Option<Node> {
+    let mut tag = Vec::with_capacity(name.len() + 1);
+    tag.push(b'<');
+    tag.extend_from_slice(name.as_bytes());
+    let at = memchr::memmem::rfind(body, &tag)?;
+    let mut x = XmlIn::new(&body[at..]).ok()?;
+    let root = x.root().ok()?;
+    if !root.name().eq_ignore_ascii_case(name) {
+        return None;
+    }
+    x.node(root).ok()
+}
+
+/// The value of the last `"NAME":` member of a JSON body (its first letter in either case:
+/// PascalCase and camelCase servers), as a node.
+fn paging_tail_json(body: &[u8], name: &str) -> Option<Node> {
+    let (first, rest) = name.as_bytes().split_first()?;
+    let mut key = rest.to_vec();
+    key.push(b'"');
+    for at in memchr::memmem::rfind_iter(body, &key) {
+        // `"` and the first letter before the rest of the name, then `:` after it.
+        let Some(start) = at.checked_sub(2) else {
+            continue;
+        };
+        if body[start] != b'"' || !body[start + 1].eq_ignore_ascii_case(first) {
+            continue;
+        }
+        let after = &body[at + key.len()..];
+        let colon = after.iter().position(|b| !b.is_ascii_whitespace())?;
+        if after[colon] != b':' {
+            continue;
+        }
+        let mut j = crate::JsonIn::new(&after[colon + 1..]).ok()?;
+        return j.node(name).ok().flatten();
+    }
+    None
 }
 
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC

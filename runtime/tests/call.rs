@@ -601,6 +601,48 @@ async fn a_wrong_read_ahead_guess_is_dropped_for_the_decoded_next_link() {
     );
 }
 
+/// A camelCase JSON page of references, its paging member last (as EM writes it).
+fn page_json(base: &str, page: u32, pages: u32) -> String {
+    let refs: Vec<String> = (0..2)
+        .map(|i| {
+            let n = (page - 1) * 2 + i;
+            format!(
+                r#"{{"type":"JobReference","href":"{base}jobs/{n}","name":"job{n}","links":[]}}"#
+            )
+        })
+        .collect();
+    let q = |p: u32| format!("{base}query?type=Job&pageSize=2&page={p}");
+    let mut links = vec![format!(r#"{{"rel":"First","href":"{}"}}"#, q(1))];
+    if page < pages {
+        links.push(format!(r#"{{"rel":"Next","href":"{}"}}"#, q(page + 1)));
+    }
+    format!(
+        r#"{{"refs":[{}],"pagingInfo" : {{"links":[{}],"pageNum":{page},"pageSize":2,"pagesCount":{pages}}}}}"#,
+        refs.join(","),
+        links.join(",")
+    )
+}
+
+#[tokio::test]
+async fn read_ahead_reads_the_next_link_of_a_json_page_from_its_end() {
+    let server = fake_em(task_server_state(), |req, base| {
+        (req.path() == "/api/query").then(|| {
+            let page = req.param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            Reply::json(200, page_json(base, page, 3))
+        })
+    })
+    .await;
+    let s = logon(&server).await;
+    let mut stream = Box::pin(s.query::<Job>().page_size(2).read_ahead().stream());
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.name.as_deref(), Some("job0"));
+    assert_eq!(until_asked(&server, 2).await, ["1", "2"]);
+    let rest: Vec<JobRef> = stream.try_collect().await.unwrap();
+    let names: Vec<_> = rest.iter().filter_map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, ["job1", "job2", "job3", "job4", "job5"]);
+    assert_eq!(pages_asked(&server), ["1", "2", "3"]);
+}
+
 #[tokio::test]
 async fn read_ahead_entities_are_those_of_the_lazy_stream() {
     let server = fake_em(task_server_state(), query_server()).await;
