@@ -3,11 +3,12 @@
 //! process's peak resident memory (`VmHWM` from /proc/self/status).
 //!
 //! ```text
-//! paging --items 100000 [--page-size 1000] [--read-ahead] [--url http://127.0.0.1:PORT/api/] [--sim PATH]
+//! paging --items 100000 [--page-size 1000] [--read-ahead] [--json] [--url http://127.0.0.1:PORT/api/] [--sim PATH]
 //! ```
 //!
 //! `--read-ahead` streams with `Query::read_ahead` (the next page is asked for while the
-//! current one is decoded); the JSON line says which (`"read_ahead":true|false`).
+//! current one is decoded); `--json` asks for JSON pages instead of XML. The JSON line says
+//! which (`"read_ahead":true|false`, `"format":"xml"|"json"`).
 //!
 //! Without `--url`, em-sim is started as a child process (`PATH --size large --port 0`, default
 //! PATH: `em-sim` next to this binary) and its URL read from its first stdout line, so the
@@ -26,6 +27,7 @@ struct Args {
     url: Option<String>,
     sim: Option<String>,
     read_ahead: bool,
+    json: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -35,6 +37,7 @@ fn parse() -> Result<Args, String> {
         url: None,
         sim: None,
         read_ahead: false,
+        json: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,6 +46,7 @@ fn parse() -> Result<Args, String> {
             "--items" => a.items = value()?.parse().map_err(|_| "--items: a number")?,
             "--page-size" => a.page_size = value()?.parse().map_err(|_| "--page-size: a number")?,
             "--read-ahead" => a.read_ahead = true,
+            "--json" => a.json = true,
             "--url" => a.url = Some(value()?),
             "--sim" => a.sim = Some(value()?),
             other => return Err(format!("unknown argument `{other}`")),
@@ -104,7 +108,11 @@ fn main() {
         .expect("runtime");
     let (before_kib, _) = emrest_bench::vm_hwm_rss_kib();
     let (n, secs, cpu, checksum) = rt.block_on(async {
-        let client = Client::builder(&url).build().expect("client");
+        let mut builder = Client::builder(&url);
+        if args.json {
+            builder = builder.format(emrest::runtime::Format::Json);
+        }
+        let client = builder.build().expect("client");
         let em = client.logon("admin", "admin").await.expect("logon");
         let t = Instant::now();
         let cpu0 = emrest_bench::cpu_secs();
@@ -138,9 +146,10 @@ fn main() {
     });
     let (hwm_kib, rss_kib) = emrest_bench::vm_hwm_rss_kib();
     println!(
-        "{{\"items\":{n},\"page_size\":{},\"read_ahead\":{},\"secs\":{secs:.4},\"cpu_secs\":{cpu:.2},\"items_per_sec\":{:.1},\"vm_hwm_kib\":{hwm_kib},\"vm_rss_kib\":{rss_kib},\"hwm_at_start_kib\":{before_kib},\"checksum\":{checksum}}}",
+        "{{\"items\":{n},\"page_size\":{},\"read_ahead\":{},\"format\":\"{}\",\"secs\":{secs:.4},\"cpu_secs\":{cpu:.2},\"items_per_sec\":{:.1},\"vm_hwm_kib\":{hwm_kib},\"vm_rss_kib\":{rss_kib},\"hwm_at_start_kib\":{before_kib},\"checksum\":{checksum}}}",
         args.page_size,
         args.read_ahead,
+        if args.json { "json" } else { "xml" },
         n as f64 / secs
     );
     if n < args.items {
