@@ -515,13 +515,13 @@ impl<'s, A: Api, T: Queryable, I: Repr + Send + 's> Query<'s, A, T, I> {
     where
         I: 'static,
     {
-        let ahead = self.p.read_ahead;
+        let path = self.path();
         pages(
             self.session,
             self.url(),
-            self.path(),
-            Typed::<I>::new(),
-            ahead,
+            path,
+            Typed::new(),
+            self.p.read_ahead,
         )
     }
 }
