@@ -54,6 +54,11 @@ fi
 # 1 + 2: decoding next to quick-xml's raw loop and serde_json::Value.
 say "decode benchmarks (XML, JSON PascalCase, JSON camelCase)"
 cargo bench -q -p emrest-bench --bench decode -- "${crit_args[@]}" >>"$log" 2>&1
+# The XML group again with both sides allocating from mimalloc: the typed side allocates what
+# it returns and the raw loop almost nothing, so this row shows how much of the gap is the
+# system allocator's (glibc's heap trimming re-faults the pages of each decoded document).
+say "decode benchmarks, XML, under mimalloc (evidence)"
+cargo bench -q -p emrest-bench --features mimalloc --bench decode -- "${crit_args[@]}" xml-mimalloc/ >>"$log" 2>&1
 
 # 3: typed calls next to a hand-written reqwest request.
 say "call-overhead benchmarks"

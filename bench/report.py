@@ -79,6 +79,10 @@ def main():
         if st and r:
             row(f"  same, prototype streaming decode into the same structs (no Node tree), MB/s",
                 f"{mbps(st):.0f}", f"{mbps(r):.0f}", f"{mbps(st) / mbps(r):.2f}x", "(evidence)", "-")
+        mt, mr = crit.get(f"xml-mimalloc/{doc}/typed"), crit.get(f"xml-mimalloc/{doc}/raw")
+        if mt and mr:
+            row(f"  same, both sides allocating from mimalloc instead of glibc malloc, MB/s",
+                f"{mbps(mt):.0f}", f"{mbps(mr):.0f}", f"{mbps(mt) / mbps(mr):.2f}x", "(evidence)", "-")
     for casing in ("pascal", "camel"):
         for doc, label in docs:
             t = crit.get(f"json-{casing}/{doc}/typed")

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use emrest_bench::{raw_xml_visit, typed_json, typed_xml, value_json, Doc, Docs};
 
+/// With the `mimalloc` feature, both sides allocate from mimalloc (compare with the system's).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The decode loop; callgrind's `--toggle-collect` names this function.
 #[inline(never)]
 fn measured(side: fn(&Doc) -> usize, doc: &Doc, n: u32) -> usize {
