@@ -69,7 +69,7 @@ fn ref_attrs(e: &BytesStart<'_>) -> EntityRef {
     for a in e.attributes().with_checks(true) {
         let a = a.expect("attribute");
         match a.key.local_name().as_ref() {
-            b"Type" => x.type_ = Some(attr_text(&a).into_owned()),
+            b"Type" => x.type_ = Some(attr_text(&a).into_owned().into()),
             b"Href" => x.href = Some(attr_text(&a).into_owned()),
             b"Name" => x.name = Some(attr_text(&a).into_owned()),
             b"UID" => x.uid = Some(attr_text(&a).into_owned()),

@@ -528,12 +528,18 @@ impl<'a> Checker<'a> {
             if rusts.insert(rust.clone(), ()).is_some() {
                 self.err(&fs.name, format!("two fields of type `{tname}` map to the Rust name `{rust}`; set `rust = \"…\"` on one"));
             }
+            // The representation's own type, named as links name their target's type: a
+            // name of the API's vocabulary, held without allocating when it is one.
+            let interned = shape == Shape::Attr
+                && ty == Ty::String
+                && xml.eq_ignore_ascii_case(&self.spec.api.get_ref().links.type_);
             out.push(FieldIr {
                 xml,
                 rust,
                 ty,
                 shape,
                 optional: fs.optional,
+                interned,
                 doc: fs.doc.clone(),
             });
         }

@@ -222,6 +222,11 @@ pub struct FieldIr {
     pub shape: Shape,
     /// May be absent.
     pub optional: bool,
+    /// A text attribute whose value is usually one of the API's names: the representation's
+    /// own type, the attribute `[api.links] type` names. Its struct field is a
+    /// `Cow<'static, str>`, borrowed from the generated `Api::LINK_NAME_SET` when the value
+    /// is one of its names (no allocation per representation), owned otherwise.
+    pub interned: bool,
     /// Documentation.
     pub doc: Option<String>,
 }

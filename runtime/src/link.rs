@@ -272,6 +272,7 @@ fn links_from_xml<'a>(
             v.push(link_from_xml(def, x, c)?);
             Ok(())
         })?;
+        codec::fit(v);
     }
     check_links(def, &v[from..])
 }
@@ -314,6 +315,7 @@ fn links_from_json(
         }
         _ => return Err(DecodeError::new("expected an array of links")),
     }
+    codec::fit(v);
     check_links(def, &v[from..])
 }
 

@@ -499,7 +499,8 @@ pub const WRAPPER_ATTRS: u32 = u32::MAX;
 /// Wrapper elements and the records around them use these.
 impl<'a> XmlIn<'a> {
     /// Appends the `item` children of the wrapper `e` to `into`; other children are kept
-    /// in the spill (with the number of items before them) for the enclosing record.
+    /// in the spill (with the number of items before them) for the enclosing record. A
+    /// list left with a kilobyte or more of spare room is then shrunk to its length.
     pub fn wrapped_items<T: crate::Value>(
         &mut self,
         e: XmlElem<'a>,
@@ -509,7 +510,9 @@ impl<'a> XmlIn<'a> {
         self.wrapped_with(e, item, &mut |x, c| {
             into.push(T::from_xml(x, c)?);
             Ok(())
-        })
+        })?;
+        crate::codec::fit(into);
+        Ok(())
     }
 
     /// As [`XmlIn::wrapped_items`], each item read by `read` (one copy for every item type).

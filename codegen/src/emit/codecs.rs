@@ -20,6 +20,9 @@ pub(super) fn field_def(f: &FieldIr, api: &TokenStream) -> TokenStream {
         _ => {}
     }
     match &f.shape {
+        Shape::Attr if f.interned => {
+            quote!(__rt::FieldDef::attr(#xml, #req).with_names(<#api>::LINK_NAME_SET))
+        }
         Shape::Attr => quote!(__rt::FieldDef::attr(#xml, #req)),
         Shape::Text => quote!(__rt::FieldDef::text(<#api as __rt::Api>::INFO.json_text, #req)),
         Shape::Single => quote!(__rt::FieldDef::elem(#xml, #req)),

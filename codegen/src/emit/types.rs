@@ -6,7 +6,11 @@ use super::*;
 
 pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
     let name = ident(&f.rust);
-    let base = value_ty(&f.ty, &TokenStream::new());
+    let base = if f.interned {
+        quote!(::std::borrow::Cow<'static, str>)
+    } else {
+        value_ty(&f.ty, &TokenStream::new())
+    };
     let ty = match (&f.shape, f.optional) {
         // Repeated link elements are one list of links.
         (Shape::List { .. }, _) if f.ty == Ty::Links => quote!(::std::option::Option<#base>),
