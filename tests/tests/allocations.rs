@@ -166,3 +166,52 @@ fn scalar_elements_are_read_without_a_copy() {
     // a small fixed overhead of the reader.
     assert!((6..=6 + 3).contains(&plain), "{plain} allocations");
 }
+
+/// A reference with `n` links, in XML or JSON.
+fn ref_with_links(n: usize, json: bool) -> String {
+    let links: Vec<String> = (0..n)
+        .map(|i| {
+            if json {
+                format!(r#"{{"Rel":"Down","Href":"https://em:9398/api/jobs/{i}"}}"#)
+            } else {
+                format!(r#"<Link Rel="Down" Href="https://em:9398/api/jobs/{i}"/>"#)
+            }
+        })
+        .collect();
+    if json {
+        format!(
+            r#"{{"Href":"https://em:9398/api/jobs/x","Links":[{}]}}"#,
+            links.join(",")
+        )
+    } else {
+        let links = links.concat();
+        format!(
+            r#"<EntityRef Href="https://em:9398/api/jobs/x"><Links>{links}</Links></EntityRef>"#
+        )
+    }
+}
+
+#[test]
+fn long_lists_keep_no_growth_slack_and_short_ones_are_left_alone() {
+    // Growth doubles: 18 links sit in room for 32, 14 spare links being a kilobyte and more
+    // of memory every decode would take fresh. A list of 2 (room for 4) keeps its room:
+    // giving back two links' worth would cost a call to the allocator.
+    for json in [false, true] {
+        let decode = |doc: &str| {
+            let r: EntityRef = if json {
+                decode_json(doc.as_bytes()).unwrap()
+            } else {
+                decode_xml(doc.as_bytes()).unwrap()
+            };
+            r.links.expect("links").0
+        };
+        let long = decode(&ref_with_links(18, json));
+        assert_eq!((long.len(), long.capacity()), (18, 18), "json: {json}");
+        let short = decode(&ref_with_links(2, json));
+        assert!(
+            short.capacity() > short.len(),
+            "json: {json}: {}",
+            short.capacity()
+        );
+    }
+}
