@@ -498,10 +498,7 @@ pub trait Slot {
 }
 
 fn json_items<T: Value>(j: &mut JsonIn<'_>, into: &mut Vec<T>) -> Result<(), DecodeError> {
-    json_array(j, &mut |j| {
-        into.push(T::from_json(j)?);
-        Ok(())
-    })
+    json_array(j, &mut |j| T::push_json(into, j))
 }
 
 /// Reads the items of a JSON array with `read` (`null` items are absent).
@@ -527,10 +524,7 @@ pub(crate) fn json_wrapped<T: Value>(
     j: &mut JsonIn<'_>,
     into: &mut Vec<T>,
 ) -> Result<(), DecodeError> {
-    json_wrapped_with(j, &mut |j| {
-        into.push(T::from_json(j)?);
-        Ok(())
-    })?;
+    json_wrapped_with(j, &mut |j| T::push_json(into, j))?;
     fit(into);
     Ok(())
 }
@@ -667,16 +661,14 @@ impl<T: Value> Slot for Option<T> {
         x: &mut XmlIn<'a>,
         e: XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        *self = Some(T::from_xml(x, e)?);
-        Ok(())
+        T::read_xml_option(self, x, e)
     }
     fn read_text(&mut self, _: &FieldDef, text: &str) -> Result<(), DecodeError> {
         *self = Some(T::from_text(text)?);
         Ok(())
     }
     fn read_json(&mut self, _: &FieldDef, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
-        *self = Some(T::from_json(j)?);
-        Ok(())
+        T::read_json_option(self, j)
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
         if let Some(v) = self {
@@ -709,8 +701,7 @@ impl<T: Value> Slot for Vec<T> {
         if f.kind == Kind::Wrapped {
             x.wrapped_items(e, f.item, self)
         } else {
-            self.push(T::from_xml(x, e)?);
-            Ok(())
+            T::push_xml(self, x, e)
         }
     }
     fn read_text(&mut self, _: &FieldDef, text: &str) -> Result<(), DecodeError> {
@@ -723,10 +714,7 @@ impl<T: Value> Slot for Vec<T> {
         }
         match j.peek()? {
             JsonTok::Array => json_items(j, self),
-            _ => {
-                self.push(T::from_json(j)?);
-                Ok(())
-            }
+            _ => T::push_json(self, j),
         }
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
@@ -1150,6 +1138,44 @@ impl<R: Record> Value for R {
     fn as_record(&self) -> Option<(&dyn Fields, &'static [FieldDef])> {
         Some((self, R::FIELDS))
     }
+    fn read_xml_option<'a>(
+        slot: &mut Option<Self>,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        read_xml(slot.insert(R::default()), R::FIELDS, x, e)
+    }
+    fn push_xml<'a>(
+        into: &mut Vec<Self>,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        into.push(R::default());
+        read_last(into, |r| read_xml(r, R::FIELDS, x, e))
+    }
+    fn read_json_option(slot: &mut Option<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        read_json(slot.insert(R::default()), R::FIELDS, j)
+    }
+    fn push_json(into: &mut Vec<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        into.push(R::default());
+        read_last(into, |r| read_json(r, R::FIELDS, j))
+    }
+}
+
+/// Reads into the item just pushed onto `into`, and takes it off again when the read fails
+/// (a list never holds a half-read item).
+fn read_last<T>(
+    into: &mut Vec<T>,
+    read: impl FnOnce(&mut T) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    let Some(last) = into.last_mut() else {
+        return Ok(()); // every caller pushes first
+    };
+    let res = read(last);
+    if res.is_err() {
+        into.pop();
+    }
+    res
 }
 
 impl<R: Record> crate::Repr for R {

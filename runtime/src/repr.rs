@@ -108,6 +108,39 @@ pub trait Value: Sized {
     fn as_record(&self) -> Option<(&dyn crate::Fields, &'static [crate::FieldDef])> {
         None
     }
+    /// Reads the value from an XML element into `slot`, replacing what it held. Records
+    /// read in place, so that a large representation is not moved once built.
+    #[doc(hidden)]
+    fn read_xml_option<'a>(
+        slot: &mut Option<Self>,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        *slot = Some(Self::from_xml(x, e)?);
+        Ok(())
+    }
+    /// Reads the value from an XML element onto the end of `into` (records: in place).
+    #[doc(hidden)]
+    fn push_xml<'a>(
+        into: &mut Vec<Self>,
+        x: &mut XmlIn<'a>,
+        e: XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        into.push(Self::from_xml(x, e)?);
+        Ok(())
+    }
+    /// Reads the next JSON value into `slot`, replacing what it held (records: in place).
+    #[doc(hidden)]
+    fn read_json_option(slot: &mut Option<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        *slot = Some(Self::from_json(j)?);
+        Ok(())
+    }
+    /// Reads the next JSON value onto the end of `into` (records: in place).
+    #[doc(hidden)]
+    fn push_json(into: &mut Vec<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
+        into.push(Self::from_json(j)?);
+        Ok(())
+    }
 }
 
 /// A representation that can be a whole document: it has a root element name.

@@ -507,10 +507,7 @@ impl<'a> XmlIn<'a> {
         item: &str,
         into: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
-        self.wrapped_with(e, item, &mut |x, c| {
-            into.push(T::from_xml(x, c)?);
-            Ok(())
-        })?;
+        self.wrapped_with(e, item, &mut |x, c| T::push_xml(into, x, c))?;
         crate::codec::fit(into);
         Ok(())
     }
