@@ -80,12 +80,8 @@ fn json_refs(n: usize) -> String {
 /// from the same table (here they all are). The types are spelled out so that a change of
 /// field type shows here.
 fn owned_by_one_ref(r: &EntityRef) -> usize {
-    let _: (
-        &Option<Cow<'static, str>>,
-        &Option<String>,
-        &Option<String>,
-        &Option<String>,
-    ) = (&r.type_, &r.href, &r.name, &r.uid);
+    let _: &Option<Cow<'static, str>> = &r.type_;
+    let _: (&Option<String>, &Option<String>, &Option<String>) = (&r.href, &r.name, &r.uid);
     assert!(
         matches!(r.type_, Some(Cow::Borrowed("BackupJobSessionReference"))),
         "a type the spec names is borrowed from its table, not allocated"

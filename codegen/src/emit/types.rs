@@ -21,6 +21,10 @@ pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
         (_, false) => base,
     };
     let what = match &f.shape {
+        Shape::Attr if f.interned => format!(
+            " Attribute `{}`, borrowed from `Api::LINK_NAMES` when it is one of its names.",
+            f.xml
+        ),
         Shape::Attr => format!(" Attribute `{}`.", f.xml),
         Shape::Text => " Character data of the element.".to_string(),
         Shape::List { .. } => format!(" Repeated element `{}`.", f.xml),
