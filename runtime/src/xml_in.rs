@@ -225,6 +225,7 @@ impl<'a> XmlIn<'a> {
         })
     }
 
+    #[inline(always)]
     fn event(&mut self) -> Result<Event<'a>, DecodeError> {
         let pos = self.reader.buffer_position();
         self.reader
@@ -232,6 +233,7 @@ impl<'a> XmlIn<'a> {
             .map_err(|e| DecodeError::new(format!("malformed XML at byte {pos}: {e}")))
     }
 
+    #[inline(always)]
     fn elem(&self, start: BytesStart<'a>, empty: bool) -> Result<XmlElem<'a>, DecodeError> {
         let name = doc_slice(self.doc, start.local_name().into_inner())
             .ok_or_else(|| DecodeError::new("element name is not in the document"))?;
