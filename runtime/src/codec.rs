@@ -1150,32 +1150,22 @@ impl<R: Record> Value for R {
         x: &mut XmlIn<'a>,
         e: XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        into.push(R::default());
-        read_last(into, |r| read_xml(r, R::FIELDS, x, e))
+        read_xml(pushed_default::<R>(into), R::FIELDS, x, e)
     }
     fn read_json_option(slot: &mut Option<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
         read_json(slot.insert(R::default()), R::FIELDS, j)
     }
     fn push_json(into: &mut Vec<Self>, j: &mut JsonIn<'_>) -> Result<(), DecodeError> {
-        into.push(R::default());
-        read_last(into, |r| read_json(r, R::FIELDS, j))
+        read_json(pushed_default::<R>(into), R::FIELDS, j)
     }
 }
 
-/// Reads into the item just pushed onto `into`, and takes it off again when the read fails
-/// (a list never holds a half-read item).
-fn read_last<T>(
-    into: &mut Vec<T>,
-    read: impl FnOnce(&mut T) -> Result<(), DecodeError>,
-) -> Result<(), DecodeError> {
-    let Some(last) = into.last_mut() else {
-        return Ok(()); // every caller pushes first
-    };
-    let res = read(last);
-    if res.is_err() {
-        into.pop();
-    }
-    res
+/// A default item pushed onto `into`, to be read in place (as `Option::insert` gives one for
+/// an optional field). A failed read leaves it there: the whole decode fails with it.
+fn pushed_default<R: Default>(into: &mut Vec<R>) -> &mut R {
+    into.push(R::default());
+    let last = into.len() - 1;
+    &mut into[last]
 }
 
 impl<R: Record> crate::Repr for R {
