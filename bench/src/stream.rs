@@ -55,9 +55,9 @@ fn link(e: &BytesStart<'_>) -> Link {
         let a = a.expect("attribute");
         match a.key.local_name().as_ref() {
             b"Rel" => l.rel = attr_text(&a).into_owned().into(),
-            b"Href" => l.href = attr_text(&a).into_owned(),
+            b"Href" => l.href = attr_text(&a).into(),
             b"Type" => l.type_ = Some(attr_text(&a).into_owned().into()),
-            b"Name" => l.name = Some(attr_text(&a).into_owned()),
+            b"Name" => l.name = Some(attr_text(&a).into()),
             _ => {}
         }
     }

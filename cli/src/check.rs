@@ -13,7 +13,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::args::{CheckArgs, CheckWhat, Global};
 use crate::conn::parse_duration;
 use crate::error::{CliError, Result};
-use crate::everyday::{parse_enum, parse_since};
+use crate::everyday::{parse_enum, parse_since, up_name};
 use crate::output::{human_bytes, human_duration, real_time, short_time};
 use crate::plugin::{Perf, Report, Status, Thresholds};
 use crate::profiles::Profile;
@@ -594,18 +594,6 @@ fn name_list(names: &[String]) -> String {
         s.push_str(&format!(" and {} more", names.len() - 5));
     }
     s
-}
-
-/// The `Name` of the representation's `Up` link of type `ty`.
-fn up_name(links: Option<&emrest::Links>, ty: &str) -> Option<String> {
-    links?
-        .all("Up")
-        .find(|l| {
-            l.type_
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case(ty))
-        })
-        .and_then(|l| l.name.clone())
 }
 
 async fn check_repositories(

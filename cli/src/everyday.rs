@@ -615,7 +615,7 @@ async fn servers_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
 }
 
 /// The `Name` of the representation's `Up` link of type `ty`.
-fn up_name(links: Option<&Links>, ty: &str) -> Option<String> {
+pub(crate) fn up_name(links: Option<&Links>, ty: &str) -> Option<String> {
     links?
         .all("Up")
         .find(|l| {
@@ -623,7 +623,7 @@ fn up_name(links: Option<&Links>, ty: &str) -> Option<String> {
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case(ty))
         })
-        .and_then(|l| l.name.clone())
+        .and_then(|l| l.name.as_ref().map(String::from))
 }
 
 async fn repositories_cmd(out: &Out, em: &emrest::Session) -> Result<()> {

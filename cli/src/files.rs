@@ -123,7 +123,7 @@ async fn list(em: &emrest::Session, href: &str) -> Result<(Vec<DirectoryEntry>, 
         next = page
             .paging_info
             .and_then(|p| p.links)
-            .and_then(|l: Links| l.all("Next").next().map(|l| l.href.clone()));
+            .and_then(|l: Links| l.all("Next").next().map(|l| l.href.to_string()));
     }
     Ok((dirs, files))
 }

@@ -37,19 +37,9 @@ fn secs(t: Option<&DateTime>) -> Option<f64> {
         .map(|s| s as f64)
 }
 
-/// The `Name` of the representation's `Up` link of type `ty`.
+/// The `Name` of the representation's `Up` link of type `ty`, or empty.
 fn up_name(links: Option<&emrest::Links>, ty: &str) -> String {
-    links
-        .and_then(|l| {
-            l.all("Up")
-                .find(|l| {
-                    l.type_
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case(ty))
-                })
-                .and_then(|l| l.name.clone())
-        })
-        .unwrap_or_default()
+    crate::everyday::up_name(links, ty).unwrap_or_default()
 }
 
 /// One EM round: the data families (without `veeam_em_up` and the scrape gauges).

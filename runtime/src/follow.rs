@@ -32,7 +32,7 @@ pub(crate) fn link_error(
         LinkLookupError::Ambiguous(links) => Error::AmbiguousLink {
             rel: rel.to_string(),
             type_: owner.to_string(),
-            hrefs: links.into_iter().map(|l| l.href).collect(),
+            hrefs: links.into_iter().map(|l| l.href.into()).collect(),
         },
     }
 }

@@ -1,11 +1,14 @@
 //! Hypermedia links: `<Link Rel="…" Href="…" Type="…" Name="…"/>` and their lookup.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use crate::codec::{self, FieldDef, Fields, Kind, Slot, Unknown};
 use crate::node::JsonKind;
 use crate::out::Out;
 use crate::repr::DecodeError;
+use crate::shared_str::SharedText;
+use crate::SharedStr;
 
 /// One link a representation offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,20 +16,21 @@ pub struct Link {
     /// Relation (`Start`, `Down`, `Alternate`, …): borrowed from the spec's table of
     /// relations when it is one of them (no allocation), owned otherwise.
     pub rel: Cow<'static, str>,
-    /// Target URL, absolute as the server wrote it.
-    pub href: String,
+    /// Target URL, absolute as the server wrote it. The links of one XML wrapper, decoded,
+    /// share one buffer for their targets and names (see [`SharedStr`]).
+    pub href: SharedStr,
     /// Target representation type (`JobReference`, `TaskList`, …); absent on action links.
     /// Borrowed from the spec's table of type names when it is one of them, as `rel` is.
     pub type_: Option<Cow<'static, str>>,
     /// Human name of the target, when the server gives one.
-    pub name: Option<String>,
+    pub name: Option<SharedStr>,
     /// Attributes and content the link carried beyond these (kept and written back).
     pub unknown: Unknown,
 }
 
 impl Link {
     /// A link with a relation and a target.
-    pub fn new(rel: impl Into<Cow<'static, str>>, href: impl Into<String>) -> Self {
+    pub fn new(rel: impl Into<Cow<'static, str>>, href: impl Into<SharedStr>) -> Self {
         Link {
             rel: rel.into(),
             href: href.into(),
@@ -225,6 +229,15 @@ fn link_from_xml<'a>(
 /// record reader, which keeps what no field takes and reports what is wrong. Links are most
 /// of a representation's attributes, and this skips the per-field table walk for them.
 fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, DecodeError> {
+    plain_link_in(def, e, &mut |s| s.into())
+}
+
+/// [`plain_link`], the link's target and name made by `text`.
+fn plain_link_in(
+    def: &LinkDef,
+    e: &crate::XmlElem<'_>,
+    text: &mut impl FnMut(Cow<'_, str>) -> SharedStr,
+) -> Result<Option<Link>, DecodeError> {
     if !e.is_empty() {
         return Ok(None);
     }
@@ -241,12 +254,61 @@ fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, Dec
         seen |= 1 << i;
         match i {
             0 => l.rel = codec::interned(def.names(), &v),
-            1 => l.href = v.into_owned(),
-            2 => l.name = Some(v.into_owned()),
+            1 => l.href = text(v),
+            2 => l.name = Some(text(v)),
             _ => l.type_ = Some(codec::interned(def.names(), &v)),
         }
     }
     Ok((seen & 0b11 == 0b11).then_some(l))
+}
+
+/// Text kept for the next wrapper when it is at most this many bytes (a larger buffer is
+/// given back).
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    /// The text a thread reads a wrapper's link targets and names into before they are
+    /// shared (taken while in use, so a nested read gets a fresh one).
+    static SCRATCH: Cell<SharedText> = Cell::new(SharedText::default());
+}
+
+/// Reads the link elements of wrapper `e` onto `v`, their targets and names in one buffer.
+fn wrapped_links_from_xml<'a>(
+    def: &'static LinkDef,
+    v: &mut Vec<Link>,
+    x: &mut crate::XmlIn<'a>,
+    e: crate::XmlElem<'a>,
+) -> Result<(), DecodeError> {
+    let from = v.len();
+    let mut text = SCRATCH.take();
+    let mut place = |s: Cow<'_, str>| match text.push(&s) {
+        Some(r) => SharedStr::pending(r),
+        None => s.into(),
+    };
+    let read = x.wrapped_with(e, def.element, &mut |x, c| {
+        let l = match plain_link_in(def, &c, &mut place)? {
+            Some(l) => l,
+            None => {
+                let mut l = Link::default();
+                codec::read_xml(&mut l, &def.fields, x, c)?;
+                l
+            }
+        };
+        v.push(l);
+        Ok(())
+    });
+    let shared = text.share();
+    for l in &mut v[from..] {
+        shared.fill(&mut l.href);
+        if let Some(n) = &mut l.name {
+            shared.fill(n);
+        }
+    }
+    codec::fit(v);
+    if text.capacity() <= SCRATCH_KEPT {
+        SCRATCH.set(text);
+    }
+    read
 }
 
 fn link_from_json(def: &'static LinkDef, j: &mut crate::JsonIn<'_>) -> Result<Link, DecodeError> {
@@ -268,11 +330,7 @@ fn links_from_xml<'a>(
     if f.kind == Kind::List {
         v.push(link_from_xml(def, x, e)?);
     } else {
-        x.wrapped_with(e, def.element, &mut |x, c| {
-            v.push(link_from_xml(def, x, c)?);
-            Ok(())
-        })?;
-        codec::fit(v);
+        wrapped_links_from_xml(def, v, x, e)?;
     }
     check_links(def, &v[from..])
 }
@@ -494,7 +552,7 @@ impl Links {
 
 /// The link elements among `node`'s children (all of them in a JSON array).
 pub(crate) fn links_from_node(node: &crate::Node, def: &LinkDef) -> Result<Links, DecodeError> {
-    let get = |n: &crate::Node, i: usize| n.scalar(def.fields[i].name).map(str::to_string);
+    let get = |n: &crate::Node, i: usize| n.scalar(def.fields[i].name).map(SharedStr::from);
     let mut v = Vec::new();
     for c in &node.children {
         if !(node.array || c.name.eq_ignore_ascii_case(def.element)) {

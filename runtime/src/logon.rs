@@ -237,7 +237,7 @@ impl Logon {
             links
                 .find(info.logon_rel, Some(info.logon_type), None)
                 .ok()
-                .map(|l| l.href.clone())
+                .map(|l| l.href.to_string())
         };
         // Or the text of the version element's logon URL element.
         let named = |n: &Node| -> Option<String> {

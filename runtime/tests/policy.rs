@@ -23,7 +23,7 @@ fn links(server: &Server, path: &str) -> Links {
             .iter()
             .map(|rel| Link {
                 rel: rel.to_string().into(),
-                href: href.clone(),
+                href: href.clone().into(),
                 type_: None,
                 name: None,
                 ..Default::default()

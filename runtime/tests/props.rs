@@ -311,9 +311,9 @@ fn link() -> impl Strategy<Value = Link> {
     )
         .prop_map(|(rel, href, type_, name)| Link {
             rel: rel.to_string().into(),
-            href,
+            href: href.into(),
             type_: type_.map(|t| t.to_string().into()),
-            name,
+            name: name.map(Into::into),
             ..Default::default()
         })
 }

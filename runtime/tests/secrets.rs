@@ -104,7 +104,7 @@ static JOBS: Op = op("Down", Verb::Get, None, &[200]);
 fn jobs_links(server: &Server) -> Links {
     Links(vec![Link {
         rel: "Down".into(),
-        href: format!("{}jobs", server.base()),
+        href: format!("{}jobs", server.base()).into(),
         type_: None,
         name: None,
         ..Default::default()

@@ -81,9 +81,9 @@ fn links_of(n: &Node) -> Links {
             .filter_map(|l| {
                 Some(Link {
                     rel: l.attr("Rel")?.to_string().into(),
-                    href: l.attr("Href")?.to_string(),
+                    href: l.attr("Href")?.into(),
                     type_: l.attr("Type").map(|t| t.to_string().into()),
-                    name: l.attr("Name").map(str::to_string),
+                    name: l.attr("Name").map(Into::into),
                     ..Default::default()
                 })
             })
@@ -204,8 +204,8 @@ async fn harvest(
                 });
                 if let Some((_, op)) = hit {
                     if let (IrVerb::Get, Returns::Type(r)) = (op.verb, &op.returns) {
-                        if !seen.contains(&l.href) {
-                            queue.push_back((l.href.clone(), r.clone()));
+                        if !seen.contains(l.href.as_str()) {
+                            queue.push_back((l.href.to_string(), r.clone()));
                         }
                     }
                 }
@@ -410,7 +410,7 @@ fn task_seeds(ops: &[(&TypeIr, &OpIr)], base: &str, tasks: &[Links]) -> Vec<(Str
             });
             if let Some((_, op)) = hit {
                 if let (IrVerb::Get, Returns::Type(r)) = (op.verb, &op.returns) {
-                    seeds.push((l.href.clone(), r.clone()));
+                    seeds.push((l.href.to_string(), r.clone()));
                 }
             }
         }

@@ -57,7 +57,7 @@ async fn links_follow_the_relogon() {
     let delete_link = |em: &Session| {
         em.links()
             .find("Delete", None, None)
-            .map(|l| l.href.clone())
+            .map(|l| l.href.to_string())
             .expect("the logon session offers its Delete link")
     };
     let first = delete_link(&em);

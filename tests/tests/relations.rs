@@ -565,7 +565,7 @@ fn first_href(links: &Links) -> String {
         .find("First", None, None)
         .expect("First link")
         .href
-        .clone()
+        .to_string()
 }
 
 in_all_formats! {
