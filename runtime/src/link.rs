@@ -280,7 +280,9 @@ fn wrapped_links_from_xml<'a>(
     e: crate::XmlElem<'a>,
 ) -> Result<(), DecodeError> {
     let from = v.len();
-    let mut text = SCRATCH.take();
+    // `try_with`: a decode run by another thread-local's destructor, after this one is gone,
+    // works with a fresh buffer.
+    let mut text = SCRATCH.try_with(Cell::take).unwrap_or_default();
     let mut place = |s: Cow<'_, str>| match text.push(&s) {
         Some(r) => SharedStr::pending(r),
         None => s.into(),
@@ -306,7 +308,7 @@ fn wrapped_links_from_xml<'a>(
     }
     codec::fit(v);
     if text.capacity() <= SCRATCH_KEPT {
-        SCRATCH.set(text);
+        let _ = SCRATCH.try_with(|s| s.set(text));
     }
     read
 }

@@ -256,3 +256,48 @@ fn a_repeated_attribute_is_refused_as_written_and_by_both_parsers() {
         }
     }
 }
+
+/// A wrapper's link targets and names are read into one shared buffer: each link must still
+/// read back its own text, whatever mixes with it (entities, an empty or non-ASCII name, a
+/// link with content that takes the general reader, a wrapper larger than the buffer kept
+/// between decodes), and a decode after a large one must not see its text.
+#[test]
+fn links_sharing_one_buffer_each_keep_their_own_text() {
+    let doc = |n: usize| {
+        let mut links = String::from(
+            r#"<Link Rel="Up" Href="https://em/api/a?x=1&amp;y=2" Name="Ünïcode ✓"/><Link Rel="Edit" Href="https://em/api/b" Name=""/><Link Rel="Odd" Href="https://em/api/c" Name="kept"><Extra/></Link>"#,
+        );
+        for i in 0..n {
+            links.push_str(&format!(
+                r#"<Link Rel="Down" Href="https://em/api/jobs/{i:06}" Name="job {i}"/>"#
+            ));
+        }
+        format!(
+            r#"<Job Name="a"><Links>{links}</Links><ScheduleEnabled>true</ScheduleEnabled></Job>"#
+        )
+    };
+    let check = |n: usize| {
+        let job: Job = decode_xml(doc(n).as_bytes()).unwrap();
+        let links = job.links.expect("links").0;
+        assert_eq!(links.len(), 3 + n);
+        let text = |i: usize| (links[i].href.as_str(), links[i].name.as_deref());
+        assert_eq!(text(0), ("https://em/api/a?x=1&y=2", Some("Ünïcode ✓")));
+        assert_eq!(text(1), ("https://em/api/b", Some("")));
+        assert_eq!(text(2), ("https://em/api/c", Some("kept")));
+        assert!(!links[2].unknown.is_empty(), "the child element is kept");
+        for i in 0..n {
+            let (href, name) = (format!("https://em/api/jobs/{i:06}"), format!("job {i}"));
+            assert_eq!(text(3 + i), (href.as_str(), Some(name.as_str())));
+        }
+    };
+    check(2);
+    check(3_000); // about 120 KiB of text: more than the thread keeps for the next wrapper
+    check(1);
+    let big: Job = decode_xml(doc(3_000).as_bytes()).unwrap();
+    let small: Job = decode_xml(doc(0).as_bytes()).unwrap();
+    assert_eq!(small.links.unwrap().0.len(), 3);
+    assert_eq!(
+        big.links.unwrap().0[2999 + 3].href,
+        "https://em/api/jobs/002999"
+    );
+}
