@@ -886,16 +886,19 @@ pub fn read_xml<'a>(
                     .map_err(|err| err.within(name))?;
                 seen.set(i);
                 if KEEP_UNKNOWN {
-                    for (n, node) in x.spill_take(spill) {
-                        let at = if n == crate::xml_in::WRAPPER_ATTRS {
-                            Anchor::Wrapper(i as u16)
-                        } else {
-                            Anchor::Inside(i as u16, n)
-                        };
-                        unknown
-                            .get_or_insert_with(Default::default)
-                            .elems
-                            .push(UnknownElem { at, node });
+                    // Nothing spilled (the common case): no drain to set up.
+                    if x.spill_mark() > spill {
+                        for (n, node) in x.spill_take(spill) {
+                            let at = if n == crate::xml_in::WRAPPER_ATTRS {
+                                Anchor::Wrapper(i as u16)
+                            } else {
+                                Anchor::Inside(i as u16, n)
+                            };
+                            unknown
+                                .get_or_insert_with(Default::default)
+                                .elems
+                                .push(UnknownElem { at, node });
+                        }
                     }
                     furthest = Some(furthest.map_or(i, |f| f.max(i)));
                 }

@@ -12,7 +12,7 @@ pub struct DateTime(pub String);
 
 impl Scalar for DateTime {
     fn parse_text(text: &str) -> Result<Self, String> {
-        Ok(DateTime(text.trim().to_string()))
+        Ok(DateTime(crate::repr::trim_value(text).to_string()))
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(&self.0)

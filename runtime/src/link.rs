@@ -243,7 +243,9 @@ fn plain_link_in(
     }
     let mut l = Link::default();
     let mut seen = 0u8;
-    for a in e.qattrs() {
+    // Unchecked: a name twice (the same field twice, or an attribute no field takes) sends
+    // the link to the general reader, which reports a repeat.
+    for a in e.qattrs_unchecked() {
         let (k, v) = a?;
         let Some(i) = def.fields.iter().position(|f| codec::same_name(f.name, k)) else {
             return Ok(None);

@@ -172,6 +172,19 @@ pub trait SpecEnum: Scalar {
     fn ordinal(&self) -> Option<usize>;
 }
 
+/// `text` without leading and trailing whitespace, as `str::trim` gives it; a value that
+/// starts and ends with a printable ASCII character (almost every value) is returned as is
+/// without the scan for Unicode whitespace.
+pub fn trim_value(text: &str) -> &str {
+    let solid = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    let bytes = text.as_bytes();
+    if solid(bytes.first()) && solid(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// Parses an enum's text against its declared variants (ASCII case-insensitive).
 pub fn enum_index(text: &str, variants: &[&str]) -> Option<usize> {
     variants.iter().position(|v| v.eq_ignore_ascii_case(text))
@@ -206,7 +219,7 @@ macro_rules! scalar_num {
     ($($t:ty),*) => {$(
         impl Scalar for $t {
             fn parse_text(text: &str) -> Result<Self, String> {
-                text.trim().parse::<$t>().map_err(|e| format!("`{}` is not a valid {}: {e}", short(text), stringify!($t)))
+                trim_value(text).parse::<$t>().map_err(|e| format!("`{}` is not a valid {}: {e}", short(text), stringify!($t)))
             }
             fn to_text(&self) -> Cow<'_, str> {
                 Cow::Owned(self.to_string())
@@ -223,7 +236,7 @@ scalar_num!(i32, i64, u32, u64, f64);
 
 impl Scalar for bool {
     fn parse_text(text: &str) -> Result<Self, String> {
-        match text.trim() {
+        match trim_value(text) {
             t if t.eq_ignore_ascii_case("true") || t == "1" => Ok(true),
             t if t.eq_ignore_ascii_case("false") || t == "0" => Ok(false),
             t => Err(format!("`{}` is not a boolean", short(t))),
@@ -336,5 +349,34 @@ pub(crate) fn short(text: &str) -> Cow<'_, str> {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(format!("{}…", text.chars().take(60).collect::<String>()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim_value;
+
+    #[test]
+    fn trim_value_is_str_trim() {
+        let cases = [
+            "",
+            " ",
+            "5",
+            " 5",
+            "5 ",
+            "\t5\n",
+            "\u{a0}5",
+            "5\u{2003}",
+            "\u{a0}",
+            "é",
+            " é ",
+            "a b",
+            "\r\n",
+            "True",
+            "x\u{85}",
+        ];
+        for c in cases {
+            assert_eq!(trim_value(c), c.trim(), "{c:?}");
+        }
     }
 }

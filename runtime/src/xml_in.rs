@@ -74,19 +74,29 @@ impl<'a> XmlElem<'a> {
     /// The attributes (namespace declarations excluded), unescaped, in document order, by
     /// local name.
     pub fn attrs(&self) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
-        self.attrs_named(false)
+        self.attrs_named(false, true)
     }
 
     /// The attributes by their names as written, prefix included.
     pub fn qattrs(
         &self,
     ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
-        self.attrs_named(true)
+        self.attrs_named(true, true)
+    }
+
+    /// [`XmlElem::qattrs`] without the check that no name is repeated: for a caller that
+    /// takes each attribute by name at most once and hands anything else (a repeat among
+    /// them) to [`XmlElem::qattrs`].
+    pub(crate) fn qattrs_unchecked(
+        &self,
+    ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
+        self.attrs_named(true, false)
     }
 
     fn attrs_named(
         &self,
         qualified: bool,
+        check_repeats: bool,
     ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), DecodeError>> + '_ {
         let doc = self.doc;
         let name = self.name;
@@ -104,7 +114,7 @@ impl<'a> XmlElem<'a> {
                     ))
                 }
             };
-            if keys.repeated(attr.key.into_inner()) {
+            if check_repeats && keys.repeated(attr.key.into_inner()) {
                 let key = String::from_utf8_lossy(attr.key.into_inner()).into_owned();
                 return Some(Err(DecodeError::new(format!(
                     "attribute `{key}` appears twice"
@@ -195,6 +205,16 @@ fn attr_pair<'a>(
         }
     };
     Ok((key, value))
+}
+
+/// Whether `s` is empty or only whitespace (as `str::trim` sees it). Text that starts with a
+/// printable ASCII character, as almost every value does, is answered from its first byte.
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => s.trim().is_empty(),
+    }
 }
 
 /// Adds a run of character data to `buf`: the first run is kept as it came (borrowed when it
@@ -436,7 +456,7 @@ impl<'a> XmlIn<'a> {
     pub fn text_cow(&mut self, e: XmlElem<'a>) -> Result<Cow<'a, str>, DecodeError> {
         let mut s = Cow::Borrowed("");
         self.children(e, Some(&mut s), |x, c| x.skip(c))?;
-        if s.trim().is_empty() {
+        if is_blank(&s) {
             return Ok(Cow::Borrowed(""));
         }
         Ok(s)
@@ -582,6 +602,24 @@ pub(crate) fn decode_xml_into(bytes: &[u8], slot: &mut dyn crate::Slot) -> Resul
 mod tests {
     use super::*;
     use crate::{Link, Links};
+
+    #[test]
+    fn is_blank_is_an_empty_trim() {
+        for c in [
+            "",
+            " ",
+            "\n\t ",
+            "\u{a0}",
+            " \u{2003} ",
+            "x",
+            " x",
+            "\u{a0}x",
+            "é",
+            "\r\n.",
+        ] {
+            assert_eq!(is_blank(c), c.trim().is_empty(), "{c:?}");
+        }
+    }
 
     #[test]
     fn deep_documents_are_refused_not_overflowed() {

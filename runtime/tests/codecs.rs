@@ -247,6 +247,23 @@ fn a_repeated_attribute_is_refused_as_written_and_by_both_parsers() {
             format!(r#"<Task{many}><TaskId>t</TaskId><State>Running</State></Task>"#),
             false,
         ),
+        // A link's own attributes are matched without the general check: a repeat among
+        // them, or of an attribute no link field takes, must still be refused.
+        (
+            r#"<Task><Links><Link Rel="Up" Href="a" Href="b"/></Links><TaskId>t</TaskId><State>Running</State></Task>"#
+                .to_string(),
+            true,
+        ),
+        (
+            r#"<Task><Links><Link Rel="Up" Href="a" X="1" X="2"/></Links><TaskId>t</TaskId><State>Running</State></Task>"#
+                .to_string(),
+            true,
+        ),
+        (
+            r#"<Task><Links><Link Rel="Up" Href="a" Name="n" Type="T"/></Links><TaskId>t</TaskId><State>Running</State></Task>"#
+                .to_string(),
+            false,
+        ),
     ] {
         let typed = decode_xml::<Task>(doc.as_bytes());
         assert_eq!(typed.is_err(), repeated, "{doc}: {typed:?}");

@@ -49,9 +49,10 @@ pub(super) fn enum_items(e: &EnumIr) -> TokenStream {
 
         impl __rt::Scalar for #name {
             fn parse_text(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
-                Ok(match __rt::enum_index(text.trim(), Self::VALUES) {
+                let text = __rt::trim_value(text);
+                Ok(match __rt::enum_index(text, Self::VALUES) {
                     #(Some(#idx) => Self::#variants,)*
-                    _ => Self::Other(text.trim().to_string()),
+                    _ => Self::Other(text.to_string()),
                 })
             }
             fn to_text(&self) -> __rt::Cow<'_, str> {

@@ -222,12 +222,13 @@ impl ::std::fmt::Display for Genre {
 }
 impl __rt::Scalar for Genre {
     fn parse_text(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
+        let text = __rt::trim_value(text);
         Ok(
-            match __rt::enum_index(text.trim(), Self::VALUES) {
+            match __rt::enum_index(text, Self::VALUES) {
                 Some(0usize) => Self::Fiction,
                 Some(1usize) => Self::History,
                 Some(2usize) => Self::Science,
-                _ => Self::Other(text.trim().to_string()),
+                _ => Self::Other(text.to_string()),
             },
         )
     }
@@ -284,13 +285,14 @@ impl ::std::fmt::Display for JobStatus {
 }
 impl __rt::Scalar for JobStatus {
     fn parse_text(text: &str) -> ::std::result::Result<Self, ::std::string::String> {
+        let text = __rt::trim_value(text);
         Ok(
-            match __rt::enum_index(text.trim(), Self::VALUES) {
+            match __rt::enum_index(text, Self::VALUES) {
                 Some(0usize) => Self::Queued,
                 Some(1usize) => Self::Running,
                 Some(2usize) => Self::Done,
                 Some(3usize) => Self::Failed,
-                _ => Self::Other(text.trim().to_string()),
+                _ => Self::Other(text.to_string()),
             },
         )
     }
