@@ -126,8 +126,15 @@ pub const fn name_hash(b: &[u8]) -> u64 {
         u64::from_le_bytes(w)
     }
     let n = b.len();
-    let last = if n > 8 { word(b, n - 8) } else { 0 };
-    let x = word(b, 0) ^ last.rotate_left(31) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // Whole words where the name has them (one load, not a byte loop).
+    let (first, last) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(f), Some(l)) => (
+            u64::from_le_bytes(*f),
+            if n > 8 { u64::from_le_bytes(*l) } else { 0 },
+        ),
+        _ => (word(b, 0), 0),
+    };
+    let x = first ^ last.rotate_left(31) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x ^ (x >> 29)
 }
@@ -1247,6 +1254,29 @@ mod names_tests {
             assert_eq!(SET.get(other), None, "{other:?}");
         }
         assert_eq!(Names::EMPTY.get("Up"), None);
+    }
+
+    #[test]
+    fn name_hash_mixes_the_length_and_the_first_and_last_eight_bytes() {
+        // The definition, byte by byte: what the word loads must equal at every length.
+        fn reference(b: &[u8]) -> u64 {
+            let word = |from: usize| {
+                let mut w = [0u8; 8];
+                for (i, x) in b.iter().skip(from).take(8).enumerate() {
+                    w[i] = *x;
+                }
+                u64::from_le_bytes(w)
+            };
+            let n = b.len();
+            let last = if n > 8 { word(n - 8) } else { 0 };
+            let x = word(0) ^ last.rotate_left(31) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x ^ (x >> 29)
+        }
+        let text = b"BackupJobSessionReferenceList-with-more";
+        for n in 0..=text.len() {
+            assert_eq!(name_hash(&text[..n]), reference(&text[..n]), "length {n}");
+        }
     }
 
     #[test]
