@@ -29,11 +29,12 @@ pub fn check(spec: &SpecFile) -> Result<Ir, Vec<Diagnostic>> {
     let relations = c.relations();
     let enums = c.enums();
     let api = c.api();
-    let types: Vec<TypeIr> = spec
+    let mut types: Vec<TypeIr> = spec
         .types
         .iter()
         .map(|(name, t)| c.type_(name, t, &relations))
         .collect();
+    crate::ir::box_large_blocks(&mut types);
     c.cross_checks(&api, &types);
     if c.diags.is_empty() {
         Ok(Ir { api, enums, types })
@@ -540,6 +541,7 @@ impl<'a> Checker<'a> {
                 shape,
                 optional: fs.optional,
                 interned,
+                boxed: false,
                 doc: fs.doc.clone(),
             });
         }

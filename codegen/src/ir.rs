@@ -227,8 +227,87 @@ pub struct FieldIr {
     /// `Cow<'static, str>`, borrowed from the generated `Api::LINK_NAME_SET` when the value
     /// is one of its names (no allocation per representation), owned otherwise.
     pub interned: bool,
+    /// An optional element of a large type (over [`BOX_ABOVE`] bytes inline, estimated):
+    /// held as `Option<Box<T>>`, so that a representation without it does not carry its
+    /// room and a list of such representations stays compact.
+    pub boxed: bool,
     /// Documentation.
     pub doc: Option<String>,
+}
+
+/// Estimated inline size, in bytes, above which an optional element's type is boxed.
+pub const BOX_ABOVE: usize = 256;
+
+/// Marks the optional elements of large types as boxed ([`FieldIr::boxed`]), inner types
+/// first: a type's size counts its own boxed blocks as a pointer each.
+pub fn box_large_blocks(types: &mut [TypeIr]) {
+    let index: std::collections::HashMap<String, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+    let mut sizes: Vec<Option<usize>> = vec![None; types.len()];
+    for i in 0..types.len() {
+        type_size(types, &index, &mut sizes, &mut Vec::new(), i);
+    }
+}
+
+/// The estimated inline size of `types[i]` (with its fields' `boxed` set); a type met again
+/// while it is measured (a cycle) counts as a pointer.
+fn type_size(
+    types: &mut [TypeIr],
+    index: &std::collections::HashMap<String, usize>,
+    sizes: &mut Vec<Option<usize>>,
+    open: &mut Vec<usize>,
+    i: usize,
+) -> usize {
+    if let Some(s) = sizes[i] {
+        return s;
+    }
+    if open.contains(&i) {
+        return 8;
+    }
+    open.push(i);
+    // The kept unknown content: one pointer.
+    let mut size = 8;
+    for f in 0..types[i].fields.len() {
+        let field = &types[i].fields[f];
+        let inner = match (&field.ty, &field.shape) {
+            (Ty::Type(n), Shape::Single) => index.get(n).copied(),
+            _ => None,
+        };
+        let optional = field.optional;
+        let s = match inner {
+            Some(j) => {
+                let inner_size = type_size(types, index, sizes, open, j);
+                let boxed = optional && inner_size > BOX_ABOVE;
+                types[i].fields[f].boxed = boxed;
+                match (boxed, optional) {
+                    (true, _) => 8,
+                    (false, true) => inner_size + 8,
+                    (false, false) => inner_size,
+                }
+            }
+            None => field_size(field),
+        };
+        size += s;
+    }
+    open.pop();
+    sizes[i] = Some(size);
+    size
+}
+
+/// The estimated inline size of a field that is not an element of a spec type.
+fn field_size(f: &FieldIr) -> usize {
+    match (&f.shape, &f.ty) {
+        (Shape::List { .. } | Shape::Wrapped { .. }, Ty::Links) => 24,
+        (Shape::List { .. } | Shape::Wrapped { .. }, _) => 24,
+        (_, Ty::Bool | Ty::Int | Ty::Long | Ty::Double) => 8 + 8 * usize::from(f.optional),
+        (_, Ty::Link) => 104,
+        // Strings, date-times (their text), enums (a text of their own beside the variants),
+        // links lists, spec types not in this spec: three words.
+        _ => 24,
+    }
 }
 
 impl FieldIr {

@@ -370,3 +370,60 @@ fn conventions_are_required_or_defaulted_as_documented() {
     let borrow = book.ops.iter().find(|o| o.rel == "Borrow").unwrap();
     assert_eq!(borrow.path, "/books/{ID}/action/borrow");
 }
+
+/// Large optional blocks are held boxed (`Option<Box<T>>`), so that a representation
+/// without them does not carry their room: only optional single elements of a type whose
+/// estimated size passes the bound, sized with their own boxed blocks as a pointer each.
+#[test]
+fn large_optional_blocks_are_boxed_and_nothing_else() {
+    let strings = |n: usize| {
+        (0..n)
+            .map(|i| format!(r#"{{ name = "S{i}", type = "string", optional = true }}"#))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Twelve strings: about 300 bytes, over the bound. Two: far under it.
+    let src = format!(
+        r#"{BASE}
+[types.Big]
+fields = [{big}]
+
+[types.Small]
+fields = [{small}]
+
+[types.Outer]
+fields = [
+  {{ name = "Big", type = "Big", optional = true }},
+  {{ name = "Small", type = "Small", optional = true }},
+  {{ name = "Always", type = "Big" }},
+  {{ name = "Bigs", type = "Big", item = "Big", optional = true }},
+  {{ name = "Inner", type = "Inner", optional = true }},
+]
+
+[types.Inner]
+fields = [
+  {{ name = "Big", type = "Big", optional = true }},
+  {{ name = "More", type = "Big", optional = true }},
+]
+"#,
+        big = strings(12),
+        small = strings(2)
+    );
+    let ir = ok(&src);
+    let boxed = |t: &str| -> Vec<String> {
+        let t = ir.type_named(t).unwrap();
+        t.fields
+            .iter()
+            .filter(|f| f.boxed)
+            .map(|f| f.xml.clone())
+            .collect()
+    };
+    assert_eq!(
+        boxed("Outer"),
+        ["Big"],
+        "not the small one, the required one or the list"
+    );
+    // Inner holds two boxed Bigs: two pointers, so Inner itself stays inline in Outer.
+    assert_eq!(boxed("Inner"), ["Big", "More"]);
+    assert!(boxed("Big").is_empty() && boxed("Home").is_empty());
+}

@@ -1170,6 +1170,41 @@ impl<R: Record> Value for R {
     }
 }
 
+/// Implements [`Value`] for `Box<T>` of generated records `T`: the large optional blocks of
+/// a representation are held boxed, and read and written as the record itself (in place, as
+/// an unboxed one). A generic impl would overlap `Record`'s blanket one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! boxed_record {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::Value for ::std::boxed::Box<$t> {
+            fn from_xml<'a>(
+                x: &mut $crate::__private::XmlIn<'a>,
+                e: $crate::__private::XmlElem<'a>,
+            ) -> ::std::result::Result<Self, $crate::DecodeError> {
+                let mut r = <::std::boxed::Box<$t> as ::std::default::Default>::default();
+                $crate::__private::read_xml(&mut *r, <$t as $crate::__private::Record>::FIELDS, x, e)?;
+                ::std::result::Result::Ok(r)
+            }
+            fn from_json(
+                j: &mut $crate::__private::JsonIn<'_>,
+            ) -> ::std::result::Result<Self, $crate::DecodeError> {
+                let mut r = <::std::boxed::Box<$t> as ::std::default::Default>::default();
+                $crate::__private::read_json(&mut *r, <$t as $crate::__private::Record>::FIELDS, j)?;
+                ::std::result::Result::Ok(r)
+            }
+            fn write_value(&self, name: &str, out: &mut dyn $crate::Out) {
+                $crate::__private::write_record(&**self, <$t as $crate::__private::Record>::FIELDS, name, out);
+            }
+            fn as_record(
+                &self,
+            ) -> ::std::option::Option<(&dyn $crate::__private::Fields, &'static [$crate::__private::FieldDef])> {
+                ::std::option::Option::Some((&**self, <$t as $crate::__private::Record>::FIELDS))
+            }
+        }
+    )*};
+}
+
 /// A default item pushed onto `into`, to be read in place (as `Option::insert` gives one for
 /// an optional field). A failed read leaves it there: the whole decode fails with it.
 fn pushed_default<R: Default>(into: &mut Vec<R>) -> &mut R {

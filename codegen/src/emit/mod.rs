@@ -125,6 +125,23 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         #task_alias
     };
     let session = session_trait(ir);
+    // The types held boxed somewhere (large optional blocks) read and write through the box.
+    let mut boxed: Vec<&str> = ir
+        .types
+        .iter()
+        .flat_map(|t| &t.fields)
+        .filter(|f| f.boxed)
+        .filter_map(|f| match &f.ty {
+            Ty::Type(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    boxed.sort_unstable();
+    boxed.dedup();
+    let boxed = (!boxed.is_empty()).then(|| {
+        let names = boxed.iter().map(|n| ident(n));
+        quote!(__rt::boxed_record!(#(#names),*);)
+    });
     quote! {
         #[doc(hidden)]
         #[allow(unused_imports)]
@@ -133,6 +150,7 @@ pub fn generate(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         #op_table
         #(#enums)*
         #(#types)*
+        #boxed
         #session
     }
 }

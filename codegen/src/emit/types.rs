@@ -17,6 +17,7 @@ pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
         (Shape::List { .. }, _) => quote!(::std::vec::Vec<#base>),
         (Shape::Wrapped { .. }, true) => quote!(::std::option::Option<::std::vec::Vec<#base>>),
         (Shape::Wrapped { .. }, false) => quote!(::std::vec::Vec<#base>),
+        (_, true) if f.boxed => quote!(::std::option::Option<::std::boxed::Box<#base>>),
         (_, true) => quote!(::std::option::Option<#base>),
         (_, false) => base,
     };
@@ -29,6 +30,7 @@ pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
         Shape::Text => " Character data of the element.".to_string(),
         Shape::List { .. } => format!(" Repeated element `{}`.", f.xml),
         Shape::Wrapped { item, .. } => format!(" List `{}` of `{item}` elements.", f.xml),
+        Shape::Single if f.boxed => format!(" Element `{}` (a large block: boxed).", f.xml),
         Shape::Single => format!(" Element `{}`.", f.xml),
     };
     let doc = match &f.doc {
