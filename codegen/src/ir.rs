@@ -300,7 +300,6 @@ fn type_size(
 /// The estimated inline size of a field that is not an element of a spec type.
 fn field_size(f: &FieldIr) -> usize {
     match (&f.shape, &f.ty) {
-        (Shape::List { .. } | Shape::Wrapped { .. }, Ty::Links) => 24,
         (Shape::List { .. } | Shape::Wrapped { .. }, _) => 24,
         (_, Ty::Bool | Ty::Int | Ty::Long | Ty::Double) => 8 + 8 * usize::from(f.optional),
         (_, Ty::Link) => 104,

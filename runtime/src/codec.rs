@@ -1171,8 +1171,8 @@ impl<R: Record> Value for R {
 }
 
 /// Implements [`Value`] for `Box<T>` of generated records `T`: the large optional blocks of
-/// a representation are held boxed, and read and written as the record itself (in place, as
-/// an unboxed one). A generic impl would overlap `Record`'s blanket one.
+/// a representation are held boxed, and read (in place, on the heap) and written as the
+/// record itself. A generic impl would overlap `Record`'s blanket one.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! boxed_record {
@@ -1182,27 +1182,40 @@ macro_rules! boxed_record {
                 x: &mut $crate::__private::XmlIn<'a>,
                 e: $crate::__private::XmlElem<'a>,
             ) -> ::std::result::Result<Self, $crate::DecodeError> {
-                let mut r = <::std::boxed::Box<$t> as ::std::default::Default>::default();
-                $crate::__private::read_xml(&mut *r, <$t as $crate::__private::Record>::FIELDS, x, e)?;
-                ::std::result::Result::Ok(r)
+                $crate::__private::boxed_from_xml(x, e)
             }
             fn from_json(
                 j: &mut $crate::__private::JsonIn<'_>,
             ) -> ::std::result::Result<Self, $crate::DecodeError> {
-                let mut r = <::std::boxed::Box<$t> as ::std::default::Default>::default();
-                $crate::__private::read_json(&mut *r, <$t as $crate::__private::Record>::FIELDS, j)?;
-                ::std::result::Result::Ok(r)
+                $crate::__private::boxed_from_json(j)
             }
             fn write_value(&self, name: &str, out: &mut dyn $crate::Out) {
-                $crate::__private::write_record(&**self, <$t as $crate::__private::Record>::FIELDS, name, out);
+                $crate::Value::write_value(&**self, name, out)
             }
             fn as_record(
                 &self,
             ) -> ::std::option::Option<(&dyn $crate::__private::Fields, &'static [$crate::__private::FieldDef])> {
-                ::std::option::Option::Some((&**self, <$t as $crate::__private::Record>::FIELDS))
+                $crate::Value::as_record(&**self)
             }
         }
     )*};
+}
+
+/// A record read from XML into a default one on the heap ([`boxed_record!`]).
+pub fn boxed_from_xml<'a, R: Record>(
+    x: &mut XmlIn<'a>,
+    e: XmlElem<'a>,
+) -> Result<Box<R>, DecodeError> {
+    let mut r = Box::<R>::default();
+    read_xml(&mut *r, R::FIELDS, x, e)?;
+    Ok(r)
+}
+
+/// A record read from JSON into a default one on the heap ([`boxed_record!`]).
+pub fn boxed_from_json<R: Record>(j: &mut JsonIn<'_>) -> Result<Box<R>, DecodeError> {
+    let mut r = Box::<R>::default();
+    read_json(&mut *r, R::FIELDS, j)?;
+    Ok(r)
 }
 
 /// A default item pushed onto `into`, to be read in place (as `Option::insert` gives one for

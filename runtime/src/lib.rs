@@ -94,7 +94,8 @@ pub(crate) use xml_in::{XmlElem, XmlIn};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::{
-        read_json, read_xml, write_record, FieldDef, Fields, Kind, Record, Slot,
+        boxed_from_json, boxed_from_xml, read_json, read_xml, write_record, FieldDef, Fields, Kind,
+        Record, Slot,
     };
     pub use crate::follow::{follow, follow_with};
     pub use crate::json_in::{JsonIn, JsonTok};

@@ -215,7 +215,18 @@ fn link_from_xml<'a>(
     x: &mut crate::XmlIn<'a>,
     e: crate::XmlElem<'a>,
 ) -> Result<Link, DecodeError> {
-    if let Some(l) = plain_link(def, &e)? {
+    link_from_xml_in(def, x, e, &mut |s| s.into())
+}
+
+/// [`link_from_xml`], the target and name of a plain link made by `text` (the general
+/// reader gives a link's strings buffers of their own).
+fn link_from_xml_in<'a>(
+    def: &'static LinkDef,
+    x: &mut crate::XmlIn<'a>,
+    e: crate::XmlElem<'a>,
+    text: &mut impl FnMut(Cow<'_, str>) -> SharedStr,
+) -> Result<Link, DecodeError> {
+    if let Some(l) = plain_link(def, &e, text)? {
         return Ok(l);
     }
     let mut l = Link::default();
@@ -228,12 +239,8 @@ fn link_from_xml<'a>(
 /// else (content, other or prefixed attributes, a repeat, a missing one) to the general
 /// record reader, which keeps what no field takes and reports what is wrong. Links are most
 /// of a representation's attributes, and this skips the per-field table walk for them.
-fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, DecodeError> {
-    plain_link_in(def, e, &mut |s| s.into())
-}
-
-/// [`plain_link`], the link's target and name made by `text`.
-fn plain_link_in(
+/// Its target and name are made by `text`.
+fn plain_link(
     def: &LinkDef,
     e: &crate::XmlElem<'_>,
     text: &mut impl FnMut(Cow<'_, str>) -> SharedStr,
@@ -290,15 +297,7 @@ fn wrapped_links_from_xml<'a>(
         None => s.into(),
     };
     let read = x.wrapped_with(e, def.element, &mut |x, c| {
-        let l = match plain_link_in(def, &c, &mut place)? {
-            Some(l) => l,
-            None => {
-                let mut l = Link::default();
-                codec::read_xml(&mut l, &def.fields, x, c)?;
-                l
-            }
-        };
-        v.push(l);
+        v.push(link_from_xml_in(def, x, c, &mut place)?);
         Ok(())
     });
     let shared = text.share();

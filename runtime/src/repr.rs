@@ -297,31 +297,9 @@ impl Scalar for crate::SharedStr {
     }
 }
 
-/// A string in a buffer of its own when read alone (links share one, see
-/// [`crate::SharedStr`]); read and written as `String` is.
-impl Value for crate::SharedStr {
-    fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError> {
-        Ok(x.text_cow(e)?.into())
-    }
-    fn from_json(j: &mut JsonIn<'_>) -> Result<Self, DecodeError> {
-        match j.scalar()? {
-            Some((t, _)) => Ok(t.into()),
-            None => Ok(Self::default()),
-        }
-    }
-    fn write_value(&self, name: &str, out: &mut dyn Out) {
-        out.scalar(name, self, JsonKind::String);
-    }
-    fn from_text(text: &str) -> Result<Self, DecodeError> {
-        Ok(text.into())
-    }
-    fn to_text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
-        Some((Cow::Borrowed(self), JsonKind::String))
-    }
-    fn as_str(&self) -> Option<&str> {
-        Some(self)
-    }
-}
+// A string in a buffer of its own when read alone (links share one, see
+// [`crate::SharedStr`]); read and written as a scalar text.
+scalar_value!(crate::SharedStr);
 
 /// Reads a scalar from an element's character data (child elements are an error: a
 /// scalar has nowhere to keep them).

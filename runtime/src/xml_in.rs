@@ -207,16 +207,6 @@ fn attr_pair<'a>(
     Ok((key, value))
 }
 
-/// Whether `s` is empty or only whitespace (as `str::trim` sees it). Text that starts with a
-/// printable ASCII character, as almost every value does, is answered from its first byte.
-fn is_blank(s: &str) -> bool {
-    match s.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
-        Some(_) => s.trim().is_empty(),
-    }
-}
-
 /// Adds a run of character data to `buf`: the first run is kept as it came (borrowed when it
 /// had no entities); only a second run makes the text owned.
 fn append<'a>(buf: &mut Cow<'a, str>, run: Cow<'a, str>) {
@@ -456,7 +446,7 @@ impl<'a> XmlIn<'a> {
     pub fn text_cow(&mut self, e: XmlElem<'a>) -> Result<Cow<'a, str>, DecodeError> {
         let mut s = Cow::Borrowed("");
         self.children(e, Some(&mut s), |x, c| x.skip(c))?;
-        if is_blank(&s) {
+        if crate::repr::trim_value(&s).is_empty() {
             return Ok(Cow::Borrowed(""));
         }
         Ok(s)
@@ -602,24 +592,6 @@ pub(crate) fn decode_xml_into(bytes: &[u8], slot: &mut dyn crate::Slot) -> Resul
 mod tests {
     use super::*;
     use crate::{Link, Links};
-
-    #[test]
-    fn is_blank_is_an_empty_trim() {
-        for c in [
-            "",
-            " ",
-            "\n\t ",
-            "\u{a0}",
-            " \u{2003} ",
-            "x",
-            " x",
-            "\u{a0}x",
-            "é",
-            "\r\n.",
-        ] {
-            assert_eq!(is_blank(c), c.trim().is_empty(), "{c:?}");
-        }
-    }
 
     #[test]
     fn deep_documents_are_refused_not_overflowed() {
