@@ -279,7 +279,14 @@ thread_local! {
     /// The text a thread reads a wrapper's link targets and names into before they are
     /// shared (taken while in use, so a nested read gets a fresh one).
     static SCRATCH: Cell<SharedText> = Cell::new(SharedText::default());
+    /// The list a thread reads a wrapper's links into, so that the representation's own
+    /// list is allocated once at its final length (no growth, no copies, no slack).
+    static LIST: Cell<Vec<Link>> = const { Cell::new(Vec::new()) };
 }
+
+/// Links kept in [`LIST`] between wrappers when it holds at most this many (a larger list
+/// is given back).
+const LIST_KEPT: usize = 256;
 
 /// Reads the link elements of wrapper `e` onto `v`, their targets and names in one buffer.
 fn wrapped_links_from_xml<'a>(
@@ -288,28 +295,32 @@ fn wrapped_links_from_xml<'a>(
     x: &mut crate::XmlIn<'a>,
     e: crate::XmlElem<'a>,
 ) -> Result<(), DecodeError> {
-    let from = v.len();
-    // `try_with`: a decode run by another thread-local's destructor, after this one is gone,
-    // works with a fresh buffer.
+    // `try_with`: a decode run by another thread-local's destructor, after these are gone,
+    // works with fresh ones.
     let mut text = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    let mut list = LIST.try_with(Cell::take).unwrap_or_default();
     let mut place = |s: Cow<'_, str>| match text.push(&s) {
         Some(r) => SharedStr::pending(r),
         None => s.into(),
     };
     let read = x.wrapped_with(e, def.element, &mut |x, c| {
-        v.push(link_from_xml_in(def, x, c, &mut place)?);
+        list.push(link_from_xml_in(def, x, c, &mut place)?);
         Ok(())
     });
     let shared = text.share();
-    for l in &mut v[from..] {
+    for l in &mut list {
         shared.fill(&mut l.href);
         if let Some(n) = &mut l.name {
             shared.fill(n);
         }
     }
-    codec::fit(v);
+    v.reserve_exact(list.len());
+    v.append(&mut list);
     if text.capacity() <= SCRATCH_KEPT {
         let _ = SCRATCH.try_with(|s| s.set(text));
+    }
+    if list.capacity() <= LIST_KEPT {
+        let _ = LIST.try_with(|s| s.set(list));
     }
     read
 }
