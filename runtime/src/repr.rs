@@ -20,7 +20,9 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    /// A new error at the current node.
+    /// A new error at the current node. (Cold: every caller is on an error path, and the
+    /// hint keeps those paths out of line from the decoding loops.)
+    #[cold]
     pub fn new(message: impl Into<String>) -> Self {
         DecodeError {
             path: Vec::new(),
@@ -29,6 +31,7 @@ impl DecodeError {
     }
 
     /// Prefixes the path with `name` (called while the error travels up).
+    #[cold]
     pub fn within(mut self, name: &str) -> Self {
         self.path.insert(0, name.to_string());
         self
