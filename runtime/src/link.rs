@@ -307,13 +307,10 @@ fn wrapped_links_from_xml<'a>(
         list.push(link_from_xml_in(def, x, c, &mut place)?);
         Ok(())
     });
-    let shared = text.share();
-    for l in &mut list {
-        shared.fill(&mut l.href);
-        if let Some(n) = &mut l.name {
-            shared.fill(n);
-        }
-    }
+    text.share_into(
+        list.iter_mut()
+            .flat_map(|l| std::iter::once(&mut l.href).chain(l.name.as_mut())),
+    );
     v.reserve_exact(list.len());
     v.append(&mut list);
     if text.capacity() <= SCRATCH_KEPT {
