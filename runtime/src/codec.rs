@@ -532,24 +532,29 @@ pub(crate) fn json_wrapped<T: Value>(
     into: &mut Vec<T>,
 ) -> Result<(), DecodeError> {
     json_wrapped_with(j, &mut |j| T::push_json(into, j))?;
-    fit(into);
+    fit(into, JSON_FIT_SLACK);
     Ok(())
 }
 
 /// Gives a list read whole (a wrapper's items, a representation's links) back the room its
-/// growth left beyond its length, when that is at least [`FIT_SLACK`] bytes. A decoded
-/// document is mostly such lists, and their slack (up to half of each) is memory the
-/// allocator must find, and the kernel zero, on every decode: a fifth of a decoded `Jobs`.
-/// Smaller slack is left: giving it back would cost a call to the allocator per list.
-pub(crate) fn fit<T>(list: &mut Vec<T>) {
+/// growth left beyond its length, when that is at least `least` bytes. A decoded document
+/// is mostly such lists, and their slack (up to half of each) is memory the allocator must
+/// find, and the kernel zero, on every decode: a fifth of a decoded `Jobs`. Smaller slack is
+/// left: giving it back costs a call to the allocator.
+pub(crate) fn fit<T>(list: &mut Vec<T>, least: usize) {
     let slack = (list.capacity() - list.len()).saturating_mul(std::mem::size_of::<T>());
-    if slack >= FIT_SLACK {
+    if slack >= least {
         list.shrink_to_fit();
     }
 }
 
-/// The least slack, in bytes, that [`fit`] gives back.
-const FIT_SLACK: usize = 1024;
+/// The least slack, in bytes, that [`fit`] gives back from a JSON list. JSON lists are
+/// mostly short link arrays, where a call to the allocator per list costs more than it saves.
+pub(crate) const JSON_FIT_SLACK: usize = 1024;
+
+/// The least slack, in bytes, that [`fit`] gives back from an XML wrapper's items (an XML
+/// representation's links are already read at their exact length).
+pub(crate) const XML_FIT_SLACK: usize = 64;
 
 /// As [`json_wrapped`], each item read by `read` (one copy for every item type).
 fn json_wrapped_with(

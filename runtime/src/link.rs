@@ -384,7 +384,7 @@ fn links_from_json(
         }
         _ => return Err(DecodeError::new("expected an array of links")),
     }
-    codec::fit(v);
+    codec::fit(v, codec::JSON_FIT_SLACK);
     check_links(def, &v[from..])
 }
 

@@ -579,7 +579,7 @@ pub const WRAPPER_ATTRS: u32 = u32::MAX;
 impl<'a> XmlIn<'a> {
     /// Appends the `item` children of the wrapper `e` to `into`; other children are kept
     /// in the spill (with the number of items before them) for the enclosing record. A
-    /// list left with a kilobyte or more of spare room is then shrunk to its length.
+    /// list left with 64 bytes or more of spare room is then shrunk to its length.
     pub fn wrapped_items<T: crate::Value>(
         &mut self,
         e: XmlElem<'a>,
@@ -587,7 +587,7 @@ impl<'a> XmlIn<'a> {
         into: &mut Vec<T>,
     ) -> Result<(), DecodeError> {
         self.wrapped_with(e, item, &mut |x, c| T::push_xml(into, x, c))?;
-        crate::codec::fit(into);
+        crate::codec::fit(into, crate::codec::XML_FIT_SLACK);
         Ok(())
     }
 
