@@ -3,8 +3,6 @@
 //! and equal. The table holds what EM's documentation shows in links, not what this crate's
 //! decoder happens to find.
 
-use std::borrow::Cow;
-
 use emrest::runtime::{decode_json, decode_xml};
 use emrest::{Api, EntityReferences};
 
@@ -12,9 +10,8 @@ const XML: &str = r#"<EntityReferences xmlns="http://www.veeam.com/ent/v1.0"><Re
 
 const JSON: &str = r#"{"Refs":[{"Type":"BackupJobSessionReference","Href":"https://em:9398/api/backupSessions/1","Name":"Job 1@2025","UID":"urn:veeam:BackupJobSession:1","Links":[{"Rel":"Up","Href":"https://em:9398/api/backupServers/2","Name":"vbr01","Type":"BackupServerReference"},{"Rel":"Alternate","Href":"https://em:9398/api/backupSessions/1?format=Entity"},{"Rel":"Down","Href":"https://em:9398/api/backupSessions/1/taskSessions","Type":"BackupTaskSessionReferenceList"},{"Rel":"FromANewerServer","Href":"https://em:9398/api/x","Type":"NotInTheSpec"}]}]}"#;
 
-#[allow(clippy::ptr_arg)] // the point is which Cow variant it is
-fn borrowed(c: &Cow<'static, str>) -> bool {
-    matches!(c, Cow::Borrowed(_))
+fn borrowed(s: &emrest::runtime::SharedStr) -> bool {
+    s.is_static()
 }
 
 fn check(refs: &EntityReferences, format: &str) {

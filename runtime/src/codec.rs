@@ -550,7 +550,7 @@ pub(crate) fn fit<T>(list: &mut Vec<T>, least: usize) {
 
 /// The least slack, in bytes, that [`fit`] gives back from a JSON list. JSON lists are
 /// mostly short link arrays, where a call to the allocator per list costs more than it saves.
-pub(crate) const JSON_FIT_SLACK: usize = 1024;
+pub(crate) const JSON_FIT_SLACK: usize = 512;
 
 /// The least slack, in bytes, that [`fit`] gives back from an XML wrapper's items (an XML
 /// representation's links are already read at their exact length).

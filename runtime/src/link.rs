@@ -15,13 +15,13 @@ use crate::SharedStr;
 pub struct Link {
     /// Relation (`Start`, `Down`, `Alternate`, …): borrowed from the spec's table of
     /// relations when it is one of them (no allocation), owned otherwise.
-    pub rel: Cow<'static, str>,
+    pub rel: SharedStr,
     /// Target URL, absolute as the server wrote it. The links of one XML wrapper, decoded,
     /// share one buffer for their targets and names (see [`SharedStr`]).
     pub href: SharedStr,
     /// Target representation type (`JobReference`, `TaskList`, …); absent on action links.
     /// Borrowed from the spec's table of type names when it is one of them, as `rel` is.
-    pub type_: Option<Cow<'static, str>>,
+    pub type_: Option<SharedStr>,
     /// Human name of the target, when the server gives one.
     pub name: Option<SharedStr>,
     /// Attributes and content the link carried beyond these (kept and written back).
@@ -30,7 +30,7 @@ pub struct Link {
 
 impl Link {
     /// A link with a relation and a target.
-    pub fn new(rel: impl Into<Cow<'static, str>>, href: impl Into<SharedStr>) -> Self {
+    pub fn new(rel: impl Into<SharedStr>, href: impl Into<SharedStr>) -> Self {
         Link {
             rel: rel.into(),
             href: href.into(),
@@ -116,21 +116,120 @@ impl LinkDef {
 impl Fields for Link {
     fn slot(&mut self, i: usize) -> &mut dyn Slot {
         match i {
-            0 => &mut self.rel,
+            0 => NameSlot::of_mut(&mut self.rel),
             1 => &mut self.href,
             2 => &mut self.name,
-            3 => &mut self.type_,
+            3 => OptNameSlot::of_mut(&mut self.type_),
             _ => &mut self.unknown,
         }
     }
     fn get(&self, i: usize) -> &dyn Slot {
         match i {
-            0 => &self.rel,
+            0 => NameSlot::of(&self.rel),
             1 => &self.href,
             2 => &self.name,
-            3 => &self.type_,
+            3 => OptNameSlot::of(&self.type_),
             _ => &self.unknown,
         }
+    }
+}
+
+/// `value` borrowed from `names` when it is one of them, else copied.
+fn interned(names: &codec::Names, value: &str) -> SharedStr {
+    match names.get(value) {
+        Some(n) => SharedStr::from_static(n),
+        None => value.into(),
+    }
+}
+
+/// A link's relation or type as a field: read borrowed from the field's
+/// [`FieldDef::names`] when it is one of them, written as text.
+#[repr(transparent)]
+struct NameSlot(SharedStr);
+
+/// An optional [`NameSlot`].
+#[repr(transparent)]
+struct OptNameSlot(Option<SharedStr>);
+
+impl NameSlot {
+    fn of(s: &SharedStr) -> &NameSlot {
+        // SAFETY: `NameSlot` is `repr(transparent)` over `SharedStr`.
+        unsafe { &*(s as *const SharedStr).cast::<NameSlot>() }
+    }
+    fn of_mut(s: &mut SharedStr) -> &mut NameSlot {
+        // SAFETY: as in `of`.
+        unsafe { &mut *(s as *mut SharedStr).cast::<NameSlot>() }
+    }
+}
+
+impl OptNameSlot {
+    fn of(s: &Option<SharedStr>) -> &OptNameSlot {
+        // SAFETY: `OptNameSlot` is `repr(transparent)` over `Option<SharedStr>`.
+        unsafe { &*(s as *const Option<SharedStr>).cast::<OptNameSlot>() }
+    }
+    fn of_mut(s: &mut Option<SharedStr>) -> &mut OptNameSlot {
+        // SAFETY: as in `of`.
+        unsafe { &mut *(s as *mut Option<SharedStr>).cast::<OptNameSlot>() }
+    }
+}
+
+impl Slot for NameSlot {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        self.0 = interned(&f.names, &x.text_cow(e)?);
+        Ok(())
+    }
+    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        self.0 = interned(&f.names, text);
+        Ok(())
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        let text = j.scalar()?.map(|(t, _)| t).unwrap_or_default();
+        self.0 = interned(&f.names, &text);
+        Ok(())
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
+        out.scalar(f.name, &self.0, JsonKind::String);
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        Some((Cow::Borrowed(&self.0), JsonKind::String))
+    }
+    fn str_value(&self) -> Option<&str> {
+        Some(&self.0)
+    }
+}
+
+impl Slot for OptNameSlot {
+    fn read_xml<'a>(
+        &mut self,
+        f: &FieldDef,
+        x: &mut crate::XmlIn<'a>,
+        e: crate::XmlElem<'a>,
+    ) -> Result<(), DecodeError> {
+        NameSlot::of_mut(self.0.get_or_insert_default()).read_xml(f, x, e)
+    }
+    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
+        NameSlot::of_mut(self.0.get_or_insert_default()).read_text(f, text)
+    }
+    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+        NameSlot::of_mut(self.0.get_or_insert_default()).read_json(f, j)
+    }
+    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+        if let Some(v) = &self.0 {
+            NameSlot::of(v).write(f, out, between);
+        }
+    }
+    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+        self.0
+            .as_deref()
+            .map(|v| (Cow::Borrowed(v), JsonKind::String))
+    }
+    fn str_value(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 }
 
@@ -262,10 +361,10 @@ fn plain_link(
         }
         seen |= 1 << i;
         match i {
-            0 => l.rel = codec::interned(def.names(), &v),
+            0 => l.rel = interned(def.names(), &v),
             1 => l.href = text(v),
             2 => l.name = Some(text(v)),
-            _ => l.type_ = Some(codec::interned(def.names(), &v)),
+            _ => l.type_ = Some(interned(def.names(), &v)),
         }
     }
     Ok((seen & 0b11 == 0b11).then_some(l))
@@ -307,10 +406,14 @@ fn wrapped_links_from_xml<'a>(
         list.push(link_from_xml_in(def, x, c, &mut place)?);
         Ok(())
     });
-    text.share_into(
-        list.iter_mut()
-            .flat_map(|l| std::iter::once(&mut l.href).chain(l.name.as_mut())),
-    );
+    let mut sharing = text.share();
+    for l in &mut list {
+        sharing.give(&mut l.href);
+        if let Some(n) = &mut l.name {
+            sharing.give(n);
+        }
+    }
+    drop(sharing);
     v.reserve_exact(list.len());
     v.append(&mut list);
     if text.capacity() <= SCRATCH_KEPT {
@@ -571,7 +674,7 @@ pub(crate) fn links_from_node(node: &crate::Node, def: &LinkDef) -> Result<Links
         }
         let name = |i: usize| {
             c.scalar(def.fields[i].name)
-                .map(|s| codec::interned(def.names(), s))
+                .map(|s| interned(def.names(), s))
         };
         v.push(Link {
             rel: name(0).unwrap_or_default(),

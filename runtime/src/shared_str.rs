@@ -1,50 +1,92 @@
-//! [`SharedStr`]: an immutable string that may be a slice of a buffer other strings share.
+//! [`SharedStr`]: an immutable string that may be a slice of a buffer other strings share,
+//! or borrow a `'static` text.
 
 use std::alloc::{self, Layout};
 use std::borrow::{Borrow, Cow};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
 use std::num::NonZeroU32;
 use std::ops::{Deref, Range};
 use std::ptr::NonNull;
 use std::sync::atomic::{self, AtomicUsize, Ordering};
 
-/// An immutable string, read as a `str`: either its own buffer or a slice of one that
-/// several strings share. The links of an XML wrapper (`<Links>`), decoded, keep all their
-/// targets and names in one such buffer, so that a representation's links cost one
-/// allocation for their text, not one or two per link. Cloning it never copies the text;
-/// comparing, hashing and ordering are those of the `str`. Build one with `From` (`"…".into()`)
-/// and read it as a `&str` (`&*s`, [`SharedStr::as_str`]) or turn it into a `String`.
-#[derive(Clone)]
+/// An immutable string, read as a `str`: its own buffer, a slice of one that several
+/// strings share, or a `'static` text borrowed. The links of an XML wrapper (`<Links>`),
+/// decoded, keep all their targets and names in one such buffer, so that a representation's
+/// links cost one allocation for their text, not one or two per link; their relations and
+/// types borrow the spec's table of names. Cloning it never copies the text; comparing,
+/// hashing and ordering are those of the `str`. It is two words. Build one with `From`
+/// (`"…".into()`, which copies) and read it as a `&str` (`&*s`, [`SharedStr::as_str`]) or
+/// turn it into a `String`.
 pub struct SharedStr {
-    /// The buffer; `None` for the empty string, and for a slice of a [`SharedText`] not
-    /// yet shared (see [`SharedStr::pending`]).
-    buf: Option<ThinBuf>,
+    /// `None`: the empty string, or a slice of a [`SharedText`] not yet shared (see
+    /// [`SharedStr::pending`]). Otherwise, when `start` has the [`STATIC`] bit, the first
+    /// byte of a `'static` text of `end1 - 1` bytes; else a counted buffer's [`Header`].
+    ptr: Option<NonNull<u8>>,
+    /// Where the slice starts in the buffer (below [`STATIC`]), or [`STATIC`].
     start: u32,
-    /// One past the end of the slice, or [`WHOLE`]: the string is all of `buf`.
+    /// One past the end of the slice, or [`WHOLE`]: the string is all of its buffer.
     end1: NonZeroU32,
 }
+
+// SAFETY: the text behind `ptr` is never written once the string has it (a `'static` text,
+// or a buffer written before it is shared), and a buffer's count is atomic, as in `Arc<str>`.
+unsafe impl Send for SharedStr {}
+// SAFETY: as above.
+unsafe impl Sync for SharedStr {}
 
 /// [`SharedStr::end1`] of a string that is its whole buffer (of any length).
 const WHOLE: NonZeroU32 = NonZeroU32::MAX;
 
+/// [`SharedStr::start`] of a borrowed `'static` text. Slices of a shared buffer start below
+/// it ([`SharedText`] stops at 2 GiB).
+const STATIC: u32 = 1 << 31;
+
 impl SharedStr {
     /// The text.
     pub fn as_str(&self) -> &str {
-        match &self.buf {
-            None => "",
-            Some(b) if self.end1 == WHOLE => b.as_str(),
-            // Invariant: the slice lies on char boundaries inside `buf`: it is a range
-            // `SharedText::push` returned for the text `buf` was made of.
-            Some(b) => &b.as_str()[self.start as usize..self.end1.get() as usize - 1],
+        let Some(ptr) = self.ptr else {
+            return "";
+        };
+        if self.start == STATIC {
+            // SAFETY: `from_static` took `end1 - 1` bytes of a `&'static str` there.
+            return unsafe { static_str(ptr, self.end1.get() as usize - 1) };
         }
+        // SAFETY: `ptr` is a live buffer's header: this string holds one of its references.
+        let whole = unsafe { buffer_str(ptr.cast()) };
+        if self.end1 == WHOLE {
+            whole
+        } else {
+            // Invariant: the slice lies on char boundaries inside the buffer: it is a range
+            // `SharedText::push` returned for the text the buffer was made of.
+            &whole[self.start as usize..self.end1.get() as usize - 1]
+        }
+    }
+
+    /// A string borrowing `text` (no allocation; a text of 4 GiB or more is copied).
+    pub fn from_static(text: &'static str) -> Self {
+        match u32::try_from(text.len()) {
+            Ok(0) => SharedStr::default(),
+            Ok(n) if n < u32::MAX - 1 => SharedStr {
+                ptr: NonNull::new(text.as_ptr().cast_mut()),
+                start: STATIC,
+                // `n + 1` is neither 0 nor `WHOLE`.
+                end1: NonZeroU32::new(n + 1).unwrap_or(WHOLE),
+            },
+            _ => SharedStr::own(text),
+        }
+    }
+
+    /// Whether the string borrows a `'static` text ([`SharedStr::from_static`]; a link's
+    /// relation or type found in the spec's table of names): it holds no buffer.
+    pub fn is_static(&self) -> bool {
+        self.ptr.is_some() && self.start == STATIC
     }
 
     /// A string with its own buffer (`text` copied; none when it is empty).
     fn own(text: &str) -> Self {
         SharedStr {
-            buf: (!text.is_empty()).then(|| ThinBuf::new(text, 1)),
+            ptr: (!text.is_empty()).then(|| new_buffer(text, 1).cast()),
             start: 0,
             end1: WHOLE,
         }
@@ -55,16 +97,44 @@ impl SharedStr {
     /// empty string.
     pub(crate) fn pending(r: Range<u32>) -> Self {
         SharedStr {
-            buf: None,
+            ptr: None,
             start: r.start,
-            // `SharedText::push` keeps ends below `u32::MAX - 1`.
+            // `SharedText::push` keeps ends below `STATIC`.
             end1: NonZeroU32::new(r.end + 1).unwrap_or(WHOLE),
         }
     }
 
     /// Whether this is a non-empty slice still waiting for its buffer.
     fn is_pending(&self) -> bool {
-        self.buf.is_none() && self.end1 != WHOLE && self.end1.get() - 1 > self.start
+        self.ptr.is_none() && self.end1 != WHOLE && self.end1.get() - 1 > self.start
+    }
+
+    /// The counted buffer this string holds a reference to, if any.
+    fn buffer(&self) -> Option<NonNull<Header>> {
+        self.ptr.filter(|_| self.start != STATIC).map(NonNull::cast)
+    }
+}
+
+impl Clone for SharedStr {
+    fn clone(&self) -> Self {
+        if let Some(h) = self.buffer() {
+            // SAFETY: `self` holds a reference, so the buffer is live.
+            unsafe { retain(h) };
+        }
+        SharedStr {
+            ptr: self.ptr,
+            start: self.start,
+            end1: self.end1,
+        }
+    }
+}
+
+impl Drop for SharedStr {
+    fn drop(&mut self) {
+        if let Some(h) = self.buffer() {
+            // SAFETY: `self` is one reference, never used again.
+            unsafe { release(h, 1) }
+        }
     }
 }
 
@@ -80,8 +150,9 @@ pub(crate) struct SharedText {
 
 impl SharedText {
     /// Appends `s` (unless it is already there, see [`SharedText`]) and returns where it
-    /// lies, or `None` when the buffer would pass 4 GiB (the caller then keeps `s` in a
+    /// lies, or `None` when the buffer would pass 2 GiB (the caller then keeps `s` in a
     /// string of its own).
+    #[inline]
     pub(crate) fn push(&mut self, s: &str) -> Option<Range<u32>> {
         let b = s.as_bytes();
         let Some(&last) = b.last() else {
@@ -100,50 +171,77 @@ impl SharedText {
         let start = u32::try_from(self.text.len()).ok()?;
         let end = u32::try_from(self.text.len() + s.len())
             .ok()
-            .filter(|&e| e < u32::MAX - 1)?;
+            .filter(|&e| e < STATIC)?;
         self.text.push_str(s);
         self.recent = [(start, end), self.recent[0]];
         Some(start..end)
     }
 
-    /// Copies the text so far into one shared buffer and gives it to every string of
-    /// `strings` that is a non-empty [`SharedStr::pending`] slice of it (any other string is
-    /// left as it is). The builder is emptied, its capacity kept.
+    /// Copies the text so far into one shared buffer, to be given with [`Sharing::give`]
+    /// to the pending strings made of it. The builder is emptied, its capacity kept.
     ///
-    /// The buffer's count is set once for all the strings that took it, with one atomic
-    /// operation, instead of one increment per string.
-    pub(crate) fn share_into<'s>(&mut self, strings: impl IntoIterator<Item = &'s mut SharedStr>) {
-        if self.text.is_empty() {
-            return;
-        }
-        let buf = ThinBuf::new(&self.text, BUILDING);
-        let mut taken = 0;
-        for s in strings {
-            if s.is_pending() {
-                debug_assert!(
-                    buf.as_str().len() >= s.end1.get() as usize - 1
-                        && buf.as_str().is_char_boundary(s.start as usize)
-                        && buf.as_str().is_char_boundary(s.end1.get() as usize - 1)
-                );
-                // Counted in `taken`, settled below.
-                s.buf = Some(ThinBuf {
-                    ptr: buf.ptr,
-                    text: PhantomData,
-                });
-                taken += 1;
-            }
-        }
+    /// The buffer's count is settled once, when the [`Sharing`] drops, for all the strings
+    /// that took it: one atomic operation instead of one increment per string.
+    pub(crate) fn share(&mut self) -> Sharing {
+        let buf = (!self.text.is_empty()).then(|| new_buffer(&self.text, BUILDING));
         self.text.clear();
         self.recent = Default::default();
-        // `buf` holds `BUILDING` counts: its own and a reserve for the strings that took it.
-        // Give back its own and the part of the reserve they did not take. Should `strings`
-        // panic, the reserve stays: the buffer leaks, and no string is freed early.
-        buf.release(BUILDING - 1 - taken);
+        Sharing { buf, taken: 0 }
+    }
+
+    /// [`SharedText::share`], the buffer given to every string of `strings` that is a
+    /// non-empty pending slice of it.
+    #[cfg(test)]
+    pub(crate) fn share_into<'s>(&mut self, strings: impl IntoIterator<Item = &'s mut SharedStr>) {
+        let mut sharing = self.share();
+        for s in strings {
+            sharing.give(s);
+        }
     }
 
     /// Capacity kept between uses (bounded by the caller).
     pub(crate) fn capacity(&self) -> usize {
         self.text.capacity()
+    }
+}
+
+/// A [`SharedText`]'s buffer being given to the strings made of it.
+pub(crate) struct Sharing {
+    /// The buffer, holding `BUILDING` references: a reserve for the strings that take it.
+    buf: Option<NonNull<Header>>,
+    /// How many strings took one of the reserve.
+    taken: usize,
+}
+
+impl Sharing {
+    /// Gives `s`, when it is a non-empty [`SharedStr::pending`] slice of this buffer's text,
+    /// the buffer; any other string is left as it is.
+    #[inline]
+    pub(crate) fn give(&mut self, s: &mut SharedStr) {
+        if let (true, Some(buf)) = (s.is_pending(), self.buf) {
+            debug_assert!({
+                // SAFETY: the buffer holds its reserve of references here.
+                let t = unsafe { buffer_str(buf) };
+                t.len() >= s.end1.get() as usize - 1
+                    && t.is_char_boundary(s.start as usize)
+                    && t.is_char_boundary(s.end1.get() as usize - 1)
+            });
+            // One reference of the reserve, settled when `self` drops.
+            s.ptr = Some(buf.cast());
+            self.taken += 1;
+        }
+    }
+}
+
+impl Drop for Sharing {
+    /// Gives back the part of the reserve no string took (the buffer is freed if none did).
+    /// Strings given the buffer may be cloned or dropped before this: each counts against
+    /// the reserve, so the count is exact once it is settled.
+    fn drop(&mut self) {
+        if let Some(buf) = self.buf {
+            // SAFETY: the `BUILDING - taken` references given back are held by no string.
+            unsafe { release(buf, BUILDING - self.taken) }
+        }
     }
 }
 
@@ -155,83 +253,84 @@ const BUILDING: usize = 1 << (usize::BITS - 3);
 /// only sound answer, as `Arc` does.
 const MAX_COUNT: usize = isize::MAX as usize;
 
-/// The header in front of a [`ThinBuf`]'s text.
+/// The header in front of a counted buffer's text: one allocation, so that a [`SharedStr`]
+/// points to it with one word (an `Arc<str>` takes two).
 #[repr(C)]
 struct Header {
     count: AtomicUsize,
     len: usize,
 }
 
-/// An immutable, reference-counted text in one allocation (header, then the bytes) behind
-/// one pointer: half the size of an `Arc<str>`, so that a [`SharedStr`] is two words.
-struct ThinBuf {
-    ptr: NonNull<Header>,
-    text: PhantomData<str>,
+/// The allocation of a buffer of a text of `len` bytes (the text starts
+/// `size_of::<Header>()` in).
+fn layout(len: usize) -> Layout {
+    Layout::new::<Header>()
+        .extend(Layout::array::<u8>(len).unwrap_or_else(|_| capacity_overflow()))
+        .unwrap_or_else(|_| capacity_overflow())
+        .0
 }
 
-// SAFETY: the text is never written after `new`, and the count is atomic, as in `Arc<str>`.
-unsafe impl Send for ThinBuf {}
-// SAFETY: as above.
-unsafe impl Sync for ThinBuf {}
-
-impl ThinBuf {
-    /// The allocation of a text of `len` bytes (the text starts `size_of::<Header>()` in).
-    fn layout(len: usize) -> Layout {
-        Layout::new::<Header>()
-            .extend(Layout::array::<u8>(len).unwrap_or_else(|_| capacity_overflow()))
-            .unwrap_or_else(|_| capacity_overflow())
-            .0
+/// A buffer holding a copy of `text` (not empty), with `count` references.
+fn new_buffer(text: &str, count: usize) -> NonNull<Header> {
+    debug_assert!(!text.is_empty());
+    let layout = layout(text.len());
+    // SAFETY: the layout has a non-zero size (it holds the header).
+    let raw = unsafe { alloc::alloc(layout) }.cast::<Header>();
+    let Some(ptr) = NonNull::new(raw) else {
+        alloc::handle_alloc_error(layout)
+    };
+    // SAFETY: `raw` is a fresh allocation of `layout`: a header, then `text.len()` bytes.
+    unsafe {
+        raw.write(Header {
+            count: AtomicUsize::new(count),
+            len: text.len(),
+        });
+        std::ptr::copy_nonoverlapping(text.as_ptr(), text_of(ptr), text.len());
     }
+    ptr
+}
 
-    /// A buffer holding a copy of `text` (not empty), with `count` references.
-    fn new(text: &str, count: usize) -> Self {
-        debug_assert!(!text.is_empty());
-        let layout = Self::layout(text.len());
-        // SAFETY: the layout has a non-zero size (it holds the header).
-        let raw = unsafe { alloc::alloc(layout) }.cast::<Header>();
-        let Some(ptr) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
-        };
-        // SAFETY: `raw` is a fresh allocation of `layout`: a header, then `text.len()` bytes.
-        unsafe {
-            raw.write(Header {
-                count: AtomicUsize::new(count),
-                len: text.len(),
-            });
-            std::ptr::copy_nonoverlapping(text.as_ptr(), Self::bytes(ptr), text.len());
-        }
-        ThinBuf {
-            ptr,
-            text: PhantomData,
-        }
+/// Where the text of the buffer at `ptr` starts.
+fn text_of(ptr: NonNull<Header>) -> *mut u8 {
+    // SAFETY (of the `add`): the allocation holds the header and then the text.
+    unsafe { ptr.as_ptr().cast::<u8>().add(std::mem::size_of::<Header>()) }
+}
+
+/// The text of the buffer at `ptr`.
+///
+/// # Safety
+/// The buffer is live for `'a` (the caller holds a reference to it).
+unsafe fn buffer_str<'a>(ptr: NonNull<Header>) -> &'a str {
+    // SAFETY: live (the caller's word); `new_buffer` copied `len` bytes of a `str` there,
+    // and nothing writes them since.
+    unsafe {
+        let len = ptr.as_ref().len;
+        std::str::from_utf8_unchecked(std::slice::from_raw_parts(text_of(ptr), len))
     }
+}
 
-    /// Where the text of the buffer at `ptr` starts.
-    fn bytes(ptr: NonNull<Header>) -> *mut u8 {
-        // SAFETY (of the `add`): the allocation holds the header and then the text.
-        unsafe { ptr.as_ptr().cast::<u8>().add(std::mem::size_of::<Header>()) }
-    }
+/// The `'static` text of `len` bytes at `ptr`.
+///
+/// # Safety
+/// `ptr` and `len` are those of a `&'static str`.
+unsafe fn static_str(ptr: NonNull<u8>, len: usize) -> &'static str {
+    // SAFETY: the caller's word.
+    unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr.as_ptr(), len)) }
+}
 
-    fn header(&self) -> &Header {
-        // SAFETY: the buffer lives while a reference (this one) does.
-        unsafe { self.ptr.as_ref() }
-    }
-
-    fn as_str(&self) -> &str {
-        let len = self.header().len;
-        // SAFETY: `new` copied `len` bytes of a `str` there, and nothing writes them since.
-        unsafe {
-            std::str::from_utf8_unchecked(std::slice::from_raw_parts(Self::bytes(self.ptr), len))
-        }
-    }
-
-    /// Gives back this reference and `more` others of the count (see
-    /// [`SharedText::share_into`]), freeing the buffer when they were the last.
-    fn release(self, more: usize) {
-        let ptr = self.ptr;
-        std::mem::forget(self);
-        // SAFETY: `self` was a reference, and the caller gives back `more` others it holds.
-        unsafe { release(ptr, more + 1) }
+/// Adds a reference to the buffer at `ptr`.
+///
+/// # Safety
+/// The caller holds a reference to the buffer.
+unsafe fn retain(ptr: NonNull<Header>) {
+    // As `Arc`: a new reference is made from an existing one, so no ordering is needed.
+    // SAFETY: live (the caller's reference).
+    if unsafe { ptr.as_ref() }
+        .count
+        .fetch_add(1, Ordering::Relaxed)
+        > MAX_COUNT
+    {
+        std::process::abort();
     }
 }
 
@@ -248,7 +347,7 @@ unsafe fn release(ptr: NonNull<Header>, n: usize) {
         return;
     }
     atomic::fence(Ordering::Acquire);
-    let layout = ThinBuf::layout(header.len);
+    let layout = layout(header.len);
     // SAFETY: the count reached zero, so no reference is left; `ptr` came from `alloc::alloc`
     // with this layout.
     unsafe { alloc::dealloc(ptr.as_ptr().cast(), layout) }
@@ -259,31 +358,11 @@ fn capacity_overflow() -> ! {
     panic!("SharedStr: text too large to allocate")
 }
 
-impl Clone for ThinBuf {
-    fn clone(&self) -> Self {
-        // As `Arc`: a new reference is made from an existing one, so no ordering is needed.
-        if self.header().count.fetch_add(1, Ordering::Relaxed) > MAX_COUNT {
-            std::process::abort();
-        }
-        ThinBuf {
-            ptr: self.ptr,
-            text: PhantomData,
-        }
-    }
-}
-
-impl Drop for ThinBuf {
-    fn drop(&mut self) {
-        // SAFETY: `self` is one reference, never used again.
-        unsafe { release(self.ptr, 1) }
-    }
-}
-
 impl Default for SharedStr {
     /// The empty string (no allocation).
     fn default() -> Self {
         SharedStr {
-            buf: None,
+            ptr: None,
             start: 0,
             end1: WHOLE,
         }
@@ -428,9 +507,9 @@ mod tests {
 
     /// The references the buffer of `s` counts.
     fn count(s: &SharedStr) -> usize {
-        s.buf
-            .as_ref()
-            .map_or(0, |b| b.header().count.load(Ordering::Relaxed))
+        // SAFETY: `s` holds a reference.
+        s.buffer()
+            .map_or(0, |h| unsafe { h.as_ref() }.count.load(Ordering::Relaxed))
     }
 
     #[test]
@@ -452,13 +531,9 @@ mod tests {
         assert_eq!(a, "http://h/api/jobs/1");
         assert_eq!(b.as_str(), "Nightly ✓");
         assert_eq!(empty, SharedStr::default());
-        assert!(empty.buf.is_none());
+        assert!(empty.ptr.is_none());
         assert_eq!(format!("{b:?}"), "\"Nightly ✓\"");
-        assert_eq!(
-            a.buf.as_ref().map(|b| b.ptr),
-            b.buf.as_ref().map(|b| b.ptr),
-            "one buffer for both"
-        );
+        assert_eq!(a.buffer(), b.buffer(), "one buffer for both");
         assert_eq!(count(&a), 2, "counted once for each string that took it");
         assert!(
             t.text.is_empty() && t.capacity() >= 28,
@@ -559,5 +634,31 @@ mod tests {
         list.sort();
         assert_eq!(list, ["abc", "abd"], "ordered as text");
         assert_eq!(String::from(sliced), "abc");
+    }
+
+    #[test]
+    fn a_static_text_is_borrowed_and_never_counted() {
+        static NAMES: &str = "Start Stop";
+        let stop = SharedStr::from_static(&NAMES[6..]);
+        assert_eq!(
+            (stop.as_str(), stop.as_ptr()),
+            ("Stop", NAMES[6..].as_ptr())
+        );
+        assert!(stop.buffer().is_none(), "no buffer, no count");
+        assert!(stop.is_static() && !SharedStr::from("Stop").is_static());
+        let clones: Vec<SharedStr> = (0..3).map(|_| stop.clone()).collect();
+        drop(stop);
+        assert_eq!(clones, ["Stop"; 3]);
+        assert_eq!(SharedStr::from_static(""), SharedStr::default());
+        assert_eq!(
+            SharedStr::from_static("Start"),
+            SharedStr::from("Start"),
+            "as text"
+        );
+        let mut pending = SharedStr::from_static("Retry");
+        let mut t = SharedText::default();
+        t.push("x").unwrap();
+        t.share_into([&mut pending]);
+        assert_eq!(pending.as_str(), "Retry", "a static text is left alone");
     }
 }

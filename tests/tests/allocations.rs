@@ -91,15 +91,16 @@ fn owned_by_one_ref(r: &EntityRef, json: bool) -> usize {
     );
     let links: &Option<Links> = &r.links;
     let owned = |c: &Cow<'static, str>| usize::from(matches!(c, Cow::Owned(_)));
+    let own_name = |s: &SharedStr| usize::from(!s.is_static());
     let (mut names, mut texts) = (0, 0);
     for l in links.iter().flat_map(|l| &l.0) {
         let _: (
-            &Cow<'static, str>,
+            &SharedStr,
             &SharedStr,
             &Option<SharedStr>,
-            &Option<Cow<'static, str>>,
+            &Option<SharedStr>,
         ) = (&l.rel, &l.href, &l.name, &l.type_);
-        names += owned(&l.rel) + l.type_.as_ref().map_or(0, owned);
+        names += own_name(&l.rel) + l.type_.as_ref().map_or(0, own_name);
         texts += 1 + usize::from(l.name.is_some());
     }
     assert_eq!(texts, 3, "Up: target and name; Alternate: target");
@@ -194,8 +195,8 @@ fn ref_with_links(n: usize, json: bool) -> String {
 fn link_lists_keep_no_growth_slack() {
     // XML: a wrapper's links are read into a per-thread list and moved into one allocation
     // of their final length, at every length. JSON: growth doubles, so 18 links would sit in
-    // room for 32, 14 spare links being a kilobyte and more of memory every decode would take
-    // fresh, and are shrunk; a list of 2 (room for 4) keeps its room, as giving back two
+    // room for 32, 14 spare links being a kilobyte of memory every decode would take fresh,
+    // and are shrunk; a list of 2 (room for 4) keeps its room, as giving back two
     // links' worth would cost a call to the allocator.
     for json in [false, true] {
         let decode = |doc: &str| {
