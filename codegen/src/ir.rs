@@ -302,7 +302,7 @@ fn field_size(f: &FieldIr) -> usize {
     match (&f.shape, &f.ty) {
         (Shape::List { .. } | Shape::Wrapped { .. }, _) => 24,
         (_, Ty::Bool | Ty::Int | Ty::Long | Ty::Double) => 8 + 8 * usize::from(f.optional),
-        (_, Ty::Link) => 104,
+        (_, Ty::Link) => 72,
         // Strings, date-times (their text), enums (a text of their own beside the variants),
         // links lists, spec types not in this spec: three words.
         _ => 24,
