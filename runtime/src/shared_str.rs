@@ -614,6 +614,44 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever is pushed (repeats, prefixes, multibyte text, empty strings), every
+        /// string reads back as pushed once shared, clones outlive the originals, and the
+        /// count is the number of live strings.
+        #[test]
+        fn shared_strings_read_back_what_was_pushed(
+            words in proptest::collection::vec("(ab|é|✓|/api/jobs/1|\\?action=start|x){0,6}", 0..24),
+            keep in proptest::collection::vec(proptest::bool::ANY, 24),
+        ) {
+            let mut t = SharedText::default();
+            let mut strings: Vec<SharedStr> = words
+                .iter()
+                .map(|w| SharedStr::pending(t.push(w).expect("small")))
+                .collect();
+            proptest::prop_assert!(t.text.len() <= words.iter().map(|w| w.len()).sum::<usize>());
+            t.share_into(&mut strings);
+            for (s, w) in strings.iter().zip(&words) {
+                proptest::prop_assert_eq!(s.as_str(), w.as_str());
+            }
+            let live = strings.iter().filter(|s| s.buffer().is_some()).count();
+            if let Some(s) = strings.iter().find(|s| s.buffer().is_some()) {
+                proptest::prop_assert_eq!(count(s), live);
+            }
+            let clones: Vec<SharedStr> = strings
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(s, _)| s.clone())
+                .collect();
+            let expected: Vec<String> = clones.iter().map(|s| s.to_string()).collect();
+            drop(strings);
+            let back = std::thread::spawn(move || {
+                clones.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+            });
+            proptest::prop_assert_eq!(back.join().expect("no panic"), expected);
+        }
+    }
+
     #[test]
     fn equality_hash_and_order_are_the_texts() {
         use std::collections::hash_map::DefaultHasher;
