@@ -189,14 +189,6 @@ pub(crate) fn same_name(name: &str, found: &str) -> bool {
     }
 }
 
-/// `value` borrowed from `names` when it is one of them, else owned.
-pub(crate) fn interned(names: &Names, value: &str) -> Cow<'static, str> {
-    match names.get(value) {
-        Some(n) => Cow::Borrowed(n),
-        None => Cow::Owned(value.to_owned()),
-    }
-}
-
 impl FieldDef {
     /// An attribute.
     pub const fn attr(name: &'static str, required: bool) -> Self {

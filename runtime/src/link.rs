@@ -119,7 +119,7 @@ impl Fields for Link {
             0 => NameSlot::of_mut(&mut self.rel),
             1 => &mut self.href,
             2 => &mut self.name,
-            3 => OptNameSlot::of_mut(&mut self.type_),
+            3 => NameSlot::of_mut(&mut self.type_),
             _ => &mut self.unknown,
         }
     }
@@ -128,68 +128,72 @@ impl Fields for Link {
             0 => NameSlot::of(&self.rel),
             1 => &self.href,
             2 => &self.name,
-            3 => OptNameSlot::of(&self.type_),
+            3 => NameSlot::of(&self.type_),
             _ => &self.unknown,
         }
     }
 }
 
-/// `value` borrowed from `names` when it is one of them, else copied.
-fn interned(names: &codec::Names, value: &str) -> SharedStr {
-    match names.get(value) {
-        Some(n) => SharedStr::from_static(n),
-        None => value.into(),
+/// A string type a name-like field is held in (a link's relation or type, a
+/// representation's own type): borrowed from a table of names when its value is one of them.
+trait NameText: Default + std::ops::Deref<Target = str> {
+    /// `value`, borrowed from `names` when it is one of them, else owned.
+    fn interned(names: &codec::Names, value: &str) -> Self;
+}
+
+impl NameText for Cow<'static, str> {
+    fn interned(names: &codec::Names, value: &str) -> Self {
+        match names.get(value) {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(value.to_owned()),
+        }
     }
 }
 
-/// A link's relation or type as a field: read borrowed from the field's
-/// [`FieldDef::names`] when it is one of them, written as text.
+impl NameText for SharedStr {
+    fn interned(names: &codec::Names, value: &str) -> Self {
+        match names.get(value) {
+            Some(n) => SharedStr::from_static(n),
+            None => value.into(),
+        }
+    }
+}
+
+/// A name-like field (`T` or `Option<T>` of a [`NameText`]) as a slot: read borrowed from
+/// the field's [`FieldDef::names`] when it is one of them, written as text. A view of the
+/// field in place, so that a `SharedStr` field, whose own slot reads plain text, reads as a
+/// name.
 #[repr(transparent)]
-struct NameSlot(SharedStr);
+struct NameSlot<T>(T);
 
-/// An optional [`NameSlot`].
-#[repr(transparent)]
-struct OptNameSlot(Option<SharedStr>);
-
-impl NameSlot {
-    fn of(s: &SharedStr) -> &NameSlot {
-        // SAFETY: `NameSlot` is `repr(transparent)` over `SharedStr`.
-        unsafe { &*(s as *const SharedStr).cast::<NameSlot>() }
+impl<T> NameSlot<T> {
+    fn of(field: &T) -> &NameSlot<T> {
+        // SAFETY: `NameSlot<T>` is `repr(transparent)` over `T`.
+        unsafe { &*(field as *const T).cast::<NameSlot<T>>() }
     }
-    fn of_mut(s: &mut SharedStr) -> &mut NameSlot {
+    fn of_mut(field: &mut T) -> &mut NameSlot<T> {
         // SAFETY: as in `of`.
-        unsafe { &mut *(s as *mut SharedStr).cast::<NameSlot>() }
+        unsafe { &mut *(field as *mut T).cast::<NameSlot<T>>() }
     }
 }
 
-impl OptNameSlot {
-    fn of(s: &Option<SharedStr>) -> &OptNameSlot {
-        // SAFETY: `OptNameSlot` is `repr(transparent)` over `Option<SharedStr>`.
-        unsafe { &*(s as *const Option<SharedStr>).cast::<OptNameSlot>() }
-    }
-    fn of_mut(s: &mut Option<SharedStr>) -> &mut OptNameSlot {
-        // SAFETY: as in `of`.
-        unsafe { &mut *(s as *mut Option<SharedStr>).cast::<OptNameSlot>() }
-    }
-}
-
-impl Slot for NameSlot {
+impl<T: NameText> Slot for NameSlot<T> {
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
         x: &mut crate::XmlIn<'a>,
         e: crate::XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        self.0 = interned(&f.names, &x.text_cow(e)?);
+        self.0 = T::interned(&f.names, &x.text_cow(e)?);
         Ok(())
     }
     fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
-        self.0 = interned(&f.names, text);
+        self.0 = T::interned(&f.names, text);
         Ok(())
     }
     fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
         let text = j.scalar()?.map(|(t, _)| t).unwrap_or_default();
-        self.0 = interned(&f.names, &text);
+        self.0 = T::interned(&f.names, &text);
         Ok(())
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
@@ -203,7 +207,7 @@ impl Slot for NameSlot {
     }
 }
 
-impl Slot for OptNameSlot {
+impl<T: NameText> Slot for NameSlot<Option<T>> {
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -233,67 +237,38 @@ impl Slot for OptNameSlot {
     }
 }
 
-/// A name-like string field (a link's relation or type): read borrowed from the field's
-/// [`FieldDef::names`] when it is one of them, written as text.
-impl Slot for Cow<'static, str> {
-    fn read_xml<'a>(
-        &mut self,
-        f: &FieldDef,
-        x: &mut crate::XmlIn<'a>,
-        e: crate::XmlElem<'a>,
-    ) -> Result<(), DecodeError> {
-        *self = codec::interned(&f.names, &x.text_cow(e)?);
-        Ok(())
-    }
-    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
-        *self = codec::interned(&f.names, text);
-        Ok(())
-    }
-    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
-        let text = j.scalar()?.map(|(t, _)| t).unwrap_or_default();
-        *self = codec::interned(&f.names, &text);
-        Ok(())
-    }
-    fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
-        out.scalar(f.name, self, JsonKind::String);
-    }
-    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
-        Some((Cow::Borrowed(self), JsonKind::String))
-    }
-    fn str_value(&self) -> Option<&str> {
-        Some(self)
-    }
+/// A generated representation's name-like field (its own `Type`), read as a [`NameSlot`].
+macro_rules! name_field_slot {
+    ($($t:ty),*) => {$(
+        impl Slot for $t {
+            fn read_xml<'a>(
+                &mut self,
+                f: &FieldDef,
+                x: &mut crate::XmlIn<'a>,
+                e: crate::XmlElem<'a>,
+            ) -> Result<(), DecodeError> {
+                NameSlot::of_mut(self).read_xml(f, x, e)
+            }
+            fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
+                NameSlot::of_mut(self).read_text(f, text)
+            }
+            fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
+                NameSlot::of_mut(self).read_json(f, j)
+            }
+            fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
+                NameSlot::of(self).write(f, out, between)
+            }
+            fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+                NameSlot::of(self).text()
+            }
+            fn str_value(&self) -> Option<&str> {
+                NameSlot::of(self).str_value()
+            }
+        }
+    )*};
 }
 
-/// An optional name-like string field, as `Cow<'static, str>` reads and writes it.
-impl Slot for Option<Cow<'static, str>> {
-    fn read_xml<'a>(
-        &mut self,
-        f: &FieldDef,
-        x: &mut crate::XmlIn<'a>,
-        e: crate::XmlElem<'a>,
-    ) -> Result<(), DecodeError> {
-        self.get_or_insert_default().read_xml(f, x, e)
-    }
-    fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
-        self.get_or_insert_default().read_text(f, text)
-    }
-    fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
-        self.get_or_insert_default().read_json(f, j)
-    }
-    fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
-        if let Some(v) = self {
-            v.write(f, out, between);
-        }
-    }
-    fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
-        self.as_deref()
-            .map(|v| (Cow::Borrowed(v), JsonKind::String))
-    }
-    fn str_value(&self) -> Option<&str> {
-        self.as_deref()
-    }
-}
+name_field_slot!(Cow<'static, str>, Option<Cow<'static, str>>);
 
 /// The `Links` list of a representation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -361,10 +336,10 @@ fn plain_link(
         }
         seen |= 1 << i;
         match i {
-            0 => l.rel = interned(def.names(), &v),
+            0 => l.rel = SharedStr::interned(def.names(), &v),
             1 => l.href = text(v),
             2 => l.name = Some(text(v)),
-            _ => l.type_ = Some(interned(def.names(), &v)),
+            _ => l.type_ = Some(SharedStr::interned(def.names(), &v)),
         }
     }
     Ok((seen & 0b11 == 0b11).then_some(l))
@@ -674,7 +649,7 @@ pub(crate) fn links_from_node(node: &crate::Node, def: &LinkDef) -> Result<Links
         }
         let name = |i: usize| {
             c.scalar(def.fields[i].name)
-                .map(|s| interned(def.names(), s))
+                .map(|s| SharedStr::interned(def.names(), s))
         };
         v.push(Link {
             rel: name(0).unwrap_or_default(),

@@ -12,7 +12,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use emrest::{EntityRef, EntityReferences, Task};
+use emrest::{EnterpriseManager, EntityRef, EntityReferences, Task};
 use emrest_runtime::{decode_json, decode_xml, Links, SharedStr};
 
 /// Counts the allocations (and reallocations) of the current thread.
@@ -219,4 +219,33 @@ fn link_lists_keep_no_growth_slack() {
         let again = decode(&ref_with_links(3, json));
         assert_eq!(again.len(), 3, "json: {json}");
     }
+}
+
+#[test]
+fn xml_item_lists_give_back_slack_from_64_bytes_json_from_512() {
+    // Five `SupportedVersion`s (56 bytes each) grow into room for eight: 168 spare bytes.
+    // XML gives them back (its lists have no size hint, and slack is memory every decode
+    // takes fresh); JSON keeps them below 512 bytes, where the allocator call costs more.
+    assert_eq!(std::mem::size_of::<emrest::SupportedVersion>(), 56);
+    let names = ["1.0", "1.1", "1.2", "1.3", "1.4"];
+    let xml: String = names
+        .iter()
+        .map(|n| format!(r#"<SupportedVersion Name="v{n}"/>"#))
+        .collect();
+    let xml = format!(
+        "<EnterpriseManager><SupportedVersions>{xml}</SupportedVersions></EnterpriseManager>"
+    );
+    let json: Vec<String> = names
+        .iter()
+        .map(|n| format!(r#"{{"Name":"v{n}"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"SupportedVersions":{{"SupportedVersions":[{}]}}}}"#,
+        json.join(",")
+    );
+    let x: EnterpriseManager = decode_xml(xml.as_bytes()).unwrap();
+    let j: EnterpriseManager = decode_json(json.as_bytes()).unwrap();
+    let (x, j) = (x.supported_versions.unwrap(), j.supported_versions.unwrap());
+    assert_eq!((x.len(), x.capacity()), (5, 5), "xml");
+    assert_eq!((j.len(), j.capacity()), (5, 8), "json");
 }
