@@ -142,6 +142,7 @@ trait NameText: Default + std::ops::Deref<Target = str> {
 }
 
 impl NameText for Cow<'static, str> {
+    #[inline]
     fn interned(names: &codec::Names, value: &str) -> Self {
         match names.get(value) {
             Some(n) => Cow::Borrowed(n),
@@ -151,6 +152,7 @@ impl NameText for Cow<'static, str> {
 }
 
 impl NameText for SharedStr {
+    #[inline]
     fn interned(names: &codec::Names, value: &str) -> Self {
         match names.get(value) {
             Some(n) => SharedStr::from_static(n),
