@@ -70,9 +70,9 @@ fn ref_attrs(e: &BytesStart<'_>) -> EntityRef {
         let a = a.expect("attribute");
         match a.key.local_name().as_ref() {
             b"Type" => x.type_ = Some(attr_text(&a).into_owned().into()),
-            b"Href" => x.href = Some(attr_text(&a).into_owned()),
-            b"Name" => x.name = Some(attr_text(&a).into_owned()),
-            b"UID" => x.uid = Some(attr_text(&a).into_owned()),
+            b"Href" => x.href = Some(attr_text(&a).into()),
+            b"Name" => x.name = Some(attr_text(&a).into()),
+            b"UID" => x.uid = Some(attr_text(&a).into()),
             _ => {}
         }
     }
@@ -128,8 +128,8 @@ pub fn query_sessions(bytes: &[u8]) -> Vec<BackupJobSession> {
                     match r.read_event().expect("xml") {
                         Event::Start(c) => match c.local_name().as_ref() {
                             b"Links" => s.links = Some(links(&mut r)),
-                            b"JobUid" => s.job_uid = Some(text_until_end(&mut r)),
-                            b"JobName" => s.job_name = Some(text_until_end(&mut r)),
+                            b"JobUid" => s.job_uid = Some(text_until_end(&mut r).into()),
+                            b"JobName" => s.job_name = Some(text_until_end(&mut r).into()),
                             b"JobType" => {
                                 s.job_type = parse::<SessionJobType>(&text_until_end(&mut r))
                             }
@@ -146,7 +146,9 @@ pub fn query_sessions(bytes: &[u8]) -> Vec<BackupJobSession> {
                                 s.progress =
                                     parse::<i32>(&text_until_end(&mut r)).unwrap_or_default()
                             }
-                            b"FailureMessage" => s.failure_message = Some(text_until_end(&mut r)),
+                            b"FailureMessage" => {
+                                s.failure_message = Some(text_until_end(&mut r).into())
+                            }
                             b"IsRetry" => {
                                 s.is_retry =
                                     parse::<bool>(&text_until_end(&mut r)).unwrap_or_default()

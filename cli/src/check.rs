@@ -325,7 +325,11 @@ impl Run {
             running: s.state.as_ref() != Some(&SessionState::Stopped),
             result: s.result.as_ref().map(|r| r.to_string()).unwrap_or_default(),
             is_retry: s.is_retry,
-            message: s.failure_message.clone().filter(|m| !m.trim().is_empty()),
+            message: s
+                .failure_message
+                .as_deref()
+                .filter(|m| !m.trim().is_empty())
+                .map(String::from),
         }
     }
 
@@ -337,7 +341,7 @@ impl Run {
                 .state
                 .as_deref()
                 .is_some_and(|st| st.eq_ignore_ascii_case("Stopped")),
-            result: s.result.clone().unwrap_or_default(),
+            result: s.result.as_deref().unwrap_or_default().to_string(),
             is_retry: s.is_retry,
             message: None,
         }
@@ -614,14 +618,16 @@ async fn check_repositories(
     }
     let mut names: HashMap<String, usize> = HashMap::new();
     for r in &repos {
-        *names.entry(r.name.clone().unwrap_or_default()).or_default() += 1;
+        *names
+            .entry(r.name.as_deref().unwrap_or_default().to_string())
+            .or_default() += 1;
     }
     let mut status = Status::Ok;
     let mut perf = Vec::new();
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     for r in &repos {
-        let name = r.name.clone().unwrap_or_else(|| "?".into());
+        let name = r.name.as_deref().unwrap_or("?").to_string();
         // Two repositories of the same name on different servers get the server's name.
         let label = if names.get(&name).copied().unwrap_or(0) > 1 {
             match up_name(r.links.as_ref(), "BackupServerReference") {
@@ -709,7 +715,7 @@ async fn check_sessions(
             continue;
         };
         running.push((
-            s.job_name.clone().unwrap_or_else(|| "?".into()),
+            s.job_name.as_deref().unwrap_or("?").to_string(),
             (now - start).max(0),
         ));
     }

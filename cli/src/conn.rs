@@ -183,7 +183,7 @@ impl Account {
         let em = if g.tenant {
             let spec = emrest::LoginSpec {
                 tenant_credentials: Some(emrest::TenantCredentials {
-                    username: Some(self.user.clone()),
+                    username: Some(self.user.as_str().into()),
                     password: Some(self.password.clone()),
                     ..Default::default()
                 }),

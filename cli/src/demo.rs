@@ -155,7 +155,7 @@ async fn flows(g: &Global, out: &Out, w: &mut Walk<'_>, em: &emrest::Session) ->
                     .is_some_and(|l| l.find("Start", None, None).is_ok())
         })
         .ok_or_else(|| CliError::error("the simulator offers no backup job to start"))?;
-    let name = job.name.clone().unwrap_or_default();
+    let name = job.name.as_deref().unwrap_or_default().to_string();
     w.step(
         &format!("Start job \"{name}\", wait for its task and then its session"),
         &format!("vem job \"{name}\" start --wait"),

@@ -87,7 +87,10 @@ pub fn schedule_text(job: &Job) -> &'static str {
 /// The latest result of every job, from the newest backup job sessions (one query,
 /// newest first, stopped when every job has one or after 1000 sessions).
 pub async fn last_results(em: &emrest::Session, jobs: &[Job]) -> Result<HashMap<String, String>> {
-    let mut want: Vec<String> = jobs.iter().filter_map(|j| j.uid.clone()).collect();
+    let mut want: Vec<String> = jobs
+        .iter()
+        .filter_map(|j| j.uid.as_deref().map(String::from))
+        .collect();
     let mut found = HashMap::new();
     let stream = em
         .query::<BackupJobSession>()
@@ -125,7 +128,11 @@ async fn jobs_cmd(out: &Out, em: &emrest::Session) -> Result<()> {
         col("uid", "UID").optional(),
     ]);
     for j in &jobs {
-        let lr = j.uid.as_ref().and_then(|u| last.get(u)).map(String::as_str);
+        let lr = j
+            .uid
+            .as_deref()
+            .and_then(|u| last.get(u))
+            .map(String::as_str);
         t.push(vec![
             Cell::opt(j.name.clone()),
             Cell::opt(j.job_type.as_ref().map(|v| v.to_string())),
@@ -200,7 +207,7 @@ async fn job_cmd(
     action: Option<&JobAction>,
 ) -> Result<()> {
     let job = find_job(em, which).await?;
-    let name = job.name.clone().unwrap_or_else(|| which.to_string());
+    let name = job.name.as_deref().unwrap_or(which).to_string();
     let what = |verb: &str| format!("{verb} of job \"{name}\"");
     match action.unwrap_or(&JobAction::Show) {
         JobAction::Show => {
@@ -290,15 +297,15 @@ async fn job_cmd(
             description,
         } => {
             let repository_uid = match repository {
-                Some(r) => r.clone(),
-                None => default_repository(em, &job).await?,
+                Some(r) => r.as_str().into(),
+                None => default_repository(em, &job).await?.into(),
             };
             let body = emrest::JobCloneSpec {
                 backup_job_clone_info: Some(emrest::BackupJobCloneInfo {
-                    job_name: new_name.clone(),
-                    folder_name: folder.clone().unwrap_or_else(|| new_name.clone()),
+                    job_name: new_name.as_str().into(),
+                    folder_name: folder.as_deref().unwrap_or(new_name).into(),
                     repository_uid,
-                    description: description.clone(),
+                    description: description.as_deref().map(Into::into),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -335,7 +342,7 @@ async fn default_repository(em: &emrest::Session, job: &Job) -> Result<String> {
         "vem: cloning into repository \"{}\" (pass --repository UID to choose)",
         repo.name.as_deref().unwrap_or("?")
     ));
-    Ok(repo.uid.unwrap_or_default())
+    Ok(repo.uid.map(String::from).unwrap_or_default())
 }
 
 /// The newest backup sessions of `job` (at most `n`), newest first.

@@ -283,7 +283,7 @@ pub async fn restore_files_cmd(
                 }
             };
             let spec = FileRestoreSpec {
-                for_direct_download: Some(String::new()),
+                for_direct_download: Some(Default::default()),
                 ..Default::default()
             };
             let task = file.restore(em, &spec).await?;
@@ -294,7 +294,8 @@ pub async fn restore_files_cmd(
             let d: Download = task.download(em).await?;
             let name = file
                 .name
-                .clone()
+                .as_deref()
+                .map(String::from)
                 .or_else(|| parts(p).pop())
                 .unwrap_or_else(|| "file".into());
             // The name is EM's: keep only its last component, so it cannot leave DIR.

@@ -52,8 +52,11 @@ pub async fn collect(em: &emrest::Session, since: &DateTime) -> Result<Vec<Famil
     for s in &servers {
         info.push(
             vec![
-                ("backup_server", s.name.clone().unwrap_or_default()),
-                ("version", s.version.clone().unwrap_or_default()),
+                (
+                    "backup_server",
+                    s.name.as_deref().unwrap_or_default().into(),
+                ),
+                ("version", s.version.as_deref().unwrap_or_default().into()),
             ],
             1.0,
         );
@@ -74,7 +77,7 @@ pub async fn collect(em: &emrest::Session, since: &DateTime) -> Result<Vec<Famil
                 "backup_server",
                 up_name(r.links.as_ref(), "BackupServerReference"),
             ),
-            ("repository", r.name.clone().unwrap_or_default()),
+            ("repository", r.name.as_deref().unwrap_or_default().into()),
         ];
         cap.push(labels.clone(), r.capacity as f64);
         free.push(labels, r.free_space as f64);
@@ -142,7 +145,7 @@ pub async fn collect(em: &emrest::Session, since: &DateTime) -> Result<Vec<Famil
                 "backup_server",
                 up_name(j.links.as_ref(), "BackupServerReference"),
             ),
-            ("job", j.name.clone().unwrap_or_default()),
+            ("job", j.name.as_deref().unwrap_or_default().into()),
             (
                 "job_kind",
                 j.job_type

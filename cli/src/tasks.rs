@@ -28,7 +28,7 @@ pub fn failure(task: &TaskRepr) -> Option<String> {
     if r.success {
         None
     } else {
-        Some(r.message.clone().unwrap_or_else(|| "no message".into()))
+        Some(r.message.as_deref().unwrap_or("no message").to_string())
     }
 }
 

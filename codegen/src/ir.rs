@@ -223,9 +223,9 @@ pub struct FieldIr {
     /// May be absent.
     pub optional: bool,
     /// A text attribute whose value is usually one of the API's names: the representation's
-    /// own type, the attribute `[api.links] type` names. Its struct field is a
-    /// `Cow<'static, str>`, borrowed from the generated `Api::LINK_NAME_SET` when the value
-    /// is one of its names (no allocation per representation), owned otherwise.
+    /// own type, the attribute `[api.links] type` names. Its struct field is a `SharedStr`
+    /// read as a name: borrowed from the generated `Api::LINK_NAME_SET` when the value is
+    /// one of its names (no text written per representation), decoded text otherwise.
     pub interned: bool,
     /// An optional element of a large type (over [`BOX_ABOVE`] bytes inline, estimated):
     /// held as `Option<Box<T>>`, so that a representation without it does not carry its

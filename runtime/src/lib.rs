@@ -99,9 +99,11 @@ pub mod __private {
     };
     pub use crate::follow::{follow, follow_with};
     pub use crate::json_in::{JsonIn, JsonTok};
+    pub use crate::link::NameField;
     pub use crate::repr::{
         enum_index, scalar_from_json, scalar_from_xml, scalar_write, trim_value,
     };
+    pub use crate::shared_str::close_text_chunk;
     pub use crate::xml_in::{XmlElem, XmlIn};
     pub use crate::*;
     pub use std::borrow::Cow;

@@ -7,17 +7,16 @@ use crate::codec::{self, FieldDef, Fields, Kind, Slot, Unknown};
 use crate::node::JsonKind;
 use crate::out::Out;
 use crate::repr::DecodeError;
-use crate::shared_str::SharedText;
 use crate::SharedStr;
 
 /// One link a representation offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
     /// Relation (`Start`, `Down`, `Alternate`, …): borrowed from the spec's table of
-    /// relations when it is one of them (no allocation), owned otherwise.
+    /// relations when it is one of them (no allocation), decoded text otherwise.
     pub rel: SharedStr,
-    /// Target URL, absolute as the server wrote it. The links of one XML wrapper, decoded,
-    /// share one buffer for their targets and names (see [`SharedStr`]).
+    /// Target URL, absolute as the server wrote it. Decoded targets and names are slices of
+    /// the chunks of text a decode's strings share (see [`SharedStr`]).
     pub href: SharedStr,
     /// Target representation type (`JobReference`, `TaskList`, …); absent on action links.
     /// Borrowed from the spec's table of type names when it is one of them, as `rel` is.
@@ -156,7 +155,7 @@ impl NameText for SharedStr {
     fn interned(names: &codec::Names, value: &str) -> Self {
         match names.get(value) {
             Some(n) => SharedStr::from_static(n),
-            None => value.into(),
+            None => SharedStr::decoded(value),
         }
     }
 }
@@ -272,6 +271,26 @@ macro_rules! name_field_slot {
 
 name_field_slot!(Cow<'static, str>, Option<Cow<'static, str>>);
 
+/// A generated representation's own `Type` field (`SharedStr` or `Option<SharedStr>`), read
+/// as a name: the generated `Record::field` answers this slot for it, since the field's
+/// type reads plain text by itself. Hidden support for generated code.
+#[doc(hidden)]
+pub trait NameField: Sized {
+    /// The field at `field` seen as a [`NameSlot`].
+    fn name_slot(field: *mut Self) -> *mut dyn Slot;
+}
+
+impl<T: 'static> NameField for T
+where
+    NameSlot<T>: Slot,
+{
+    #[inline]
+    fn name_slot(field: *mut Self) -> *mut dyn Slot {
+        // `NameSlot<T>` is `repr(transparent)` over `T`: the same place.
+        field.cast::<NameSlot<T>>()
+    }
+}
+
 /// The `Links` list of a representation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links(pub Vec<Link>);
@@ -291,18 +310,7 @@ fn link_from_xml<'a>(
     x: &mut crate::XmlIn<'a>,
     e: crate::XmlElem<'a>,
 ) -> Result<Link, DecodeError> {
-    link_from_xml_in(def, x, e, &mut |s| s.into())
-}
-
-/// [`link_from_xml`], the target and name of a plain link made by `text` (the general
-/// reader gives a link's strings buffers of their own).
-fn link_from_xml_in<'a>(
-    def: &'static LinkDef,
-    x: &mut crate::XmlIn<'a>,
-    e: crate::XmlElem<'a>,
-    text: &mut impl FnMut(Cow<'_, str>) -> SharedStr,
-) -> Result<Link, DecodeError> {
-    if let Some(l) = plain_link(def, &e, text)? {
+    if let Some(l) = plain_link(def, &e)? {
         return Ok(l);
     }
     let mut l = Link::default();
@@ -315,12 +323,7 @@ fn link_from_xml_in<'a>(
 /// else (content, other or prefixed attributes, a repeat, a missing one) to the general
 /// record reader, which keeps what no field takes and reports what is wrong. Links are most
 /// of a representation's attributes, and this skips the per-field table walk for them.
-/// Its target and name are made by `text`.
-fn plain_link(
-    def: &LinkDef,
-    e: &crate::XmlElem<'_>,
-    text: &mut impl FnMut(Cow<'_, str>) -> SharedStr,
-) -> Result<Option<Link>, DecodeError> {
+fn plain_link(def: &LinkDef, e: &crate::XmlElem<'_>) -> Result<Option<Link>, DecodeError> {
     if !e.is_empty() {
         return Ok(None);
     }
@@ -339,22 +342,15 @@ fn plain_link(
         seen |= 1 << i;
         match i {
             0 => l.rel = SharedStr::interned(def.names(), &v),
-            1 => l.href = text(v),
-            2 => l.name = Some(text(v)),
+            1 => l.href = SharedStr::decoded(&v),
+            2 => l.name = Some(SharedStr::decoded(&v)),
             _ => l.type_ = Some(SharedStr::interned(def.names(), &v)),
         }
     }
     Ok((seen & 0b11 == 0b11).then_some(l))
 }
 
-/// Text kept for the next wrapper when it is at most this many bytes (a larger buffer is
-/// given back).
-const SCRATCH_KEPT: usize = 64 * 1024;
-
 thread_local! {
-    /// The text a thread reads a wrapper's link targets and names into before they are
-    /// shared (taken while in use, so a nested read gets a fresh one).
-    static SCRATCH: Cell<SharedText> = Cell::new(SharedText::default());
     /// The list a thread reads a wrapper's links into, so that the representation's own
     /// list is allocated once at its final length (no growth, no copies, no slack).
     static LIST: Cell<Vec<Link>> = const { Cell::new(Vec::new()) };
@@ -364,38 +360,23 @@ thread_local! {
 /// is given back).
 const LIST_KEPT: usize = 256;
 
-/// Reads the link elements of wrapper `e` onto `v`, their targets and names in one buffer.
+/// Reads the link elements of wrapper `e` onto `v` (their targets and names in the thread's
+/// chunk of decoded text, see [`SharedStr`]).
 fn wrapped_links_from_xml<'a>(
     def: &'static LinkDef,
     v: &mut Vec<Link>,
     x: &mut crate::XmlIn<'a>,
     e: crate::XmlElem<'a>,
 ) -> Result<(), DecodeError> {
-    // `try_with`: a decode run by another thread-local's destructor, after these are gone,
-    // works with fresh ones.
-    let mut text = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    // `try_with`: a decode run by another thread-local's destructor, after it is gone,
+    // works with a fresh one.
     let mut list = LIST.try_with(Cell::take).unwrap_or_default();
-    let mut place = |s: Cow<'_, str>| match text.push(&s) {
-        Some(r) => SharedStr::pending(r),
-        None => s.into(),
-    };
     let read = x.wrapped_with(e, def.element, &mut |x, c| {
-        list.push(link_from_xml_in(def, x, c, &mut place)?);
+        list.push(link_from_xml(def, x, c)?);
         Ok(())
     });
-    let mut sharing = text.share();
-    for l in &mut list {
-        sharing.give(&mut l.href);
-        if let Some(n) = &mut l.name {
-            sharing.give(n);
-        }
-    }
-    drop(sharing);
     v.reserve_exact(list.len());
     v.append(&mut list);
-    if text.capacity() <= SCRATCH_KEPT {
-        let _ = SCRATCH.try_with(|s| s.set(text));
-    }
     if list.capacity() <= LIST_KEPT {
         let _ = LIST.try_with(|s| s.set(list));
     }
@@ -774,7 +755,7 @@ pub enum Target<'a> {
 static NO_LINKS: Links = Links::EMPTY;
 
 /// Anything a generated method can read links from: `Links` or `Option<Links>`, or the own
-/// URL (`String`, `Option<String>`) of a reference that has no links.
+/// URL (`SharedStr` or `String`, optional or not) of a reference that has no links.
 pub trait AsLinks {
     /// The links, when there are any.
     fn links(&self) -> Option<&Links>;
@@ -803,23 +784,30 @@ impl AsLinks for Option<Links> {
     }
 }
 
-impl AsLinks for String {
-    fn links(&self) -> Option<&Links> {
-        None
-    }
-    fn target(&self) -> Target<'_> {
-        Target::Href(Some(self))
-    }
+/// The own URL of a reference without links, in either string type a field may have.
+macro_rules! href_as_links {
+    ($($t:ty),*) => {$(
+        impl AsLinks for $t {
+            fn links(&self) -> Option<&Links> {
+                None
+            }
+            fn target(&self) -> Target<'_> {
+                Target::Href(Some(self))
+            }
+        }
+
+        impl AsLinks for Option<$t> {
+            fn links(&self) -> Option<&Links> {
+                None
+            }
+            fn target(&self) -> Target<'_> {
+                Target::Href(self.as_deref())
+            }
+        }
+    )*};
 }
 
-impl AsLinks for Option<String> {
-    fn links(&self) -> Option<&Links> {
-        None
-    }
-    fn target(&self) -> Target<'_> {
-        Target::Href(self.as_deref())
-    }
-}
+href_as_links!(String, SharedStr);
 
 /// True when `href` has the shape of the documented URL form `path` (`/a/{ID}/b?action=c`):
 /// its last path segments match the form's (`{…}` matches any segment, case-insensitively

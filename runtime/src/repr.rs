@@ -267,42 +267,47 @@ impl Scalar for String {
     }
 }
 
-impl Value for String {
-    fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError> {
-        scalar_from_xml(x, e)
-    }
-    fn from_json(j: &mut JsonIn<'_>) -> Result<Self, DecodeError> {
-        match j.scalar()? {
-            Some((t, _)) => Ok(t.into_owned()),
-            None => Ok(String::new()),
+/// Implements [`Value`] for a string type: text in XML, a JSON string (or any scalar's
+/// text), and readable as a `str` (a representation's own URL is found so).
+macro_rules! text_value {
+    ($($t:ty),*) => {$(
+        impl Value for $t {
+            fn from_xml<'a>(x: &mut XmlIn<'a>, e: XmlElem<'a>) -> Result<Self, DecodeError> {
+                scalar_from_xml(x, e)
+            }
+            fn from_json(j: &mut JsonIn<'_>) -> Result<Self, DecodeError> {
+                let t = j.scalar()?.map_or(Cow::Borrowed(""), |(t, _)| t);
+                <$t as Scalar>::parse_cow(t).map_err(DecodeError::new)
+            }
+            fn write_value(&self, name: &str, out: &mut dyn Out) {
+                out.scalar(name, self, JsonKind::String);
+            }
+            fn from_text(text: &str) -> Result<Self, DecodeError> {
+                <$t as Scalar>::parse_text(text).map_err(DecodeError::new)
+            }
+            fn to_text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
+                Some((Cow::Borrowed(self), JsonKind::String))
+            }
+            fn as_str(&self) -> Option<&str> {
+                Some(self)
+            }
         }
-    }
-    fn write_value(&self, name: &str, out: &mut dyn Out) {
-        out.scalar(name, self, JsonKind::String);
-    }
-    fn from_text(text: &str) -> Result<Self, DecodeError> {
-        Ok(text.to_string())
-    }
-    fn to_text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
-        Some((Cow::Borrowed(self), JsonKind::String))
-    }
-    fn as_str(&self) -> Option<&str> {
-        Some(self)
-    }
+    )*};
 }
 
+// `String` for the fields of derived structs; `SharedStr` for generated ones, read into the
+// thread's chunk of decoded text (links too, see [`crate::SharedStr`]).
+text_value!(String, crate::SharedStr);
+
 impl Scalar for crate::SharedStr {
+    /// Reads the text into the thread's chunk of decoded text (see [`crate::SharedStr`]).
     fn parse_text(text: &str) -> Result<Self, String> {
-        Ok(text.into())
+        Ok(crate::SharedStr::decoded(text))
     }
     fn to_text(&self) -> Cow<'_, str> {
         Cow::Borrowed(self)
     }
 }
-
-// A string in a buffer of its own when read alone (links share one, see
-// [`crate::SharedStr`]); read and written as a scalar text.
-scalar_value!(crate::SharedStr);
 
 /// Reads a scalar from an element's character data (child elements are an error: a
 /// scalar has nowhere to keep them).

@@ -128,7 +128,7 @@ pub fn with_schema_decls(xml: String, root: &str) -> String {
 /// The `Error` document of `err`, built as the generated `ErrorBody`.
 pub fn error_body(err: &ApiError) -> emrest::ErrorBody {
     emrest::ErrorBody {
-        message: Some(err.message.clone()),
+        message: Some(err.message.as_str().into()),
         status_code: i32::from(err.status.as_u16()),
         ..Default::default()
     }

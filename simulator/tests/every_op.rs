@@ -554,7 +554,9 @@ fn decode_task(json: bool, body: &[u8]) -> Result<String, String> {
     } else {
         emrest_runtime::decode_xml(body).map_err(|e| e.to_string())?
     };
-    t.href.ok_or_else(|| "task without Href".into())
+    t.href
+        .map(String::from)
+        .ok_or_else(|| "task without Href".into())
 }
 
 /// Polls the task at `href` until it finishes (a few polls); its links then.

@@ -59,7 +59,7 @@ async fn lookup(format: Format) {
 
     let args = LookupServiceLookupArgs {
         host: Some(format!("urn:veeam:HierarchyRoot:{root}")),
-        name: Some(vm_name.clone()),
+        name: Some(vm_name.as_str().into()),
         type_: Some("Vm".into()),
         ..Default::default()
     };
@@ -96,7 +96,7 @@ async fn lookup(format: Format) {
 
     // By hierarchy reference, the one VM.
     let by_ref = LookupServiceLookupArgs {
-        hierarchy_ref: Some(vm_ref.clone()),
+        hierarchy_ref: Some(vm_ref.as_str().into()),
         ..Default::default()
     };
     let one = service.lookup_with(&em, &by_ref).await.unwrap();

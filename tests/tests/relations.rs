@@ -510,7 +510,7 @@ async fn download_file(e: Env) {
     let listing: FileSystemEntries = e.em.get(root.href.as_deref().unwrap()).await.unwrap();
     let file = &listing.files.as_ref().expect("the root has files")[0];
     let spec = FileRestoreSpec {
-        for_direct_download: Some(String::new()),
+        for_direct_download: Some(Default::default()),
         ..Default::default()
     };
     let restored = file

@@ -457,7 +457,11 @@ impl Worker {
                                 page.page_num, page.pages_count
                             ));
                         }
-                        uids.extend(page.items.iter().filter_map(|s| s.uid.clone()));
+                        uids.extend(
+                            page.items
+                                .iter()
+                                .filter_map(|s| s.uid.as_deref().map(String::from)),
+                        );
                         match page.next(&self.em).await? {
                             Some(next) => {
                                 page = next;
@@ -479,7 +483,7 @@ impl Worker {
                 futures::pin_mut!(stream);
                 async {
                     while let Some(s) = stream.try_next().await? {
-                        uids.push(s.uid.unwrap_or_default());
+                        uids.push(s.uid.map(String::from).unwrap_or_default());
                     }
                     Ok(())
                 }

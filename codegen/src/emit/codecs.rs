@@ -40,17 +40,26 @@ pub(super) fn field_def(f: &FieldIr, api: &TokenStream) -> TokenStream {
 }
 
 /// The `Fields` and `Record` impls of a type named `name` whose fields are `fields` (the
-/// whole type, or the subset a derive declares) stored in the Rust fields `rust`.
+/// whole type, or the subset a derive declares) stored in the Rust fields `rust`, each with
+/// whether it reads as a name (a representation's own `Type`, see `FieldIr::interned`).
 pub fn record_impls(
     ty: &TokenStream,
     root: &str,
     defs: &TokenStream,
-    rust: &[Ident],
+    rust: &[(Ident, bool)],
     unknown: &Ident,
     links: Option<usize>,
     href: Option<usize>,
 ) -> TokenStream {
     let idx: Vec<usize> = (0..rust.len()).collect();
+    // A name-like field (the representation's own `Type`) reads through its names table.
+    let places = rust.iter().map(|(r, named)| {
+        if *named {
+            quote!(__rt::__private::NameField::name_slot(&raw mut (*this).#r))
+        } else {
+            quote!(&raw mut (*this).#r)
+        }
+    });
     let links = links.map(|i| quote!(const LINKS: Option<usize> = Some(#i);));
     let href = href.map(|i| quote!(const HREF: Option<usize> = Some(#i);));
     // Any index beyond the fields is the unknown content (`Fields::kept` asks for it).
@@ -63,7 +72,7 @@ pub fn record_impls(
             unsafe fn field(this: *mut Self, i: usize) -> *mut dyn __rt::Slot {
                 // SAFETY: a place projection of the caller's valid pointer (see
                 // `Record::field`): nothing is read or written.
-                unsafe { match i { #(#idx => &raw mut (*this).#rust,)* _ => &raw mut (*this).#unknown } }
+                unsafe { match i { #(#idx => #places,)* _ => &raw mut (*this).#unknown } }
             }
         }
     }
@@ -83,7 +92,8 @@ pub fn derived_record(
     chosen.sort_by_key(|(i, _)| *i);
     let api = quote!(#prefix Api);
     let defs = chosen.iter().map(|(i, _)| field_def(&t.fields[*i], &api));
-    let rust: Vec<Ident> = chosen.iter().map(|(_, r)| r.clone()).collect();
+    // The user's field types are their own: each reads as its type reads.
+    let rust: Vec<(Ident, bool)> = chosen.iter().map(|(_, r)| (r.clone(), false)).collect();
     let links = chosen.iter().position(|(i, _)| t.fields[*i].is_links());
     let href = chosen.iter().position(|(i, _)| t.href == Some(*i));
     let record = record_impls(

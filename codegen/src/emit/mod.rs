@@ -51,7 +51,7 @@ fn doc_attrs(doc: &Option<String>) -> TokenStream {
 /// The Rust type of a value, with spec names resolved under `prefix`.
 fn value_ty(ty: &Ty, prefix: &TokenStream) -> TokenStream {
     match ty {
-        Ty::String => quote!(::std::string::String),
+        Ty::String => quote!(__rt::SharedStr),
         Ty::Secret => quote!(__rt::SecretString),
         Ty::Bool => quote!(bool),
         Ty::Int => quote!(i32),

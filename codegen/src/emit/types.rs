@@ -6,11 +6,7 @@ use super::*;
 
 pub(super) fn field_decl(f: &FieldIr) -> TokenStream {
     let name = ident(&f.rust);
-    let base = if f.interned {
-        quote!(::std::borrow::Cow<'static, str>)
-    } else {
-        value_ty(&f.ty, &TokenStream::new())
-    };
+    let base = value_ty(&f.ty, &TokenStream::new());
     let ty = match (&f.shape, f.optional) {
         // Repeated link elements are one list of links.
         (Shape::List { .. }, _) if f.ty == Ty::Links => quote!(::std::option::Option<#base>),
@@ -79,7 +75,11 @@ pub(super) fn type_items(ir: &Ir, t: &TypeIr, shared: Option<&str>) -> TokenStre
             quote!(&[#(#defs),*])
         }
     };
-    let rust: Vec<Ident> = t.fields.iter().map(|f| ident(&f.rust)).collect();
+    let rust: Vec<(Ident, bool)> = t
+        .fields
+        .iter()
+        .map(|f| (ident(&f.rust), f.interned))
+        .collect();
     let links = t.fields.iter().position(FieldIr::is_links);
     let href = t.href;
     let record = record_impls(&quote!(#name), root, &defs, &rust, &unknown, links, href);

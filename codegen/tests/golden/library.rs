@@ -319,13 +319,13 @@ __rt::scalar_value!(JobStatus);
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Book {
     /// Attribute `Href`.
-    pub href: ::std::option::Option<::std::string::String>,
+    pub href: ::std::option::Option<__rt::SharedStr>,
     /// Attribute `Isbn`.
-    pub isbn: ::std::string::String,
+    pub isbn: __rt::SharedStr,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
     /// Element `Title`.
-    pub title: ::std::string::String,
+    pub title: __rt::SharedStr,
     /// Element `Genre`.
     pub genre: Genre,
     /// Element `Pages`.
@@ -333,7 +333,7 @@ pub struct Book {
     /// Element `Price`.
     pub price: ::std::option::Option<f64>,
     /// List `Tags` of `Tag` elements.
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub tags: ::std::option::Option<::std::vec::Vec<__rt::SharedStr>>,
     /// Element `Added`.
     pub added: ::std::option::Option<__rt::DateTime>,
     /// Element `Note`.
@@ -383,9 +383,7 @@ impl __rt::Queryable for Book {
 }
 impl Book {
     /// Query field `Title`.
-    pub const TITLE: __rt::Field<Self, ::std::string::String> = __rt::Field::new(
-        "Title",
-    );
+    pub const TITLE: __rt::Field<Self, __rt::SharedStr> = __rt::Field::new("Title");
     /// Query field `Genre`.
     pub const GENRE: __rt::Field<Self, Genre> = __rt::Field::new("Genre");
     /// Query field `Pages`.
@@ -469,7 +467,7 @@ impl __rt::Record for Books {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BorrowSpec {
     /// Element `Member`.
-    pub member: ::std::string::String,
+    pub member: __rt::SharedStr,
     /// Element `Days`.
     pub days: ::std::option::Option<i32>,
     /// Element `Express`.
@@ -549,13 +547,13 @@ impl __rt::Record for Home {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Job {
     /// Attribute `Href`.
-    pub href: ::std::string::String,
+    pub href: __rt::SharedStr,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
     /// Attribute `status`.
     pub status: JobStatus,
     /// Element `Kind`.
-    pub kind: ::std::string::String,
+    pub kind: __rt::SharedStr,
     /// Element `Outcome`.
     pub outcome: ::std::option::Option<Outcome>,
     /// What the document carried beyond the spec's fields, kept in place and
@@ -609,11 +607,11 @@ impl Job {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoginSession {
     /// Attribute `Href`.
-    pub href: ::std::option::Option<::std::string::String>,
+    pub href: ::std::option::Option<__rt::SharedStr>,
     /// Element `Actions`. The session's links, in a wrapper of its own name (the API's is `Links`).
     pub actions: ::std::option::Option<__rt::Links>,
     /// Element `User`.
-    pub user: ::std::string::String,
+    pub user: __rt::SharedStr,
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
@@ -660,9 +658,9 @@ impl LoginSession {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Note {
     /// Attribute `lang`.
-    pub lang: ::std::option::Option<::std::string::String>,
+    pub lang: ::std::option::Option<__rt::SharedStr>,
     /// Character data of the element.
-    pub body: ::std::string::String,
+    pub body: __rt::SharedStr,
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
@@ -689,7 +687,7 @@ pub struct Outcome {
     /// Attribute `Ok`.
     pub ok: bool,
     /// Element `Text`.
-    pub text: ::std::option::Option<::std::string::String>,
+    pub text: ::std::option::Option<__rt::SharedStr>,
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
@@ -746,11 +744,11 @@ impl __rt::Record for Paging {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Problem {
     /// Attribute `Message`.
-    pub message: ::std::string::String,
+    pub message: __rt::SharedStr,
     /// Attribute `Code`.
     pub code: i32,
     /// Element `Detail`.
-    pub detail: ::std::option::Option<::std::string::String>,
+    pub detail: ::std::option::Option<__rt::SharedStr>,
     /// What the document carried beyond the spec's fields, kept in place and
     /// written back on encoding.
     pub unknown: __rt::Unknown,
@@ -777,9 +775,9 @@ impl __rt::Record for Problem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ref {
     /// Attribute `Href`.
-    pub href: ::std::option::Option<::std::string::String>,
+    pub href: ::std::option::Option<__rt::SharedStr>,
     /// Attribute `Name`.
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<__rt::SharedStr>,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
     /// What the document carried beyond the spec's fields, kept in place and
@@ -876,7 +874,7 @@ impl __rt::Record for SearchResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Version {
     /// Attribute `Name`.
-    pub name: ::std::string::String,
+    pub name: __rt::SharedStr,
     /// Element `Links`.
     pub links: ::std::option::Option<__rt::Links>,
     /// What the document carried beyond the spec's fields, kept in place and

@@ -17,7 +17,7 @@ fn generated_types_decode_and_encode() {
     assert_eq!(book.pages, Some(412));
     assert_eq!(
         book.tags.as_deref(),
-        Some(&["sf".to_string(), "classic".to_string()][..])
+        Some(&["sf".into(), "classic".into()][..])
     );
     let again: Book = decode_xml(encode_xml(&book, NS).as_bytes()).unwrap();
     assert_eq!(again, book);

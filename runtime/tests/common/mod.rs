@@ -296,7 +296,7 @@ pub mod gen {
 #[allow(unused_imports)]
 pub use gen::{Api as Em, Client, Job, JobCloneSpec, JobRef, Session, Task, TaskResult};
 
-pub const JOB_NAME: Field<Job, String> = Job::NAME;
+pub const JOB_NAME: Field<Job, emrest_runtime::SharedStr> = Job::NAME;
 pub const JOB_ENABLED: Field<Job, bool> = Job::SCHEDULE_ENABLED;
 
 pub const fn op(
