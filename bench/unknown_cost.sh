@@ -26,16 +26,24 @@ crit=(--noplot)
 [ "${1:-}" = "--quick" ] && crit+=(--warm-up-time 0.3 --measurement-time 1 --sample-size 10)
 
 cd "$root"
-bench_bin() { # target dir -> path of the decode bench binary it built
-    ls -t "$1"/release/deps/decode-* | grep -v '\.d$' | head -1
+# Builds the decode bench into target dir $1 (extra environment before the call) and prints
+# the path of the binary cargo made: the newest file by date may be another build of it (with
+# `--features mimalloc`, say, which bench/compare.sh also builds).
+bench_bin() {
+    CARGO_TARGET_DIR="$1" cargo bench -q -p emrest-bench --bench decode --no-run \
+        --message-format=json 2>>"$out/build.log" \
+        | python3 -c 'import json, sys
+exes = [m["executable"] for m in map(json.loads, sys.stdin)
+        if m.get("reason") == "compiler-artifact" and m.get("executable")
+        and m["target"]["name"] == "decode"]
+print(exes[-1])'
 }
 echo "== building A (keeps unknown content) in $a_dir" >&2
-CARGO_TARGET_DIR="$a_dir" cargo bench -q -p emrest-bench --bench decode --no-run 2>>"$out/build.log"
 a_bin="$(bench_bin "$a_dir")"
 echo "== building B (--cfg emrest_skip_unknown) in $b_dir" >&2
-CARGO_TARGET_DIR="$b_dir" RUSTFLAGS="--cfg emrest_skip_unknown" \
-    cargo bench -q -p emrest-bench --bench decode --no-run 2>>"$out/build.log"
-b_bin="$(bench_bin "$b_dir")"
+b_bin="$(RUSTFLAGS="--cfg emrest_skip_unknown" bench_bin "$b_dir")"
+echo "A: $a_bin" >>"$out/build.log"
+echo "B: $b_bin" >>"$out/build.log"
 
 export EMREST_BENCH_DOCS="$out/docs"
 for round in 1 2; do
@@ -60,8 +68,9 @@ if command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; t
     wait
     for side in a b; do
         callgrind_annotate --inclusive=yes "$out/callgrind.$side" 2>/dev/null \
-            | grep -E 'decode::typed_(xml|json) ' | awk '{gsub(",", "", $1); print $1, $3}' \
-            | sed 's/???:decode:://' >"$out/instructions.$side"
+            | grep -E '(decode|emrest_bench)::typed_(xml|json) ' \
+            | awk '{gsub(",", "", $1); print $1, $3}' \
+            | sed -E 's/\?\?\?:(decode|emrest_bench):://' >"$out/instructions.$side" || true
     done
 fi
 
