@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use emrest::runtime::{DateTime, Filter, Links, Repr, Scalar};
+use emrest::runtime::{DateTime, Filter, Links, Repr, Scalar, SharedStr};
 use emrest::{BackupJobSession, Job, JobResult, JobType, SessionOps, SessionState, VmRestorePoint};
 use futures::TryStreamExt;
 
@@ -298,7 +298,7 @@ async fn job_cmd(
         } => {
             let repository_uid = match repository {
                 Some(r) => r.as_str().into(),
-                None => default_repository(em, &job).await?.into(),
+                None => default_repository(em, &job).await?,
             };
             let body = emrest::JobCloneSpec {
                 backup_job_clone_info: Some(emrest::BackupJobCloneInfo {
@@ -321,7 +321,7 @@ async fn job_cmd(
 }
 
 /// The first repository of the job's backup server (or of EM, when the job does not say).
-async fn default_repository(em: &emrest::Session, job: &Job) -> Result<String> {
+async fn default_repository(em: &emrest::Session, job: &Job) -> Result<SharedStr> {
     let server_uid = match job.backup_server(em).await {
         Ok(r) => r.uid,
         Err(_) => None,
@@ -342,7 +342,7 @@ async fn default_repository(em: &emrest::Session, job: &Job) -> Result<String> {
         "vem: cloning into repository \"{}\" (pass --repository UID to choose)",
         repo.name.as_deref().unwrap_or("?")
     ));
-    Ok(repo.uid.map(String::from).unwrap_or_default())
+    Ok(repo.uid.unwrap_or_default())
 }
 
 /// The newest backup sessions of `job` (at most `n`), newest first.

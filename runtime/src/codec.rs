@@ -52,8 +52,9 @@ pub struct FieldDef {
     pub required: bool,
     /// A field of links (or of one link): the form the API writes them in.
     pub links: Option<&'static LinkDef>,
-    /// Values the field usually holds: a string field of type `Cow<'static, str>` whose
-    /// value is one of them borrows it instead of allocating (a link's relation and type).
+    /// Values the field usually holds: a name-like `SharedStr` field whose value is one of
+    /// them borrows it instead of writing it (a link's relation and type, a generated
+    /// representation's own type).
     /// Empty for every other field.
     pub names: Names,
 }

@@ -133,26 +133,11 @@ impl Fields for Link {
     }
 }
 
-/// A string type a name-like field is held in (a link's relation or type, a
-/// representation's own type): borrowed from a table of names when its value is one of them.
-trait NameText: Default + std::ops::Deref<Target = str> {
-    /// `value`, borrowed from `names` when it is one of them, else owned.
-    fn interned(names: &codec::Names, value: &str) -> Self;
-}
-
-impl NameText for Cow<'static, str> {
+impl SharedStr {
+    /// A name-like value (a link's relation or type, a representation's own type):
+    /// borrowed from `names` when it is one of them, else decoded text.
     #[inline]
-    fn interned(names: &codec::Names, value: &str) -> Self {
-        match names.get(value) {
-            Some(n) => Cow::Borrowed(n),
-            None => Cow::Owned(value.to_owned()),
-        }
-    }
-}
-
-impl NameText for SharedStr {
-    #[inline]
-    fn interned(names: &codec::Names, value: &str) -> Self {
+    pub(crate) fn interned(names: &codec::Names, value: &str) -> Self {
         match names.get(value) {
             Some(n) => SharedStr::from_static(n),
             None => SharedStr::decoded(value),
@@ -160,10 +145,9 @@ impl NameText for SharedStr {
     }
 }
 
-/// A name-like field (`T` or `Option<T>` of a [`NameText`]) as a slot: read borrowed from
-/// the field's [`FieldDef::names`] when it is one of them, written as text. A view of the
-/// field in place, so that a `SharedStr` field, whose own slot reads plain text, reads as a
-/// name.
+/// A name-like field (`SharedStr` or `Option<SharedStr>`) as a slot: read borrowed from the
+/// field's [`FieldDef::names`] when it is one of them, written as text. A view of the field
+/// in place, since a `SharedStr` field's own slot reads plain text.
 #[repr(transparent)]
 struct NameSlot<T>(T);
 
@@ -178,23 +162,23 @@ impl<T> NameSlot<T> {
     }
 }
 
-impl<T: NameText> Slot for NameSlot<T> {
+impl Slot for NameSlot<SharedStr> {
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
         x: &mut crate::XmlIn<'a>,
         e: crate::XmlElem<'a>,
     ) -> Result<(), DecodeError> {
-        self.0 = T::interned(&f.names, &x.text_cow(e)?);
+        self.0 = SharedStr::interned(&f.names, &x.text_cow(e)?);
         Ok(())
     }
     fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
-        self.0 = T::interned(&f.names, text);
+        self.0 = SharedStr::interned(&f.names, text);
         Ok(())
     }
     fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
         let text = j.scalar()?.map(|(t, _)| t).unwrap_or_default();
-        self.0 = T::interned(&f.names, &text);
+        self.0 = SharedStr::interned(&f.names, &text);
         Ok(())
     }
     fn write(&self, f: &FieldDef, out: &mut dyn Out, _: &mut dyn FnMut(&mut dyn Out, u32)) {
@@ -208,7 +192,7 @@ impl<T: NameText> Slot for NameSlot<T> {
     }
 }
 
-impl<T: NameText> Slot for NameSlot<Option<T>> {
+impl Slot for NameSlot<Option<SharedStr>> {
     fn read_xml<'a>(
         &mut self,
         f: &FieldDef,
@@ -237,39 +221,6 @@ impl<T: NameText> Slot for NameSlot<Option<T>> {
         self.0.as_deref()
     }
 }
-
-/// A generated representation's name-like field (its own `Type`), read as a [`NameSlot`].
-macro_rules! name_field_slot {
-    ($($t:ty),*) => {$(
-        impl Slot for $t {
-            fn read_xml<'a>(
-                &mut self,
-                f: &FieldDef,
-                x: &mut crate::XmlIn<'a>,
-                e: crate::XmlElem<'a>,
-            ) -> Result<(), DecodeError> {
-                NameSlot::of_mut(self).read_xml(f, x, e)
-            }
-            fn read_text(&mut self, f: &FieldDef, text: &str) -> Result<(), DecodeError> {
-                NameSlot::of_mut(self).read_text(f, text)
-            }
-            fn read_json(&mut self, f: &FieldDef, j: &mut crate::JsonIn<'_>) -> Result<(), DecodeError> {
-                NameSlot::of_mut(self).read_json(f, j)
-            }
-            fn write(&self, f: &FieldDef, out: &mut dyn Out, between: &mut dyn FnMut(&mut dyn Out, u32)) {
-                NameSlot::of(self).write(f, out, between)
-            }
-            fn text(&self) -> Option<(Cow<'_, str>, JsonKind)> {
-                NameSlot::of(self).text()
-            }
-            fn str_value(&self) -> Option<&str> {
-                NameSlot::of(self).str_value()
-            }
-        }
-    )*};
-}
-
-name_field_slot!(Cow<'static, str>, Option<Cow<'static, str>>);
 
 /// A generated representation's own `Type` field (`SharedStr` or `Option<SharedStr>`), read
 /// as a name: the generated `Record::field` answers this slot for it, since the field's

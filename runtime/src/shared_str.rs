@@ -98,7 +98,7 @@ impl SharedStr {
     /// A string with its own buffer (`text` copied; none when it is empty).
     fn own(text: &str) -> Self {
         SharedStr {
-            ptr: (!text.is_empty()).then(|| new_buffer(text, 1).cast()),
+            ptr: (!text.is_empty()).then(|| new_buffer(text).cast()),
             start: 0,
             end1: WHOLE,
         }
@@ -158,10 +158,10 @@ fn layout(len: usize) -> Layout {
         .0
 }
 
-/// A buffer holding a copy of `text` (not empty), with `count` references.
-fn new_buffer(text: &str, count: usize) -> NonNull<Header> {
+/// A buffer holding a copy of `text` (not empty), with one reference.
+fn new_buffer(text: &str) -> NonNull<Header> {
     debug_assert!(!text.is_empty());
-    let ptr = alloc_buffer(text.len(), count);
+    let ptr = alloc_buffer(text.len(), 1);
     // SAFETY: a fresh buffer has room for `text.len()` bytes after its header.
     unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), text_of(ptr), text.len()) };
     ptr

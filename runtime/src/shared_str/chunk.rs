@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(other.as_str(), "http://h/api/jobX/7");
         let stop = SharedStr::decoded("http://h/api/jobs/7?action=stop");
         assert_ne!(stop.as_ptr(), job.as_ptr(), "not a prefix: written");
-        let _x = SharedStr::decoded("x");
+        let x = SharedStr::decoded("x");
         // Only the last two are looked at: `job` is no longer among them.
         let again = SharedStr::decoded("http://h/api/jobs/7?action=start");
         assert_ne!(again.as_ptr(), job.as_ptr());
@@ -239,7 +239,7 @@ mod tests {
             (job.as_str(), "http://h/api/jobs/7")
         );
         let chunk = CHUNK.with(|c| c.borrow().used) as usize;
-        let written = [&job, &name, &other, &stop, &_x, &again]
+        let written = [&job, &name, &other, &stop, &x, &again]
             .iter()
             .map(|s| s.len())
             .sum::<usize>();
